@@ -1,0 +1,33 @@
+// JSON <-> typed column values, checked against the specs. Every value that
+// enters a store from outside passes through here first.
+#pragma once
+
+#include <string>
+
+#include "shared/error.hpp"
+#include "shared/json.hpp"
+#include "shared/schema.hpp"
+#include "shared/value.hpp"
+
+namespace gw {
+
+// One value for one column. null is allowed here; whether a column may be
+// null on a new row is check_required's business.
+Result<Value> decode_value(const TableSpec& t, const ColumnSpec& c, const Json& v);
+
+// A {"column": value, ...} object. Unknown columns, `id`, bad types, over-long
+// text and bad enum values are errors naming the table and column.
+Result<Fields> decode_fields(const TableSpec& t, const Json& set);
+
+// Checks a stored value against its column (for values that did not come
+// through decode_value, e.g. generated ones).
+Status check_value(const TableSpec& t, const ColumnSpec& c, const Value& v);
+
+// A new row must carry every required column, non-null.
+Status check_required(const TableSpec& t, const Fields& fields);
+
+Json encode_value(const ColumnSpec& c, const Value& v);
+void encode_value_to(const ColumnSpec& c, const Value& v, std::string& out);
+Json encode_fields(const TableSpec& t, const Fields& fields);
+
+}  // namespace gw

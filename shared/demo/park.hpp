@@ -1,0 +1,56 @@
+// The demo park: a deterministic, realistic data set with the sizes of the
+// real Quanzhou ETDZ Qingmeng park (DESIGN §1). Same seed and same `now`, same
+// records in the same order, byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "shared/schema.hpp"
+#include "shared/value.hpp"
+
+namespace gw::demo {
+
+// The password of every demo account (DESIGN §10).
+inline constexpr std::string_view kDemoPassword = "gridwork-demo";
+
+// Where generated records go: a plain SQLite file, a replica store, a server.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // One new row; `fields` holds every non-null column, in spec order.
+  virtual void put(const TableSpec& table, const std::string& id, const Fields& fields) = 0;
+};
+
+struct ParkOptions {
+  uint64_t seed = 20261127;
+  int64_t now_ms = 0;      // history runs over the days before this instant
+  int history_days = 90;
+};
+
+struct ParkCounts {
+  int zones = 0;             // level-1 grids
+  int unit_grids = 0;        // level-2
+  int level3_grids = 0;      // level-3 responsibility grids
+  int communities = 0;       // residential communities (some share a grid)
+  int enterprises = 0;       // enterprise plots
+  int large_enterprises = 0;
+  int households = 0;
+  int residents = 0;
+  int departments = 0;
+  int users = 0;
+  int full_time_workers = 0;
+  int part_time_workers = 0;
+  int chiefs = 0;
+  int cadres = 0;
+  int assignments = 0;
+  int patrols = 0;
+  int visits = 0;
+  int cases = 0;
+  int case_log = 0;
+};
+
+ParkCounts generate_park(const ParkOptions& options, RecordSink& sink);
+
+}  // namespace gw::demo

@@ -1,0 +1,302 @@
+#include "shared/schema.hpp"
+
+#include <array>
+
+#include "shared/categories.hpp"
+#include "shared/checks.hpp"
+#include "shared/uuid.hpp"
+#include "shared/workflow.hpp"
+
+namespace gw {
+namespace {
+
+using sv = std::string_view;
+
+// ---- column kinds ----------------------------------------------------------
+
+constexpr ColumnSpec Text(sv n, uint32_t len = 200) { return {.name = n, .type = ColType::text, .max_len = len}; }
+constexpr ColumnSpec Int(sv n) { return {.name = n, .type = ColType::integer}; }
+constexpr ColumnSpec Real(sv n) { return {.name = n, .type = ColType::real}; }
+constexpr ColumnSpec Bool(sv n) { return {.name = n, .type = ColType::boolean}; }
+constexpr ColumnSpec JsonText(sv n, uint32_t bytes) { return {.name = n, .type = ColType::json, .max_len = bytes}; }
+// Unix milliseconds UTC (DESIGN §10).
+constexpr ColumnSpec Time(sv n) { return Int(n).range(0, 253402300799999); }
+// A reference to another row: its UUID.
+constexpr ColumnSpec Ref(sv n) { return Text(n, 36).checked(&is_uuid_text, "a UUID"); }
+constexpr ColumnSpec Deleted() { return Bool("deleted"); }
+constexpr ColumnSpec Phone(sv n) {
+  return Text(n, 20).personal().checked(&is_phone_text, "a phone number (digits, '-', '+')");
+}
+
+constexpr RoleSet kField{Role::worker, Role::chief, Role::cadre, Role::supervisor, Role::admin};
+constexpr RoleSet kOffice{Role::supervisor, Role::admin};
+
+// ---- enums -----------------------------------------------------------------
+
+constexpr sv kGridKinds[] = {"zone", "unit", "community", "enterprise"};
+constexpr sv kGridModes[] = {"normal", "takeover"};
+constexpr sv kAssignmentKinds[] = {"responsibility", "takeover", "task"};
+constexpr sv kGenders[] = {"male", "female"};
+constexpr sv kPatrolStatus[] = {"active", "done"};
+constexpr sv kVisitTargets[] = {"household", "enterprise"};
+constexpr sv kVisitPurposes[] = {"routine", "care", "dispute", "safety", "policy", "service"};
+constexpr sv kCaseSources[] = {"patrol", "visit", "hotline", "assigned"};
+constexpr sv kSeverities[] = {"low", "normal", "high", "urgent"};
+constexpr sv kRoutes[] = {"grid", "department"};
+constexpr sv kConflictKinds[] = {"review", "state", "quarantine"};
+constexpr sv kConflictStatus[] = {"open", "resolved", "refused"};
+constexpr sv kResolutions[] = {"winner", "loser", "custom", "base"};
+constexpr sv kNoticeKinds[] = {"takeover", "assignment", "conflict", "rejected", "case"};
+
+// ---- tables ----------------------------------------------------------------
+
+constexpr ColumnSpec kGrids[] = {
+    Ref("parent_id").fixed(),
+    Int("level").req().fixed().range(1, 3),
+    Text("code", 24).req().fixed(),
+    Text("name", 64).req(),
+    Text("kind", 16).req().fixed().in(kGridKinds),
+    JsonText("polygon", 64 * 1024),
+    Ref("department_id"),
+    Text("mode", 16).in(kGridModes),
+    Int("epoch").range(0, std::numeric_limits<int32_t>::max()),
+    Deleted(),
+};
+
+constexpr ColumnSpec kDepartments[] = {
+    Text("name", 64).req(),
+    Text("leader_name", 32).personal(),
+    Phone("phone"),
+    Ref("grid_id"),  // the unit grid it is linked to (平时包联)
+    Deleted(),
+};
+
+constexpr ColumnSpec kUsers[] = {
+    Text("username", 32).req().fixed(),
+    Text("name", 32).req(),
+    Text("roles", 64).req().checked(&is_role_list, "a comma-separated list of roles"),
+    Ref("department_id"),
+    Text("title", 32),
+    Bool("disabled"),
+    Deleted(),
+};
+
+constexpr ColumnSpec kAssignments[] = {
+    Ref("user_id").req().fixed(),
+    Ref("grid_id").req().fixed(),
+    Text("kind", 16).req().fixed().in(kAssignmentKinds),
+    Ref("takeover_id").fixed(),
+    Text("task_ref", 64),
+    Bool("active").req(),
+    Time("from_at"),
+    Time("to_at"),
+    Deleted(),
+};
+
+constexpr ColumnSpec kHouseholds[] = {
+    Ref("grid_id").req().fixed(),
+    Text("address", 200).req().personal().review(),
+    Text("building", 32),
+    Text("room", 16),
+    Text("head_name", 32).req().personal().review(),
+    Phone("phone").review(),
+    Int("members").range(0, 99),
+    Text("tags", 200),
+    Text("notes", 2000),
+    Deleted(),
+};
+
+constexpr ColumnSpec kResidents[] = {
+    Ref("household_id").req().fixed(),
+    Ref("grid_id").req().fixed(),
+    Text("name", 32).req().personal().review(),
+    Text("gender", 8).in(kGenders),
+    Int("birth_year").range(1900, 2100),
+    Text("id_number", 18).personal().review().checked(&is_id_number_text, "an 18-character ID number"),
+    Phone("phone"),
+    Text("relation", 16),
+    Text("tags", 200),
+    Deleted(),
+};
+
+constexpr ColumnSpec kEnterprises[] = {
+    Ref("grid_id").req().fixed(),
+    Text("name", 64).req(),
+    Text("credit_code", 18),
+    Text("address", 200).req(),
+    Text("industry", 32),
+    Int("employees").range(0, 1000000),
+    Bool("large"),
+    Text("contact_name", 32).personal().review(),
+    Phone("contact_phone").review(),
+    Text("notes", 2000),
+    Deleted(),
+};
+
+constexpr ColumnSpec kPatrols[] = {
+    Ref("grid_id").req().fixed(),
+    Ref("worker_id").req().fixed(),
+    Time("started_at").req().fixed(),
+    Time("ended_at"),
+    Text("status", 8).req().in(kPatrolStatus),
+    JsonText("checklist", 16 * 1024),
+    JsonText("route", 256 * 1024),
+    Int("findings").range(0, 1000),
+    Text("notes", 2000),
+    Deleted(),
+};
+
+constexpr ColumnSpec kVisits[] = {
+    Ref("grid_id").req().fixed(),
+    Text("target_kind", 16).req().fixed().in(kVisitTargets),
+    Ref("target_id").req().fixed(),
+    Ref("visitor_id").req().fixed(),
+    Time("visited_at").req(),
+    Text("purpose", 16).req().in(kVisitPurposes),
+    Text("notes", 2000),
+    Text("needs", 1000),
+    Time("follow_up_at"),
+    Deleted(),
+};
+
+constexpr ColumnSpec kCases[] = {
+    Ref("grid_id").req().fixed(),
+    Text("source", 16).req().fixed().in(kCaseSources),
+    Text("category", 4).req().checked(&is_category_code, "a category code from the code table"),
+    Text("severity", 8).req().in(kSeverities),
+    Text("title", 100).req(),
+    Text("description", 4000).review(),
+    JsonText("parties", 8 * 1024),
+    Text("location", 200),
+    Text("status", 16).req().state().in(kCaseStatusNames),
+    Text("route", 16).in(kRoutes),
+    Ref("department_id"),
+    Ref("assignee_id"),
+    Ref("reporter_id").fixed(),
+    Text("caller_name", 32).personal(),
+    Phone("caller_phone"),
+    Bool("confidential"),
+    Time("reported_at").req().fixed(),
+    Time("due_at"),
+    Text("resolution", 2000),
+    Int("score").range(1, 5),
+    Int("rework").range(0, 100),
+    Ref("patrol_id").fixed(),
+    Ref("visit_id").fixed(),
+    Deleted(),
+};
+
+constexpr ColumnSpec kCaseLog[] = {
+    Ref("case_id").req().fixed(),
+    Ref("grid_id").req().fixed(),
+    Text("action", 16).req().fixed().in(kCaseActionNames),
+    Text("from_status", 16).fixed().in(kCaseStatusNames),
+    Text("to_status", 16).fixed().in(kCaseStatusNames),
+    Ref("actor_id").req().fixed(),
+    Text("note", 2000).fixed(),
+    Time("at").req().fixed(),
+};
+
+constexpr ColumnSpec kTakeovers[] = {
+    Ref("grid_id").req().fixed(),
+    Ref("department_id").req().fixed(),
+    Text("reason", 500).req(),
+    Ref("started_by").req().fixed(),
+    Time("started_at").req().fixed(),
+    Time("ended_at"),
+    Ref("ended_by"),
+};
+
+constexpr ColumnSpec kConflicts[] = {
+    Text("tbl", 32).req().fixed(),
+    Ref("row_id").req().fixed(),
+    Text("col", 32).req().fixed(),
+    Text("kind", 16).req().fixed().in(kConflictKinds),
+    Ref("grid_id").fixed(),
+    JsonText("base", 64 * 1024).fixed(),
+    JsonText("ours", 64 * 1024).fixed(),    // the value the server held
+    JsonText("theirs", 64 * 1024).fixed(),  // the concurrent value that arrived
+    Text("status", 16).req().in(kConflictStatus),
+    Text("resolution", 16).in(kResolutions),
+    JsonText("value", 64 * 1024),
+    Ref("resolved_by"),
+    Time("resolved_at"),
+};
+
+constexpr ColumnSpec kNotices[] = {
+    Ref("user_id").req().fixed(),
+    Text("kind", 16).req().fixed().in(kNoticeKinds),
+    Text("title", 100).req(),
+    Text("body", 2000),
+    Text("ref_table", 32),
+    Ref("ref_id"),
+    Bool("read"),
+};
+
+constexpr std::array kTables = {
+    TableSpec{"grids", kGrids, BucketRule::global, {}, kOffice, 5},
+    TableSpec{"departments", kDepartments, BucketRule::global, {}, kOffice, 5},
+    TableSpec{"users", kUsers, BucketRule::global, {}, RoleSet{Role::admin}, 5},
+    TableSpec{"assignments", kAssignments, BucketRule::user, "user_id", kOffice, 1},
+    TableSpec{"households", kHouseholds, BucketRule::grid, "grid_id", kField, 4},
+    TableSpec{"residents", kResidents, BucketRule::grid, "grid_id", kField, 4},
+    TableSpec{"enterprises", kEnterprises, BucketRule::grid, "grid_id", kField, 4},
+    TableSpec{"patrols", kPatrols, BucketRule::grid, "grid_id", kField, 2},
+    TableSpec{"visits", kVisits, BucketRule::grid, "grid_id", kField, 3},
+    TableSpec{"cases", kCases, BucketRule::grid, "grid_id", kField, 0},
+    TableSpec{"case_log", kCaseLog, BucketRule::grid, "grid_id", kField, 0},
+    TableSpec{"takeovers", kTakeovers, BucketRule::global, {}, kOffice, 0},
+    TableSpec{"conflicts", kConflicts, BucketRule::admins, {}, RoleSet{Role::admin}, 1},
+    TableSpec{"notices", kNotices, BucketRule::user, "user_id", kOffice, 1},
+};
+
+}  // namespace
+
+uint32_t ColumnSpec::limit() const {
+  if (max_len) return max_len;
+  return type == ColType::json ? 64 * 1024 : 1000;
+}
+
+int TableSpec::index_of(std::string_view column) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name == column) return static_cast<int>(i);
+  return -1;
+}
+
+const ColumnSpec* TableSpec::find(std::string_view column) const {
+  int i = index_of(column);
+  return i < 0 ? nullptr : &columns[static_cast<size_t>(i)];
+}
+
+std::span<const TableSpec> all_tables() { return kTables; }
+
+const TableSpec* find_table(std::string_view name) {
+  for (const auto& t : kTables)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+int table_index(const TableSpec& t) { return static_cast<int>(&t - kTables.data()); }
+
+std::string_view type_name(ColType t) {
+  switch (t) {
+    case ColType::text: return "text";
+    case ColType::integer: return "integer";
+    case ColType::real: return "real";
+    case ColType::boolean: return "boolean";
+    case ColType::json: return "json";
+  }
+  return "text";
+}
+
+std::string_view merge_name(Merge m) {
+  switch (m) {
+    case Merge::lww: return "lww";
+    case Merge::review: return "review";
+    case Merge::state: return "state";
+    case Merge::immutable: return "immutable";
+  }
+  return "lww";
+}
+
+}  // namespace gw

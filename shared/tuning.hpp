@@ -1,0 +1,36 @@
+// Tuning constants in one place, each with the reason for its value
+// (after LiteCore's ReplicatorTuning.hh). Change them here only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gw::tuning {
+
+// A device clock more than this ahead of the server's is re-stamped: longer
+// would let one wrong clock win every later write; shorter would re-stamp
+// honest devices whose NTP has drifted a little (DESIGN §4).
+inline constexpr int64_t kMaxClockAheadMs = 60'000;
+
+// Clients fold any server clock up to a year ahead: the server is the
+// reference, and a tablet left on its factory date must still catch up.
+inline constexpr int64_t kClientFoldAheadMs = 366LL * 24 * 3600 * 1000;
+
+// Rows per transaction when bulk loading (demo park, backfill): past ~1,000
+// the gain is flat on SQLite 3.40 while the WAL grows.
+inline constexpr size_t kBulkTxnRows = 1000;
+
+}  // namespace gw::tuning
+
+namespace gw::tuning {
+
+// Rows per pull page when the device names no limit: about 0.5 MB of JSON,
+// small enough to finish on a weak link, large enough to backfill a unit
+// grid (~1,300 households) in a handful of round trips.
+inline constexpr int64_t kPullPageRows = 1000;
+
+// Patches per push batch: one batch is one server transaction and one
+// retry unit on a flaky link.
+inline constexpr size_t kPushBatchPatches = 200;
+
+}  // namespace gw::tuning
