@@ -1,0 +1,315 @@
+#include "sync/replica.hpp"
+
+#include "shared/codec.hpp"
+#include "shared/tuning.hpp"
+#include "sync/merge.hpp"
+
+namespace gw::sync {
+
+namespace {
+constexpr uint64_t bit(uint16_t col) { return uint64_t{1} << col; }
+}  // namespace
+
+Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
+    : db_(db), store_(db), device_id_(std::move(device_id)), clock_(clock), ids_(id_seed) {
+  db_.exec(R"(
+    CREATE TABLE IF NOT EXISTS _outbox (
+      n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL,
+      cols INTEGER NOT NULL, priority INTEGER NOT NULL, body TEXT NOT NULL, batch TEXT,
+      state TEXT NOT NULL DEFAULT 'pending', code TEXT, reason TEXT);
+    CREATE INDEX IF NOT EXISTS _outbox_row ON _outbox (tbl, row_id) WHERE state = 'pending';
+    CREATE INDEX IF NOT EXISTS _outbox_queue ON _outbox (state, priority, n);
+    CREATE TABLE IF NOT EXISTS _shadow (
+      tbl TEXT, row_id TEXT, col INTEGER, value, hlc INTEGER, origin TEXT, cycle INTEGER,
+      seq INTEGER, pulled INTEGER, PRIMARY KEY (tbl, row_id, col)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS _cursors (bucket TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+                                         since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+  )");
+}
+
+uint64_t Replica::pending_columns(const TableSpec& t, std::string_view row) {
+  auto s = db_.prepare("SELECT cols FROM _outbox WHERE tbl = ? AND row_id = ? AND state = 'pending'");
+  s.bind(1, t.name).bind(2, row);
+  uint64_t cols = 0;
+  while (s.step()) cols |= static_cast<uint64_t>(s.int64(0));
+  return cols;
+}
+
+bool Replica::has_pending(const TableSpec& t, std::string_view row) { return pending_columns(t, row) != 0; }
+
+void Replica::shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v,
+                          const ColumnClock& c, bool pulled) {
+  // A pulled value replaces the shadow only when newer: pulls can repeat.
+  auto s = db_.prepare(R"(
+    INSERT INTO _shadow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (tbl, row_id, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,
+      origin = excluded.origin, cycle = excluded.cycle, seq = excluded.seq, pulled = excluded.pulled
+    WHERE excluded.seq > _shadow.seq)");
+  s.bind(1, t.name).bind(2, row).bind(3, int64_t{col}).bind(4, v).bind(5, c.hlc);
+  s.bind(6, std::string_view(store_.origin_name(c.origin))).bind(7, int64_t{c.cycle}).bind(8, c.seq);
+  s.bind(9, int64_t{pulled ? 1 : 0});
+  s.run();
+}
+
+Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const Fields& set) {
+  if (set.empty()) return Error{Code::invalid, "nothing to write"};
+  if (!is_uuid_text(row_id)) return Error{Code::invalid, "row ids are UUIDs"};
+  uint64_t seen = 0;
+  for (const auto& f : set) {
+    if (f.col >= t.columns.size()) return Error{Code::unknown_column, "no such column"};
+    if (seen & bit(f.col)) return Error{Code::invalid, std::string(t.columns[f.col].name) + " written twice"};
+    seen |= bit(f.col);
+    if (auto st = check_value(t, t.columns[f.col], f.value); !st) return st.error();
+  }
+  try {
+    Txn txn(store_);
+    Row row;
+    if (!store_.load(t, row_id, row)) {
+      if (auto st = check_required(t, set); !st) return st.error();
+      row.bucket = bucket_of(t, set);
+    } else {
+      for (const auto& f : set) {
+        const auto& c = t.columns[f.col];
+        if (c.merge == Merge::immutable && row.values[f.col] != f.value)
+          return Error{Code::immutable, std::string(t.name) + "." + std::string(c.name) + " cannot change once set"};
+      }
+    }
+    uint64_t pending = pending_columns(t, row_id);
+    Patch p;
+    p.id = ids_.next(clock_.wall_ms());
+    p.table = &t;
+    p.row = std::string(row_id);
+    p.hlc = clock_.now();
+    p.origin = device_id_;
+    p.set = set;
+    uint32_t me = store_.intern(device_id_);
+    for (const auto& f : set) {
+      auto& clk = row.clocks[f.col];
+      if (clk.hlc) p.base.emplace_back(f.col, clk.hlc);
+      if (!(pending & bit(f.col))) shadow_keep(t, row_id, f.col, row.values[f.col], clk, false);
+      uint32_t cycle = clk.cycle;
+      if (t.columns[f.col].merge == Merge::state && state_rank(f.value) < state_rank(row.values[f.col])) ++cycle;
+      if (t.columns[f.col].merge == Merge::state) p.cycle = cycle;
+      row.values[f.col] = f.value;
+      clk = ColumnClock{p.hlc, me, cycle, 0};
+    }
+    row.exists = true;
+    store_.save(t, row_id, row);
+    auto ins = db_.prepare("INSERT INTO _outbox (id, tbl, row_id, cols, priority, body) VALUES (?, ?, ?, ?, ?, ?)");
+    ins.bind(1, p.id).bind(2, t.name).bind(3, row_id).bind(4, static_cast<int64_t>(seen));
+    ins.bind(5, int64_t{t.priority}).bind(6, encode_patch(p));
+    ins.run();
+    txn.commit();
+    return p;
+  } catch (const SqliteError& e) {
+    return Error{Code::io, e.what()};
+  }
+}
+
+Result<std::string> Replica::create(const TableSpec& t, const Fields& set) {
+  std::string id = ids_.next(clock_.wall_ms());
+  auto p = write(t, id, set);
+  if (!p) return p.error();
+  return id;
+}
+
+std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
+  OutgoingBatch out;
+  // An unanswered batch goes again, unchanged.
+  auto open = db_.prepare(
+      "SELECT n, body, batch FROM _outbox WHERE state = 'pending' AND batch = "
+      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL ORDER BY n LIMIT 1) ORDER BY n");
+  while (open.step()) {
+    out.entries.push_back(open.int64(0));
+    out.request.patches.emplace_back(open.text(1));
+    out.request.batch = std::string(open.text(2));
+  }
+  if (!out.entries.empty()) return out;
+
+  auto next = db_.prepare(
+      "SELECT n, body FROM _outbox WHERE state = 'pending' AND batch IS NULL ORDER BY priority, n LIMIT ?");
+  next.bind(1, static_cast<int64_t>(max_patches));
+  while (next.step()) {
+    out.entries.push_back(next.int64(0));
+    out.request.patches.emplace_back(next.text(1));
+  }
+  if (out.entries.empty()) return std::nullopt;
+  out.request.batch = ids_.next(clock_.wall_ms());
+  Transaction txn(db_);
+  auto mark = db_.prepare("UPDATE _outbox SET batch = ? WHERE n = ?");
+  for (int64_t n : out.entries) mark.bind(1, out.request.batch).bind(2, n).run();
+  txn.commit();
+  return out;
+}
+
+void Replica::settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted) {
+  const TableSpec& t = *find_table(e.table);
+  uint64_t still = pending_columns(t, e.row);
+  Row row;
+  store_.load(t, e.row, row);
+  auto get = db_.prepare("SELECT value, hlc, origin, cycle, seq, pulled FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
+  auto drop = db_.prepare("DELETE FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
+  for (uint16_t col = 0; col < t.columns.size(); ++col) {
+    if (!(cols & bit(col)) || (still & bit(col))) continue;
+    get.bind(1, t.name).bind(2, e.row).bind(3, int64_t{col});
+    if (get.step()) {
+      // Refused, or overtaken by a pull meanwhile: the server's value stands.
+      // Accepted with nothing pulled since: keep ours until the pull that
+      // brings the server's seq for it.
+      if (!accepted || get.int64(5)) {
+        row.values[col] = get.value(0);
+        row.clocks[col] = ColumnClock{get.int64(1), store_.intern(get.text(2)), static_cast<uint32_t>(get.int64(3)),
+                                      get.int64(4)};
+      }
+    }
+    get.reset();
+    drop.bind(1, t.name).bind(2, e.row).bind(3, int64_t{col}).run();
+  }
+  bool empty = true;
+  for (const auto& c : row.clocks) empty = empty && c.hlc == 0;
+  if (empty) store_.erase(t, e.row);  // a new row the server refused
+  else if (row.exists) store_.save(t, e.row, row);
+  // Its bucket may be one the user can no longer read: the next complete
+  // pull sweeps such rows.
+  sweep_needed_ = true;
+}
+
+void Replica::fold(HlcTime server_hlc) {
+  if (server_hlc > 0) (void)clock_.fold(server_hlc, tuning::kClientFoldAheadMs);
+}
+
+void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
+  std::unordered_map<std::string, const Rejection*> rejected;
+  for (const auto& r : answer.rejected) rejected[r.id] = &r;
+  std::unordered_map<std::string, bool> accepted;
+  for (const auto& id : answer.accepted) accepted[id] = true;
+
+  Txn txn(store_);
+  fold(answer.server_hlc);
+  auto load = db_.prepare("SELECT id, tbl, row_id, cols FROM _outbox WHERE n = ? AND state = 'pending'");
+  for (int64_t n : batch.entries) {
+    load.bind(1, n);
+    if (!load.step()) {
+      load.reset();
+      continue;  // settled already (a repeated answer)
+    }
+    OutboxEntry e;
+    e.n = n;
+    e.id = std::string(load.text(0));
+    e.table = std::string(load.text(1));
+    e.row = std::string(load.text(2));
+    auto cols = static_cast<uint64_t>(load.int64(3));
+    load.reset();
+    if (accepted.count(e.id)) {
+      db_.prepare("DELETE FROM _outbox WHERE n = ?").bind(1, n).run();
+      settle_entry(e, cols, true);
+    } else if (auto it = rejected.find(e.id); it != rejected.end()) {
+      // Refused patches stay in the outbox, visible with their reason.
+      auto upd = db_.prepare("UPDATE _outbox SET state = ?, code = ?, reason = ? WHERE n = ?");
+      upd.bind(1, it->second->code == Code::quarantined ? "quarantined" : "rejected");
+      upd.bind(2, code_name(it->second->code)).bind(3, it->second->message).bind(4, n).run();
+      settle_entry(e, cols, false);
+    } else {
+      // Not mentioned: the server did not see it; send it again later.
+      db_.prepare("UPDATE _outbox SET batch = NULL WHERE n = ?").bind(1, n).run();
+    }
+  }
+  txn.commit();
+}
+
+PullRequest Replica::pull_request(int limit) {
+  PullRequest r;
+  r.limit = limit;
+  auto s = db_.prepare("SELECT bucket, seq, since FROM _cursors");
+  while (s.step()) {
+    std::string b(s.text(0));
+    r.cursors[b] = s.int64(1);
+    if (s.int64(2) < s.int64(1)) r.since[b] = s.int64(2);
+  }
+  return r;
+}
+
+Cursors Replica::cursors() {
+  Cursors out;
+  auto s = db_.prepare("SELECT bucket, seq FROM _cursors");
+  while (s.step()) out[std::string(s.text(0))] = s.int64(1);
+  return out;
+}
+
+void Replica::evict(const std::string& bucket) {
+  db_.prepare("DELETE FROM _cursors WHERE bucket = ?").bind(1, bucket).run();
+  for (const auto& t : all_tables()) {
+    // Never a row with unsynced changes: it goes after its push is settled.
+    auto del = db_.prepare("DELETE FROM " + std::string(t.name) +
+                           " WHERE _bucket = ? AND id NOT IN "
+                           "(SELECT row_id FROM _outbox WHERE tbl = ? AND state = 'pending')");
+    del.bind(1, bucket).bind(2, t.name).run();
+  }
+}
+
+void Replica::sweep() {
+  // Rows of buckets this device no longer holds, except unsynced ones.
+  for (const auto& t : all_tables()) {
+    auto del = db_.prepare("DELETE FROM " + std::string(t.name) +
+                           " WHERE _bucket NOT IN (SELECT bucket FROM _cursors) AND id NOT IN "
+                           "(SELECT row_id FROM _outbox WHERE tbl = ? AND state = 'pending')");
+    del.bind(1, t.name).run();
+  }
+  sweep_needed_ = false;
+}
+
+void Replica::apply_pull(const PullAnswer& answer) {
+  Txn txn(store_);
+  fold(answer.server_hlc);
+  bool any_pending = db_.query_int("SELECT EXISTS (SELECT 1 FROM _outbox WHERE state = 'pending')") != 0;
+  Row row;
+  for (const auto& p : answer.patches) {
+    const TableSpec& t = *p.table;
+    store_.load(t, p.row, row);
+    uint64_t pending = any_pending ? pending_columns(t, p.row) : 0;
+    ColumnClock incoming{p.hlc, store_.intern(p.origin), p.cycle, p.seq};
+    bool changed = false;
+    for (const auto& f : p.set) {
+      if (pending & bit(f.col)) {
+        shadow_keep(t, p.row, f.col, f.value, incoming, true);
+        continue;
+      }
+      // Sequence numbers order the server's versions: an old or repeated
+      // answer never overwrites a newer value.
+      if (p.seq <= row.clocks[f.col].seq) continue;
+      row.values[f.col] = f.value;
+      row.clocks[f.col] = incoming;
+      changed = true;
+    }
+    if (!changed) continue;
+    row.exists = true;
+    row.bucket = p.bucket;
+    row.seq = std::max(row.seq, p.seq);
+    store_.save(t, p.row, row);
+  }
+  // A new bucket is read from 0; `since` catches up only when an answer
+  // says the paging is complete (see PullRequest).
+  auto up = db_.prepare(
+      "INSERT INTO _cursors VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 ELSE 0 END) ON CONFLICT (bucket) DO UPDATE SET "
+      "seq = max(seq, excluded.seq), since = CASE WHEN ?3 THEN max(since, excluded.seq) ELSE since END");
+  for (const auto& [bucket, seq] : answer.cursors) up.bind(1, bucket).bind(2, seq).bind(3, int64_t{!answer.more}).run();
+  for (const auto& bucket : answer.evict) evict(bucket);
+  if (!answer.more && (sweep_needed_ || !answer.evict.empty())) sweep();
+  txn.commit();
+}
+
+int64_t Replica::pending_count() { return db_.query_int("SELECT count(*) FROM _outbox WHERE state = 'pending'"); }
+
+std::vector<OutboxEntry> Replica::problems() {
+  std::vector<OutboxEntry> out;
+  auto s = db_.prepare(
+      "SELECT n, id, tbl, row_id, body, batch, state, code, reason FROM _outbox WHERE state != 'pending' ORDER BY n");
+  while (s.step()) {
+    out.push_back({s.int64(0), std::string(s.text(1)), std::string(s.text(2)), std::string(s.text(3)),
+                   std::string(s.text(4)), std::string(s.text(5)), std::string(s.text(6)), std::string(s.text(7)),
+                   std::string(s.text(8))});
+  }
+  return out;
+}
+
+}  // namespace gw::sync

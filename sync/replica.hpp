@@ -1,0 +1,86 @@
+// A device's replica: its rows, an outbox of local patches not yet settled by
+// the server, per-bucket cursors, and a shadow of the server's values under
+// pending local edits. The server is the reference: once the server has
+// settled a patch, the device takes the server's value (DESIGN §4).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/hlc.hpp"
+#include "shared/sqlite.hpp"
+#include "shared/uuid.hpp"
+#include "sync/patch.hpp"
+#include "sync/protocol.hpp"
+#include "sync/row_store.hpp"
+
+namespace gw::sync {
+
+struct OutboxEntry {
+  int64_t n = 0;  // queue order
+  std::string id;
+  std::string table;
+  std::string row;
+  std::string body;
+  std::string batch;
+  std::string state;  // pending | rejected | quarantined
+  std::string code;
+  std::string reason;
+};
+
+// A push batch as persisted: resent unchanged until the server answers, so a
+// lost answer never applies anything twice.
+struct OutgoingBatch {
+  PushRequest request;
+  std::vector<int64_t> entries;
+};
+
+class Replica {
+ public:
+  Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed = 0);
+
+  const std::string& device_id() const { return device_id_; }
+  RowStore& store() { return store_; }
+  Hlc& clock() { return clock_; }
+
+  // A local edit: checked against the schema, then the row, its clocks and
+  // the outbox patch are written in one transaction.
+  Result<Patch> write(const TableSpec& t, std::string_view row, const Fields& set);
+  // A new row with a fresh UUIDv7 id; returns the id.
+  Result<std::string> create(const TableSpec& t, const Fields& set);
+
+  // The batch to push next: the unanswered one first, else up to max_patches
+  // pending patches in priority order. nullopt: nothing to push.
+  std::optional<OutgoingBatch> next_batch(size_t max_patches);
+  // Takes the server's answer to a batch.
+  void settle(const OutgoingBatch& batch, const PushAnswer& answer);
+
+  Cursors cursors();
+  PullRequest pull_request(int limit);  // cursors and since of every bucket held
+  void apply_pull(const PullAnswer& answer);
+
+  int64_t pending_count();
+  std::vector<OutboxEntry> problems();  // rejected and quarantined, with reasons
+  bool has_pending(const TableSpec& t, std::string_view row);
+
+ private:
+  uint64_t pending_columns(const TableSpec& t, std::string_view row);
+  void shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v, const ColumnClock& c,
+                   bool pulled);
+  void settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted);
+  void evict(const std::string& bucket);
+  void sweep();
+  void fold(HlcTime server_hlc);
+
+  Db& db_;
+  RowStore store_;
+  std::string device_id_;
+  Hlc& clock_;
+  UuidV7 ids_;
+  bool sweep_needed_ = true;  // rows may sit in buckets the device does not hold
+};
+
+}  // namespace gw::sync

@@ -1,0 +1,87 @@
+// Rows of the synced tables with their packed column clocks and bucket: the
+// storage every replica, device or server, is built on.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/schema.hpp"
+#include "shared/sqlite.hpp"
+#include "shared/value.hpp"
+#include "sync/column_clock.hpp"
+
+namespace gw::sync {
+
+struct Row {
+  bool exists = false;
+  std::vector<Value> values;  // by column index
+  Clocks clocks;              // by column index
+  std::string bucket;
+  int64_t seq = 0;            // largest column seq: where the row sits in its bucket
+
+  void reset(const TableSpec& t);  // an empty, non-existing row of t
+};
+
+// The bucket a row belongs to (DESIGN §4), from its bucket column.
+std::string bucket_of(const TableSpec& t, const std::vector<Value>& values);
+std::string bucket_of(const TableSpec& t, const Fields& fields);
+
+inline constexpr std::string_view kGlobalBucket = "global";
+inline constexpr std::string_view kAdminBucket = "role:admin";
+
+class RowStore;
+
+// BEGIN IMMEDIATE ... COMMIT on a RowStore; a rollback also resets what the
+// store cached about the rolled-back writes.
+class Txn {
+ public:
+  explicit Txn(RowStore& store);
+  ~Txn();
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  void commit();
+
+ private:
+  RowStore& store_;
+  bool done_ = false;
+};
+
+class RowStore {
+ public:
+  // Creates the data tables (with _clk, _bucket, _seq) and the origin table
+  // if missing, and checks the schema version the file was made with.
+  explicit RowStore(Db& db);
+
+  Db& db() { return db_; }
+
+  bool load(const TableSpec& t, std::string_view id, Row& out);
+  void save(const TableSpec& t, std::string_view id, const Row& row);
+  void erase(const TableSpec& t, std::string_view id);
+
+  // Device ids are interned to small integers inside this store. A new one
+  // is written in the caller's transaction; after a rollback the cache must
+  // be reloaded (Txn below does that), or it would name ids the file lacks.
+  uint32_t intern(std::string_view origin);
+  void reload_origins();
+  const std::string& origin_name(uint32_t id) const;
+
+  // For checks and tools: every row id of a table, in id order.
+  std::vector<std::string> ids(const TableSpec& t, std::string_view bucket = {});
+
+ private:
+  struct TableStmts {
+    Stmt load, save, erase;
+  };
+  TableStmts& stmts(const TableSpec& t) { return stmts_[static_cast<size_t>(table_index(t))]; }
+
+  Db& db_;
+  std::vector<TableStmts> stmts_;
+  std::vector<std::string> origins_{""};  // id 0: nobody
+  std::unordered_map<std::string, uint32_t> origin_ids_;
+  Stmt add_origin_;
+};
+
+}  // namespace gw::sync

@@ -1,0 +1,441 @@
+#include "sync/server_engine.hpp"
+
+#include <unordered_set>
+
+#include "shared/codec.hpp"
+#include "shared/tuning.hpp"
+#include "sync/merge.hpp"
+
+namespace gw::sync {
+
+namespace {
+
+std::string text_of(const Value& v) {
+  auto* s = std::get_if<std::string>(&v);
+  return s ? *s : std::string();
+}
+
+const Value& col(const TableSpec& t, const Row& r, std::string_view name) {
+  return r.values[static_cast<size_t>(t.index_of(name))];
+}
+
+// {"value":..,"hlc":..,"origin":..} as stored in a conflict's ours/theirs.
+std::string side_json(const ColumnSpec& c, const Value& v, HlcTime hlc, std::string_view origin) {
+  std::string out = "{\"value\":";
+  encode_value_to(c, v, out);
+  out += ",\"hlc\":" + std::to_string(hlc) + ",\"origin\":";
+  append_json_string(out, origin);
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
+    : db_(db), store_(db), directory_(store_), clock_(clock), ids_(id_seed) {
+  db_.exec(R"(
+    CREATE TABLE IF NOT EXISTS _changes (seq INTEGER PRIMARY KEY, bucket TEXT NOT NULL, tbl INTEGER NOT NULL,
+                                         row_id TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS _changes_bucket ON _changes (bucket, seq);
+    CREATE TABLE IF NOT EXISTS _log (
+      n INTEGER PRIMARY KEY, patch_id TEXT UNIQUE NOT NULL, batch TEXT, author TEXT, origin TEXT,
+      tbl TEXT, row_id TEXT, hlc INTEGER, restamped_from INTEGER, status TEXT NOT NULL, code TEXT,
+      reason TEXT, seq INTEGER, body TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS _log_row ON _log (tbl, row_id);
+    CREATE TABLE IF NOT EXISTS _batches (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, answer TEXT NOT NULL);
+  )");
+  seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
+}
+
+// ---- write checks ------------------------------------------------------------
+
+ServerEngine::Verdict ServerEngine::check(const UserInfo& u, const Patch& p, const Row& row) {
+  const TableSpec& t = *p.table;
+  if (u.disabled) return {Code::forbidden, "user " + u.username + " is disabled"};
+  if (!u.roles.intersects(t.writers))
+    return {Code::forbidden, "role " + u.roles.to_string() + " may not write " + std::string(t.name)};
+  for (const auto& f : p.set) {
+    const auto& c = t.columns[f.col];
+    if (!c.writers.empty() && !u.roles.intersects(c.writers))
+      return {Code::forbidden, "role " + u.roles.to_string() + " may not write " + std::string(t.name) + "." +
+                                   std::string(c.name)};
+  }
+  if (t.bucket != BucketRule::grid) return {};
+  std::string grid = row.exists ? text_of(row.values[static_cast<size_t>(t.bucket_index())])
+                                : text_of(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
+  if (!directory_.grid_exists(grid)) return {Code::invalid, "unknown grid " + grid};
+  switch (directory_.grid_right(u, grid, Hlc::ms_of(p.hlc))) {
+    case GridRight::held: return {};
+    case GridRight::ended:
+      return {Code::quarantined, u.username + "'s right to write grid " + grid +
+                                     " had ended when this was recorded; kept for review"};
+    case GridRight::none: break;
+  }
+  return {Code::forbidden, u.username + " may not write grid " + grid};
+}
+
+// ---- merge -------------------------------------------------------------------
+
+int ServerEngine::merge(const Patch& p, Row& row) {
+  const TableSpec& t = *p.table;
+  int64_t seq = next_seq();
+  int conflicts = 0;
+  bool existed = row.exists;
+  int64_t old_seq = row.seq;
+  if (!existed) row.bucket = bucket_of(t, p.set);
+  Row before = row;
+  for (const auto& f : p.set) {
+    const auto& c = t.columns[f.col];
+    auto& clk = row.clocks[f.col];
+    auto& held = row.values[f.col];
+    WriteStamp cur{clk.hlc, store_.origin_name(clk.origin), clk.cycle, state_rank(held)};
+    WriteStamp in{p.hlc, p.origin, p.cycle, state_rank(f.value)};
+    // Concurrent writes to contested columns: the writer saw another version
+    // than the one held. Opened here, by the server alone, so once.
+    if (existed && clk.hlc && held != f.value && is_concurrent(p.base_of(f.col), clk.hlc)) {
+      bool open = c.merge == Merge::review ||
+                  (c.merge == Merge::state && in.cycle == cur.cycle && incompatible_states(held, f.value));
+      if (open) {
+        open_conflict(p, before, f.col, c.merge == Merge::review ? "review" : "state", f.value);
+        ++conflicts;
+      }
+    }
+    if (supersedes(c.merge, in, cur)) {
+      held = f.value;
+      clk = ColumnClock{p.hlc, store_.intern(p.origin), p.cycle, seq};
+    } else {
+      // Lost to a newer value: re-announce the column anyway, so the writer's
+      // next pull brings the value that stands.
+      clk.seq = seq;
+    }
+  }
+  row.exists = true;
+  row.seq = seq;
+  store_.save(t, p.row, row);
+  if (old_seq) db_.prepare("DELETE FROM _changes WHERE seq = ?").bind(1, old_seq).run();
+  db_.prepare("INSERT INTO _changes VALUES (?, ?, ?, ?)")
+      .bind(1, seq)
+      .bind(2, row.bucket)
+      .bind(3, int64_t{table_index(t)})
+      .bind(4, p.row)
+      .run();
+  after_merge(p, before, row);
+  return conflicts;
+}
+
+void ServerEngine::open_conflict(const Patch& p, const Row& row, uint16_t c, std::string_view kind,
+                                 const Value& theirs) {
+  const TableSpec& t = *p.table;
+  const auto& column = t.columns[c];
+  const auto& clk = row.clocks[c];
+  const TableSpec& ct = *find_table("conflicts");
+  Fields f;
+  auto put = [&](const char* name, Value v) { f.push_back({static_cast<uint16_t>(ct.index_of(name)), std::move(v)}); };
+  put("tbl", std::string(t.name));
+  put("row_id", p.row);
+  put("col", std::string(column.name));
+  put("kind", std::string(kind));
+  if (t.bucket == BucketRule::grid) put("grid_id", text_of(row.values[static_cast<size_t>(t.bucket_index())]));
+  put("base", "{\"hlc\":" + std::to_string(p.base_of(c)) + "}");
+  put("ours", side_json(column, row.values[c], clk.hlc, store_.origin_name(clk.origin)));
+  put("theirs", side_json(column, theirs, p.hlc, p.origin));
+  put("status", std::string("open"));
+  write_as_server(ct, ids_.next(clock_.wall_ms()), f);
+}
+
+void ServerEngine::quarantine(const Patch& p, const Row& row, const std::string& reason) {
+  const TableSpec& ct = *find_table("conflicts");
+  const TableSpec& t = *p.table;
+  Fields f;
+  auto put = [&](const char* name, Value v) { f.push_back({static_cast<uint16_t>(ct.index_of(name)), std::move(v)}); };
+  put("tbl", std::string(t.name));
+  put("row_id", p.row);
+  put("col", std::string("*"));
+  put("kind", std::string("quarantine"));
+  if (t.bucket == BucketRule::grid) {
+    std::string grid = row.exists ? text_of(row.values[static_cast<size_t>(t.bucket_index())])
+                                  : text_of(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
+    put("grid_id", grid);
+  }
+  std::string theirs = "{\"patch\":" + encode_patch(p) + ",\"reason\":";
+  append_json_string(theirs, reason);
+  theirs += '}';
+  put("theirs", std::move(theirs));
+  put("status", std::string("open"));
+  write_as_server(ct, ids_.next(clock_.wall_ms()), f);
+}
+
+void ServerEngine::write_as_server(const TableSpec& t, const std::string& row_id, const Fields& set) {
+  Patch p;
+  p.id = ids_.next(clock_.wall_ms());
+  p.table = &t;
+  p.row = row_id;
+  p.hlc = clock_.now();
+  p.origin = std::string(kServerOrigin);
+  p.set = set;
+  Row row;
+  if (store_.load(t, row_id, row))
+    for (const auto& f : set) p.base.emplace_back(f.col, row.clocks[f.col].hlc);
+  merge(p, row);
+  log(p, {}, std::string(kServerOrigin), 0, {}, row.seq);
+}
+
+void ServerEngine::log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
+                       const Verdict& v, int64_t seq) {
+  auto s = db_.prepare(
+      "INSERT INTO _log (patch_id, batch, author, origin, tbl, row_id, hlc, restamped_from, status, code, reason, "
+      "seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const char* status = v.code == Code::ok ? "accepted" : v.code == Code::quarantined ? "quarantined" : "rejected";
+  s.bind(1, p.id).bind(2, batch).bind(3, author).bind(4, p.origin).bind(5, p.table->name).bind(6, p.row);
+  s.bind(7, p.hlc);
+  if (restamped_from) s.bind(8, restamped_from);
+  s.bind(9, status);
+  if (v.code != Code::ok) s.bind(10, code_name(v.code)).bind(11, v.message);
+  if (v.code == Code::ok) s.bind(12, seq);
+  s.bind(13, encode_patch(p));
+  s.run();
+}
+
+// ---- services: takeover and epochs (DESIGN §6) ---------------------------------
+
+void ServerEngine::after_merge(const Patch& p, const Row& before, const Row& after) {
+  const TableSpec& t = *p.table;
+  if (t.name == "takeovers") {
+    bool ended_before = !is_null(col(t, before, "ended_at"));
+    bool ended_now = !is_null(col(t, after, "ended_at"));
+    if (!before.exists && !ended_now) start_takeover(p.row, after);
+    else if (before.exists && !ended_before && ended_now)
+      end_takeover(p.row, std::get<int64_t>(col(t, after, "ended_at")));
+    else if (!before.exists && ended_now) {
+      // Started and ended offline before it ever reached the server: nothing to undo.
+    }
+  } else if (t.name == "assignments" && p.origin != kServerOrigin) {
+    bump_epoch(text_of(col(t, after, "grid_id")), std::nullopt);
+  }
+}
+
+void ServerEngine::bump_epoch(const std::string& grid_id, std::optional<std::string> mode) {
+  const TableSpec& g = *find_table("grids");
+  Row row;
+  if (!store_.load(g, grid_id, row)) return;
+  auto* epoch = std::get_if<int64_t>(&col(g, row, "epoch"));
+  Fields f{{static_cast<uint16_t>(g.index_of("epoch")), Value{(epoch ? *epoch : 0) + 1}}};
+  if (mode) f.push_back({static_cast<uint16_t>(g.index_of("mode")), Value{*mode}});
+  write_as_server(g, grid_id, f);
+}
+
+void ServerEngine::start_takeover(const std::string& takeover_id, const Row& row) {
+  const TableSpec& t = *find_table("takeovers");
+  const TableSpec& a = *find_table("assignments");
+  std::string grid = text_of(col(t, row, "grid_id"));
+  std::string dept = text_of(col(t, row, "department_id"));
+  int64_t from = std::get<int64_t>(col(t, row, "started_at"));
+  bump_epoch(grid, "takeover");
+  auto cadres = db_.prepare("SELECT id, roles FROM users WHERE department_id = ? AND deleted IS NOT 1 ORDER BY id");
+  cadres.bind(1, dept);
+  std::vector<std::string> users;
+  while (cadres.step()) {
+    auto roles = RoleSet::parse(cadres.text(1));
+    if (roles && roles->has(Role::cadre)) users.emplace_back(cadres.text(0));
+  }
+  for (const auto& g : directory_.grid_and_descendants(grid)) {
+    for (const auto& u : users) {
+      Fields f;
+      auto put = [&](const char* name, Value v) { f.push_back({static_cast<uint16_t>(a.index_of(name)), std::move(v)}); };
+      put("user_id", u);
+      put("grid_id", g);
+      put("kind", std::string("takeover"));
+      put("takeover_id", takeover_id);
+      put("active", int64_t{1});
+      put("from_at", from);
+      write_as_server(a, ids_.next(clock_.wall_ms()), f);
+    }
+  }
+}
+
+void ServerEngine::end_takeover(const std::string& takeover_id, int64_t ended_at) {
+  const TableSpec& t = *find_table("takeovers");
+  const TableSpec& a = *find_table("assignments");
+  Row row;
+  if (!store_.load(t, takeover_id, row)) return;
+  bump_epoch(text_of(col(t, row, "grid_id")), "normal");
+  auto s = db_.prepare("SELECT id FROM assignments WHERE takeover_id = ? AND active = 1");
+  s.bind(1, takeover_id);
+  std::vector<std::string> ids;
+  while (s.step()) ids.emplace_back(s.text(0));
+  for (const auto& id : ids)
+    write_as_server(a, id, {{static_cast<uint16_t>(a.index_of("active")), Value{int64_t{0}}},
+                            {static_cast<uint16_t>(a.index_of("to_at")), Value{ended_at}}});
+}
+
+// ---- push ----------------------------------------------------------------------
+
+std::optional<PushAnswer> ServerEngine::replayed(const std::string& batch, const std::string& user) {
+  auto s = db_.prepare("SELECT user_id, answer FROM _batches WHERE id = ?");
+  s.bind(1, batch);
+  if (!s.step()) return std::nullopt;
+  if (s.text(0) != user) return PushAnswer{};  // someone else's batch id: nothing to tell
+  auto j = parse_json(s.text(1));
+  if (!j) return std::nullopt;
+  auto a = decode_push_answer(*j);
+  if (!a) return std::nullopt;
+  a->server_hlc = clock_.now();
+  return std::move(*a);
+}
+
+Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
+  auto req = decode_push_request(std::move(body));
+  if (!req) return req.error();
+  auto user = directory_.user(who.user_id);
+  if (!user) return Error{Code::unauthorized, "unknown user"};
+  try {
+    Txn txn(store_);
+    if (auto again = replayed(req->batch, who.user_id)) return std::move(*again);
+    PushAnswer answer;
+    auto seen = db_.prepare("SELECT status, code, reason FROM _log WHERE patch_id = ?");
+    for (size_t i = 0; i < req->patches.size(); ++i) {
+      auto p = decode_patch(req->patches[i]);
+      if (!p) {
+        const Json* id = req->patches[i].find("id");
+        answer.rejected.push_back({id && id->is_string() ? id->as_string() : "#" + std::to_string(i),
+                                   p.error().code, p.error().message});
+        continue;
+      }
+      // A patch seen before (in another batch): the same answer, nothing applied again.
+      seen.bind(1, p->id);
+      if (seen.step()) {
+        if (seen.text(0) == "accepted") answer.accepted.push_back(p->id);
+        else answer.rejected.push_back({p->id, code_from_name(seen.text(1)), std::string(seen.text(2))});
+        seen.reset();
+        continue;
+      }
+      seen.reset();
+      if (p->origin != who.device_id) {
+        answer.rejected.push_back({p->id, Code::forbidden, "a device pushes only its own patches"});
+        continue;
+      }
+      HlcTime restamped_from = 0;
+      if (Hlc::ms_of(p->hlc) - clock_.wall_ms() > tuning::kMaxClockAheadMs) {
+        // A clock far ahead would win every later write: take the server's time.
+        restamped_from = p->hlc;
+        p->hlc = clock_.now();
+      } else {
+        (void)clock_.fold(p->hlc, tuning::kMaxClockAheadMs);
+      }
+      Row row;
+      store_.load(*p->table, p->row, row);
+      Verdict v;
+      if (!row.exists) {
+        if (auto st = check_required(*p->table, p->set); !st) v = {st.error().code, st.error().message};
+      } else {
+        for (const auto& f : p->set) {
+          const auto& c = p->table->columns[f.col];
+          if (c.merge == Merge::immutable && row.values[f.col] != f.value) {
+            v = {Code::immutable, std::string(p->table->name) + "." + std::string(c.name) + " cannot change once set"};
+            break;
+          }
+        }
+      }
+      if (v.code == Code::ok) v = check(*user, *p, row);
+      if (v.code == Code::ok && p->table->name == "takeovers" && !row.exists) {
+        auto active = db_.prepare("SELECT id FROM takeovers WHERE grid_id = ? AND ended_at IS NULL");
+        active.bind(1, text_of(*p->value_of(static_cast<uint16_t>(p->table->index_of("grid_id")))));
+        if (active.step() && !p->value_of(static_cast<uint16_t>(p->table->index_of("ended_at"))))
+          v = {Code::state, "this grid is already under takeover (" + std::string(active.text(0)) + ")"};
+      }
+      if (v.code == Code::quarantined) {
+        quarantine(*p, row, v.message);
+        ++answer.conflicts;
+      }
+      if (v.code == Code::ok) {
+        answer.conflicts += merge(*p, row);
+        answer.accepted.push_back(p->id);
+      } else {
+        answer.rejected.push_back({p->id, v.code, v.message});
+      }
+      log(*p, req->batch, who.user_id, restamped_from, v, row.seq);
+    }
+    answer.server_hlc = clock_.now();
+    db_.prepare("INSERT INTO _batches VALUES (?, ?, ?)").bind(1, req->batch).bind(2, who.user_id).bind(3, encode(answer)).run();
+    txn.commit();
+    return answer;
+  } catch (const SqliteError& e) {
+    seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
+    return Error{Code::io, e.what()};
+  }
+}
+
+// ---- pull ----------------------------------------------------------------------
+
+Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
+  auto req = decode_pull_request(body);
+  if (!req) return req.error();
+  auto user = directory_.user(who.user_id);
+  if (!user) return Error{Code::unauthorized, "unknown user"};
+  if (user->disabled) return Error{Code::forbidden, "user " + user->username + " is disabled"};
+  try {
+    PullAnswer answer;
+    auto buckets = directory_.readable_buckets(*user);
+    std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
+    for (const auto& [bucket, seq] : req->cursors)
+      if (!allowed.count(bucket)) answer.evict.push_back(bucket);
+
+    int64_t budget = req->limit ? req->limit : tuning::kPullPageRows;
+    auto changes = db_.prepare("SELECT seq, tbl, row_id FROM _changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
+    Row row;
+    for (const auto& bucket : buckets) {
+      auto it = req->cursors.find(bucket);
+      int64_t cursor = it == req->cursors.end() ? 0 : it->second;
+      auto since_it = req->since.find(bucket);
+      int64_t since = std::min(cursor, since_it == req->since.end() ? cursor : since_it->second);
+      answer.cursors[bucket] = cursor;
+      if (budget <= 0) {
+        answer.more = true;
+        continue;
+      }
+      changes.bind(1, bucket).bind(2, cursor).bind(3, budget + 1);
+      int64_t rows = 0;
+      while (changes.step()) {
+        if (rows == budget) {
+          answer.more = true;
+          break;
+        }
+        ++rows;
+        int64_t seq = changes.int64(0);
+        const TableSpec& t = all_tables()[static_cast<size_t>(changes.int64(1))];
+        if (!store_.load(t, changes.text(2), row)) continue;
+        // One patch per distinct write among the columns newer than the cursor.
+        std::vector<bool> done(t.columns.size(), false);
+        for (uint16_t c = 0; c < t.columns.size(); ++c) {
+          const auto& clk = row.clocks[c];
+          if (done[c] || clk.seq <= since || clk.hlc == 0) continue;
+          Patch p;
+          p.table = &t;
+          p.row = std::string(changes.text(2));
+          p.hlc = clk.hlc;
+          p.origin = store_.origin_name(clk.origin);
+          p.cycle = clk.cycle;
+          p.bucket = bucket;
+          for (uint16_t k = c; k < t.columns.size(); ++k) {
+            const auto& o = row.clocks[k];
+            if (done[k] || o.seq <= since || o.hlc != clk.hlc || o.origin != clk.origin || o.cycle != clk.cycle)
+              continue;
+            done[k] = true;
+            p.set.push_back({k, row.values[k]});
+            p.seq = std::max(p.seq, o.seq);
+          }
+          answer.patches.push_back(std::move(p));
+        }
+        answer.cursors[bucket] = seq;
+      }
+      changes.reset();
+      budget -= rows;
+    }
+    answer.server_hlc = clock_.now();
+    return answer;
+  } catch (const SqliteError& e) {
+    return Error{Code::io, e.what()};
+  }
+}
+
+}  // namespace gw::sync

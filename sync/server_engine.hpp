@@ -1,0 +1,74 @@
+// The server side of the sync engine (DESIGN §4, §6, §7): one writer merges
+// pushed patches under the write checks, numbers every accepted change, keeps
+// the append-only patch log and opens conflicts; pulls page through buckets
+// by cursor. No HTTP here: gridwork-server and the simulation drive it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "shared/error.hpp"
+#include "shared/hlc.hpp"
+#include "shared/json.hpp"
+#include "shared/sqlite.hpp"
+#include "shared/uuid.hpp"
+#include "sync/directory.hpp"
+#include "sync/patch.hpp"
+#include "sync/protocol.hpp"
+#include "sync/row_store.hpp"
+
+namespace gw::sync {
+
+// Who is calling: resolved from a token by the HTTP layer.
+struct Principal {
+  std::string user_id;
+  std::string device_id;
+};
+
+// The server's own id as a patch origin and as an author in the log.
+inline constexpr std::string_view kServerOrigin = "server";
+
+class ServerEngine {
+ public:
+  ServerEngine(Db& db, Hlc& clock, uint64_t id_seed = 0);
+
+  Result<PushAnswer> push(const Principal& who, Json body);
+  Result<PullAnswer> pull(const Principal& who, const Json& body);
+
+  // A row written by the server itself (the demo park, services): merged and
+  // logged like any patch, under origin "server". Call inside a Txn.
+  void write_as_server(const TableSpec& t, const std::string& row, const Fields& set);
+
+  RowStore& store() { return store_; }
+  Directory& directory() { return directory_; }
+  Hlc& clock() { return clock_; }
+  int64_t last_seq() const { return seq_; }
+
+ private:
+  struct Verdict {
+    Code code = Code::ok;  // ok, quarantined, or why it is refused
+    std::string message;
+  };
+  Verdict check(const UserInfo& u, const Patch& p, const Row& row);
+  int merge(const Patch& p, Row& row);
+  void log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
+           const Verdict& v, int64_t seq);
+  void open_conflict(const Patch& p, const Row& row, uint16_t col, std::string_view kind, const Value& theirs);
+  void quarantine(const Patch& p, const Row& row, const std::string& reason);
+  void after_merge(const Patch& p, const Row& before, const Row& after);
+  void start_takeover(const std::string& takeover_id, const Row& row);
+  void end_takeover(const std::string& takeover_id, int64_t ended_at);
+  void bump_epoch(const std::string& grid_id, std::optional<std::string> mode);
+  std::optional<PushAnswer> replayed(const std::string& batch, const std::string& user);
+  int64_t next_seq() { return ++seq_; }
+
+  Db& db_;
+  RowStore store_;
+  Directory directory_;
+  Hlc& clock_;
+  UuidV7 ids_;
+  int64_t seq_ = 0;
+};
+
+}  // namespace gw::sync

@@ -1,0 +1,52 @@
+// The invariants every history must keep, checked once devices have healed:
+// devices equal the server for their buckets (row by row, column by column)
+// and hold nothing else; the log holds every patch once with the answer the
+// device got; every concurrent write to a review column opened exactly one
+// conflict; no quarantined patch vanished; and the server's state is what any
+// order of its accepted patches gives (the merge commutes).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sync/replica.hpp"
+#include "sync/server_engine.hpp"
+
+namespace gw::sync::sim {
+
+class Checker {
+ public:
+  Checker(ServerEngine& server, uint64_t shuffle_seed) : server_(server), seed_(shuffle_seed) {}
+
+  void add_device(std::string name, std::string user_id, Replica& replica, std::vector<std::string> patches);
+
+  // Every broken invariant, described; empty when all hold.
+  std::vector<std::string> run();
+
+ private:
+  struct DeviceRef {
+    std::string name;
+    std::string user_id;
+    Replica* replica;
+    std::vector<std::string> patches;
+  };
+  void check_device(const DeviceRef& d);
+  void check_log(const DeviceRef& d);
+  void check_review_conflicts();
+  void check_quarantine();
+  void check_replay();
+  void fail(std::string what);
+
+  ServerEngine& server_;
+  uint64_t seed_;
+  std::vector<DeviceRef> devices_;
+  std::vector<std::string> failures_;
+};
+
+// Compares two stores' rows of one table, column by column; appends each
+// difference (at most `max` of them) to out. Buckets empty: every row.
+void compare_rows(RowStore& a, const char* a_name, RowStore& b, const char* b_name, const TableSpec& t,
+                  const std::vector<std::string>& ids, bool clocks, std::vector<std::string>& out, size_t max = 5);
+
+}  // namespace gw::sync::sim

@@ -1,0 +1,5 @@
+#pragma once
+
+namespace gw::sync::sim {
+int run_cli(int argc, char** argv);
+}

@@ -1,0 +1,63 @@
+#include "sync/sync_client.hpp"
+
+#include "shared/tuning.hpp"
+
+namespace gw::sync {
+
+Status SyncClient::push(SyncReport& report) {
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  while (report.exchanges < max_exchanges) {
+    auto batch = replica_.next_batch(batch_size);
+    if (!batch) return Status::ok();
+    std::string body = encode(batch->request);
+    report.bytes_up += static_cast<int64_t>(body.size());
+    ++report.exchanges;
+    auto reply = transport_.exchange("/v1/sync/push", body);
+    if (!reply) return reply.error();
+    report.bytes_down += static_cast<int64_t>(reply->size());
+    auto json = parse_json(*reply);
+    if (!json) return Error{Code::invalid, "push answer: " + json.error().message};
+    auto answer = decode_push_answer(*json);
+    if (!answer) return answer.error();
+    replica_.settle(*batch, *answer);
+    report.pushed += static_cast<int64_t>(answer->accepted.size());
+    report.refused += static_cast<int64_t>(answer->rejected.size());
+  }
+  return Error{Code::internal, "push did not finish within its exchange budget"};
+}
+
+Status SyncClient::pull(SyncReport& report) {
+  while (report.exchanges < max_exchanges) {
+    PullRequest req = replica_.pull_request(pull_limit);
+    std::string body = encode(req);
+    report.bytes_up += static_cast<int64_t>(body.size());
+    ++report.exchanges;
+    auto reply = transport_.exchange("/v1/sync/pull", body);
+    if (!reply) return reply.error();
+    report.bytes_down += static_cast<int64_t>(reply->size());
+    auto json = parse_json(*reply, JsonLimits{64, 64 << 20});
+    if (!json) return Error{Code::invalid, "pull answer: " + json.error().message};
+    auto answer = decode_pull_answer(*json);
+    if (!answer) return answer.error();
+    replica_.apply_pull(*answer);
+    report.pulled += static_cast<int64_t>(answer->patches.size());
+    report.evicted += static_cast<int64_t>(answer->evict.size());
+    if (!answer->more) return Status::ok();
+  }
+  return Error{Code::internal, "pull did not finish within its exchange budget"};
+}
+
+Result<SyncReport> SyncClient::sync() {
+  SyncReport report;
+  try {
+    // Push first: a bucket about to be evicted keeps rows with unsynced
+    // changes only until they are settled, so settle them before the pull.
+    if (auto st = push(report); !st) return st.error();
+    if (auto st = pull(report); !st) return st.error();
+  } catch (const SqliteError& e) {
+    return Error{Code::io, std::string("local store: ") + e.what()};
+  }
+  return report;
+}
+
+}  // namespace gw::sync

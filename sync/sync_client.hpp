@@ -1,0 +1,43 @@
+// The client side of sync: push the outbox in priority order, page by page,
+// then pull until the server has no more, applying and evicting as told.
+// Every step is resumable: a dropped exchange is simply tried again.
+#pragma once
+
+#include <cstdint>
+
+#include "shared/error.hpp"
+#include "sync/replica.hpp"
+#include "sync/transport.hpp"
+
+namespace gw::sync {
+
+struct SyncReport {
+  int64_t pushed = 0;    // patches the server accepted
+  int64_t refused = 0;   // rejected or quarantined, kept with their reasons
+  int64_t pulled = 0;    // patches received
+  int64_t evicted = 0;   // buckets dropped
+  int64_t bytes_up = 0;
+  int64_t bytes_down = 0;
+  int exchanges = 0;
+};
+
+class SyncClient {
+ public:
+  SyncClient(Replica& replica, Transport& transport) : replica_(replica), transport_(transport) {}
+
+  // Push everything, then pull everything. Stops at the first failed
+  // exchange (Code::offline, or the server's error); what was done stays done.
+  Result<SyncReport> sync();
+  Status push(SyncReport& report);
+  Status pull(SyncReport& report);
+
+  size_t push_batch = 0;  // 0: tuning default
+  int pull_limit = 0;     // 0: the server's default
+  int max_exchanges = 10000;
+
+ private:
+  Replica& replica_;
+  Transport& transport_;
+};
+
+}  // namespace gw::sync

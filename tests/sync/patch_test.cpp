@@ -1,0 +1,82 @@
+#include <doctest/doctest.h>
+
+#include "sync/patch.hpp"
+#include "sync/protocol.hpp"
+
+using namespace gw;
+using namespace gw::sync;
+
+namespace {
+Result<Patch> decode(const std::string& text, PatchFrom from = PatchFrom::push) {
+  auto j = parse_json(text);
+  REQUIRE(j);
+  return decode_patch(*j, from);
+}
+const char* kGood = R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases",
+  "row":"0190b6f0-0000-7000-8000-000000000002","hlc":123456789,"origin":"dev-1",
+  "set":{"status":"handling","description":"楼道漏水 💧"},"base":{"status":99}})";
+}  // namespace
+
+TEST_SUITE("patch") {
+  TEST_CASE("decodes, encodes and decodes again to the same patch") {
+    auto p = decode(kGood);
+    REQUIRE(p);
+    CHECK(p->table->name == "cases");
+    CHECK(p->set.size() == 2);
+    CHECK(p->base_of(static_cast<uint16_t>(p->table->index_of("status"))) == 99);
+    CHECK(p->base_of(static_cast<uint16_t>(p->table->index_of("description"))) == 0);
+    auto again = decode(encode_patch(*p));
+    REQUIRE(again);
+    CHECK(again->set == p->set);
+    CHECK(again->base == p->base);
+    CHECK(again->hlc == p->hlc);
+  }
+
+  TEST_CASE("a malformed patch is refused with a reason naming the fault") {
+    struct Bad { const char* json; Code code; const char* says; };
+    for (Bad b : {Bad{R"({"table":"cases"})", Code::invalid, "'id'"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"pirates","row":"0190b6f0-0000-7000-8000-000000000002","hlc":1,"origin":"d","set":{"a":1}})", Code::unknown_table, "pirates"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases","row":"x","hlc":1,"origin":"d","set":{"title":"a"}})", Code::invalid, "'row'"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":-5,"origin":"d","set":{"title":"a"}})", Code::invalid, "'hlc'"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":1,"origin":"d","set":{}})", Code::invalid, "'set'"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":1,"origin":"d","set":{"colour":"red"}})", Code::unknown_column, "colour"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":1,"origin":"d","set":{"score":"x"}})", Code::bad_type, "cases.score"},
+                  {R"({"id":"0190b6f0-0000-7000-8000-000000000001","table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":1,"origin":"d","set":{"title":"a"},"base":{"title":"x"}})", Code::invalid, "base.title"}}) {
+      auto p = decode(b.json);
+      REQUIRE_FALSE(p);
+      CHECK(p.error().code == b.code);
+      CHECK_MESSAGE(p.error().message.find(b.says) != std::string::npos, p.error().message);
+    }
+  }
+
+  TEST_CASE("pulled patches carry bucket and seq instead of an id") {
+    auto p = decode(R"({"table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":5,"origin":"server",
+                        "set":{"title":"x"},"bucket":"grid:g","seq":42})", PatchFrom::pull);
+    REQUIRE(p);
+    CHECK(p->bucket == "grid:g");
+    CHECK(p->seq == 42);
+    CHECK_FALSE(decode(R"({"table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":5,"origin":"s",
+                           "set":{"title":"x"}})", PatchFrom::pull));
+  }
+
+  TEST_CASE("protocol messages round-trip and a version mismatch is a clear error") {
+    PullRequest r{{{"global", 5}, {"grid:a", 7}}, {{"grid:a", 3}}, 50};
+    auto j = parse_json(encode(r));
+    REQUIRE(j);
+    auto back = decode_pull_request(*j);
+    REQUIRE(back);
+    CHECK(back->cursors == r.cursors);
+    CHECK(back->since == r.since);
+    CHECK(back->limit == 50);
+    auto old = parse_json(R"({"protocol":99,"cursors":{}})");
+    auto bad = decode_pull_request(*old);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Code::version_mismatch);
+    PushAnswer a{{"a"}, {{"b", Code::quarantined, "ended"}}, 2, 77};
+    auto aj = parse_json(encode(a));
+    auto ab = decode_push_answer(*aj);
+    REQUIRE(ab);
+    CHECK(ab->rejected[0].code == Code::quarantined);
+    CHECK(ab->conflicts == 2);
+  }
+}
