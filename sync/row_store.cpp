@@ -142,8 +142,9 @@ uint32_t RowStore::intern(std::string_view origin) {
   return id;
 }
 
-const std::string& RowStore::origin_name(uint32_t id) const {
+const std::string& RowStore::origin_name(uint32_t id) {
   static const std::string kNone;
+  if (id >= origins_.size()) reload_origins();
   return id < origins_.size() ? origins_[id] : kNone;
 }
 

@@ -66,7 +66,9 @@ class RowStore {
   // be reloaded (Txn below does that), or it would name ids the file lacks.
   uint32_t intern(std::string_view origin);
   void reload_origins();
-  const std::string& origin_name(uint32_t id) const;
+  // Reloads on a miss: another connection (the server's writer) may have
+  // added origins since this one looked.
+  const std::string& origin_name(uint32_t id);
 
   // For checks and tools: every row id of a table, in id order.
   std::vector<std::string> ids(const TableSpec& t, std::string_view bucket = {});

@@ -112,6 +112,7 @@ int ServerEngine::merge(const Patch& p, Row& row) {
   row.exists = true;
   row.seq = seq;
   store_.save(t, p.row, row);
+  touched_.insert(row.bucket);
   if (old_seq) db_.prepare("DELETE FROM _changes WHERE seq = ?").bind(1, old_seq).run();
   db_.prepare("INSERT INTO _changes VALUES (?, ?, ?, ?)")
       .bind(1, seq)
@@ -374,6 +375,19 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
   if (!user) return Error{Code::unauthorized, "unknown user"};
   if (user->disabled) return Error{Code::forbidden, "user " + user->username + " is disabled"};
   try {
+    // One snapshot for the whole answer: scopes, rows and cursors agree even
+    // while the writer commits on another connection.
+    struct ReadTxn {
+      Db& db;
+      explicit ReadTxn(Db& d) : db(d) { db.exec("BEGIN"); }
+      ~ReadTxn() {
+        try {
+          db.exec("COMMIT");
+        } catch (...) {
+          // A read transaction has nothing to lose.
+        }
+      }
+    } snapshot(db_);
     PullAnswer answer;
     auto buckets = directory_.readable_buckets(*user);
     std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 
 #include "shared/error.hpp"
@@ -44,6 +46,8 @@ class ServerEngine {
   Directory& directory() { return directory_; }
   Hlc& clock() { return clock_; }
   int64_t last_seq() const { return seq_; }
+  // Buckets changed since the last call: who to wake among long-polls.
+  std::set<std::string> take_touched() { return std::exchange(touched_, {}); }
 
  private:
   struct Verdict {
@@ -69,6 +73,7 @@ class ServerEngine {
   Hlc& clock_;
   UuidV7 ids_;
   int64_t seq_ = 0;
+  std::set<std::string> touched_;
 };
 
 }  // namespace gw::sync

@@ -1,0 +1,249 @@
+#include "server/cli.hpp"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/cpprest.hpp"
+#include "server/http_front.hpp"
+#include "server/log.hpp"
+#include "server/service.hpp"
+#include "shared/uuid.hpp"
+
+namespace gw::server {
+
+namespace {
+
+const char* kUsage = R"(usage:
+  gridwork-server --db FILE --listen HOST:PORT [--demo] [options]
+  gridwork-server user add USERNAME --roles ROLES [--name NAME] [--password PW] --db FILE
+  gridwork-server user passwd USERNAME [--password PW] --db FILE
+  gridwork-server user disable USERNAME --db FILE
+  gridwork-server device list --db FILE
+  gridwork-server device revoke DEVICE_ID --db FILE
+
+The Gridwork sync server: merges what every device recorded and sends each
+device its buckets (see README.md for the HTTP API).
+
+options:
+  --db FILE            SQLite database (created if missing)
+  --listen HOST:PORT   address to serve on (default 127.0.0.1:8080)
+  --demo               fill an empty database with the demo park
+  --config FILE        read options from FILE: one 'key = value' a line,
+                       keys as the long options without '--'
+  --threads N          HTTP worker threads (default: number of cores)
+  --max-body BYTES     largest request body (default 8388608)
+  --token-ttl-hours H  session lifetime, refreshed by use (default 168)
+  --verbose            log every request
+  --quiet              log warnings and errors only
+  --help               this text
+
+Ready when it prints 'listening on http://HOST:PORT'. SIGTERM or SIGINT
+finishes the requests in flight and exits 0.
+Passwords not given with --password are read from standard input.
+)";
+
+struct Args {
+  std::vector<std::string> words;              // positionals
+  std::map<std::string, std::string> options;  // --key value / --flag ""
+};
+
+bool is_flag(const std::string& k) { return k == "demo" || k == "verbose" || k == "quiet" || k == "help"; }
+
+bool parse(int argc, char** argv, Args& out, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h") a = "--help";
+    if (a.rfind("--", 0) != 0) {
+      out.words.push_back(a);
+      continue;
+    }
+    std::string key = a.substr(2);
+    static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
+                                   "verbose", "quiet", "help", "roles", "name", "password"};
+    bool known = false;
+    for (const char* k : kKnown) known = known || key == k;
+    if (!known) {
+      error = "unknown option --" + key;
+      return false;
+    }
+    if (is_flag(key)) {
+      out.options[key] = "1";
+    } else if (i + 1 < argc) {
+      out.options[key] = argv[++i];
+    } else {
+      error = "--" + key + " needs a value";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool read_config(const std::string& path, Args& args, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read config file " + path;
+    return false;
+  }
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t"));
+      s.erase(s.find_last_not_of(" \t\r") + 1);
+      return s;
+    };
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      error = path + ":" + std::to_string(n) + ": expected 'key = value'";
+      return false;
+    }
+    std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    if (!args.options.count(key)) args.options[key] = value;  // the command line wins
+  }
+  return true;
+}
+
+std::string password_from(Args& a) {
+  if (a.options.count("password")) return a.options["password"];
+  std::string pw;
+  std::getline(std::cin, pw);
+  return pw;
+}
+
+int fail(const std::string& msg) {
+  fprintf(stderr, "gridwork-server: %s\n", msg.c_str());
+  return 2;
+}
+
+int admin(Args& a) {
+  if (!a.options.count("db")) return fail("--db FILE is required");
+  const std::string& what = a.words[0];
+  const std::string verb = a.words.size() > 1 ? a.words[1] : "";
+  int rc = 0;
+  SyncService::with_engine(a.options["db"], [&](sync::ServerEngine& engine, Db& db) {
+    auto& dir = engine.directory();
+    const auto& users = *find_table("users");
+    auto col = [&](const char* c) { return static_cast<uint16_t>(users.index_of(c)); };
+    if (what == "user" && a.words.size() == 3) {
+      const std::string& name = a.words[2];
+      auto u = dir.user_by_name(name);
+      if (verb == "add") {
+        if (u) { rc = fail("user " + name + " exists"); return; }
+        auto roles = RoleSet::parse(a.options["roles"]);
+        if (!roles || roles->empty()) { rc = fail("--roles must list roles: worker,chief,cadre,supervisor,admin"); return; }
+        std::string pw = password_from(a);
+        if (pw.size() < 8) { rc = fail("passwords have at least 8 characters"); return; }
+        UuidV7 ids;
+        std::string id = ids.next(engine.clock().wall_ms());
+        sync::Txn txn(engine.store());
+        engine.write_as_server(users, id, {{col("username"), Value{name}},
+                                           {col("name"), Value{a.options.count("name") ? a.options["name"] : name}},
+                                           {col("roles"), Value{roles->to_string()}}});
+        auth::set_password(db, id, hash_password(pw));
+        txn.commit();
+        printf("added %s (%s)\n", name.c_str(), id.c_str());
+      } else if (verb == "passwd") {
+        if (!u) { rc = fail("no user " + name); return; }
+        std::string pw = password_from(a);
+        if (pw.size() < 8) { rc = fail("passwords have at least 8 characters"); return; }
+        auth::set_password(db, u->id, hash_password(pw));
+        printf("password of %s changed\n", name.c_str());
+      } else if (verb == "disable") {
+        if (!u) { rc = fail("no user " + name); return; }
+        sync::Txn txn(engine.store());
+        engine.write_as_server(users, u->id, {{col("disabled"), Value{int64_t{1}}}});
+        txn.commit();
+        printf("%s disabled\n", name.c_str());
+      } else {
+        rc = fail("unknown user command '" + verb + "'");
+      }
+    } else if (what == "device" && verb == "list" && a.words.size() == 2) {
+      printf("%-40s %-12s %-20s %s\n", "device", "user", "name", "state");
+      for (const auto& d : auth::devices(db)) {
+        auto u = dir.user(d.user_id);
+        printf("%-40s %-12s %-20s %s\n", d.id.c_str(), u ? u->username.c_str() : d.user_id.c_str(), d.name.c_str(),
+               d.revoked ? "revoked" : "active");
+      }
+    } else if (what == "device" && verb == "revoke" && a.words.size() == 3) {
+      auto st = auth::revoke_device(db, a.words[2]);
+      if (!st) rc = fail(st.error().message);
+      else printf("device %s revoked\n", a.words[2].c_str());
+    } else {
+      rc = fail(std::string("bad command\n") + kUsage);
+    }
+  });
+  return rc;
+}
+
+int serve(Args& a) {
+  if (!a.options.count("db")) return fail("--db FILE is required");
+  std::string listen = a.options.count("listen") ? a.options["listen"] : "127.0.0.1:8080";
+  if (listen.find(':') == std::string::npos) return fail("--listen wants HOST:PORT");
+  if (a.options.count("verbose")) Log::set_level(Level::debug);
+  if (a.options.count("quiet")) Log::set_level(Level::warn);
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  // cpprestsdk's default pool of 40 threads ran 4x slower here than one
+  // sized to the cores (FACTS.md); handlers never wait on the writer.
+  size_t threads = a.options.count("threads") ? std::strtoul(a.options["threads"].c_str(), nullptr, 10)
+                                              : std::max(2u, std::thread::hardware_concurrency());
+  crossplat::threadpool::initialize_with_threads(std::max<size_t>(threads, 2));
+
+  ServiceOptions opt;
+  opt.db_path = a.options["db"];
+  opt.demo = a.options.count("demo") > 0;
+  if (a.options.count("max-body")) opt.max_body = std::strtoull(a.options["max-body"].c_str(), nullptr, 10);
+  if (a.options.count("token-ttl-hours"))
+    opt.token_ttl_ms = std::strtoll(a.options["token-ttl-hours"].c_str(), nullptr, 10) * 3600 * 1000;
+  opt.readers = static_cast<int>(std::max<size_t>(threads, 2));
+  try {
+    SyncService service(opt);
+    std::string url = "http://" + listen;
+    HttpFront front(service, url, opt.max_body);
+    printf("listening on %s\n", url.c_str());
+    fflush(stdout);
+    Log::write(Level::info, "listening", {{"url", url}, {"db", opt.db_path}});
+    int sig = 0;
+    sigwait(&stop, &sig);
+    Log::write(Level::info, "stopping", {{"signal", sig}});
+    service.shutdown();
+    front.close();
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  Log::write(Level::info, "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  Args a;
+  std::string error;
+  if (!parse(argc, argv, a, error)) return fail(error + "\n" + kUsage);
+  if (a.options.count("help")) {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  if (a.options.count("config") && !read_config(a.options["config"], a, error)) return fail(error);
+  if (!a.words.empty()) return admin(a);
+  return serve(a);
+}
+
+}  // namespace gw::server

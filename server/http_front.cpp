@@ -1,0 +1,83 @@
+#include "server/http_front.hpp"
+
+#include "server/cpprest.hpp"
+
+#include "server/log.hpp"
+
+namespace gw::server {
+
+using web::http::http_request;
+using web::http::http_response;
+using web::http::experimental::listener::http_listener;
+
+struct HttpFront::Impl {
+  SyncService& service;
+  size_t max_body;
+  http_listener listener;
+
+  Impl(SyncService& s, const std::string& url, size_t max) : service(s), max_body(max), listener(url) {}
+
+  static std::string header(const http_request& req, const char* name) {
+    auto it = req.headers().find(name);
+    return it == req.headers().end() ? std::string() : it->second;
+  }
+
+  static void send(http_request req, Reply r) {
+    http_response resp(static_cast<web::http::status_code>(r.status));
+    resp.headers().set_content_type(r.content_type);
+    resp.set_body(std::move(r.body), r.content_type);
+    req.reply(resp).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception& e) {
+        Log::write(Level::debug, "reply not delivered", {{"error", e.what()}});
+      }
+    });
+  }
+
+  void on_request(http_request req) {
+    Request r;
+    r.method = req.method();
+    r.path = req.relative_uri().path();
+    r.query = req.relative_uri().query();
+    r.authorization = header(req, "Authorization");
+    r.signature = header(req, "X-Gridwork-Signature");
+    r.accept = header(req, "Accept");
+    r.peer = req.remote_address();
+    // Refuse an oversized body before reading it.
+    if (req.headers().content_length() > max_body) {
+      send(req, error_reply(Code::too_large, "body over " + std::to_string(max_body) + " bytes"));
+      return;
+    }
+    req.extract_vector().then([this, req, r = std::move(r)](pplx::task<std::vector<unsigned char>> t) mutable {
+      try {
+        auto bytes = t.get();
+        r.body.assign(bytes.begin(), bytes.end());
+      } catch (const std::exception& e) {
+        send(req, error_reply(Code::invalid, std::string("could not read the body: ") + e.what()));
+        return;
+      }
+      service.handle(std::move(r), [req](Reply reply) { send(req, std::move(reply)); });
+    });
+  }
+};
+
+HttpFront::HttpFront(SyncService& service, const std::string& url, size_t max_body)
+    : impl_(std::make_unique<Impl>(service, url, max_body)) {
+  impl_->listener.support([this](http_request req) { impl_->on_request(std::move(req)); });
+  impl_->listener.open().wait();
+}
+
+HttpFront::~HttpFront() { close(); }
+
+void HttpFront::close() {
+  if (!impl_) return;
+  try {
+    impl_->listener.close().wait();
+  } catch (const std::exception& e) {
+    Log::write(Level::warn, "listener close", {{"error", e.what()}});
+  }
+  impl_.reset();
+}
+
+}  // namespace gw::server

@@ -1,0 +1,430 @@
+#include "server/service.hpp"
+
+#include <sodium.h>
+
+#include <chrono>
+
+#include "server/log.hpp"
+#include "shared/demo/park.hpp"
+#include "sync/demo_load.hpp"
+
+namespace gw::server {
+
+namespace {
+
+int64_t system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string query_param(const std::string& query, const std::string& key) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+    if (part.rfind(key + "=", 0) == 0) return part.substr(key.size() + 1);
+    if (amp == std::string::npos) break;
+    pos = amp + 1;
+  }
+  return {};
+}
+
+const std::string* string_at(const Json& j, const char* key) {
+  const Json* v = j.find(key);
+  return v && v->is_string() ? &v->as_string() : nullptr;
+}
+
+}  // namespace
+
+int http_status(Code c) {
+  switch (c) {
+    case Code::ok: return 200;
+    case Code::invalid: case Code::unknown_table: case Code::unknown_column: case Code::bad_type:
+    case Code::too_long: case Code::bad_enum: case Code::missing: case Code::version_mismatch: return 400;
+    case Code::unauthorized: return 401;
+    case Code::forbidden: case Code::quarantined: return 403;
+    case Code::not_found: return 404;
+    case Code::conflict: case Code::state: case Code::immutable: return 409;
+    case Code::too_large: return 413;
+    case Code::throttled: return 429;
+    case Code::offline: return 503;
+    case Code::io: return 507;
+    case Code::internal: return 500;
+  }
+  return 500;
+}
+
+Reply error_reply(Code c, const std::string& message) {
+  std::string body = "{\"error\":{\"code\":";
+  append_json_string(body, code_name(c));
+  body += ",\"message\":";
+  append_json_string(body, message);
+  body += "}}";
+  return Reply{http_status(c), "application/json", std::move(body)};
+}
+
+// ---- readers ---------------------------------------------------------------------
+
+class SyncService::ReaderLease {
+ public:
+  explicit ReaderLease(SyncService& s) : s_(s) {
+    std::unique_lock lock(s_.readers_m_);
+    s_.readers_cv_.wait(lock, [&] { return !s_.free_readers_.empty(); });
+    r_ = std::move(s_.free_readers_.back());
+    s_.free_readers_.pop_back();
+  }
+  ~ReaderLease() {
+    std::lock_guard lock(s_.readers_m_);
+    s_.free_readers_.push_back(std::move(r_));
+    s_.readers_cv_.notify_one();
+  }
+  Reader& operator*() { return *r_; }
+  Reader* operator->() { return r_.get(); }
+
+ private:
+  SyncService& s_;
+  std::unique_ptr<Reader> r_;
+};
+
+// ---- life ------------------------------------------------------------------------
+
+SyncService::SyncService(ServiceOptions options)
+    : opt_(std::move(options)), throttle_(opt_.login_failures, opt_.login_window_ms) {
+  if (!opt_.wall) opt_.wall = system_ms;
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  db_ = std::make_unique<Db>(opt_.db_path);
+  clock_ = std::make_unique<Hlc>(opt_.wall);
+  engine_ = std::make_unique<sync::ServerEngine>(*db_, *clock_);
+  create_auth_tables(*db_);
+  if (opt_.demo && db_->query_int("SELECT count(*) FROM users") == 0) {
+    auto t0 = std::chrono::steady_clock::now();
+    demo::ParkOptions park;
+    park.seed = opt_.demo_seed;
+    park.now_ms = opt_.wall();
+    auto counts = sync::load_demo_park(*engine_, park);
+    // Every demo account has the same password: one argon2id hash (with its
+    // salt) serves them all, instead of 209 hashes and 14 s at start-up.
+    std::string hash = hash_password(demo::kDemoPassword);
+    Transaction txn(*db_);
+    auto users = db_->prepare("SELECT id FROM users");
+    while (users.step()) auth::set_password(*db_, std::string(users.text(0)), hash);
+    txn.commit();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    Log::write(Level::info, "demo park loaded",
+               {{"households", counts.households}, {"residents", counts.residents}, {"users", counts.users},
+                {"ms", static_cast<int64_t>(ms)}});
+  }
+  metrics_.devices = db_->query_int("SELECT count(*) FROM _devices");
+  for (int i = 0; i < std::max(1, opt_.readers); ++i) {
+    auto r = std::make_unique<Reader>();
+    r->db = std::make_unique<Db>(opt_.db_path);
+    r->clock = std::make_unique<Hlc>(opt_.wall);
+    r->engine = std::make_unique<sync::ServerEngine>(*r->db, *r->clock);
+    free_readers_.push_back(std::move(r));
+  }
+  writer_ = std::thread([this] { writer_loop(); });
+  timer_ = std::thread([this] { timer_loop(); });
+}
+
+SyncService::~SyncService() { shutdown(); }
+
+void SyncService::shutdown() {
+  {
+    std::lock_guard lock(queue_m_);
+    if (stopping_ && !writer_.joinable()) return;
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (timer_.joinable()) timer_.join();
+  std::vector<Waiter> left;
+  {
+    std::lock_guard lock(waiters_m_);
+    left.swap(waiters_);
+  }
+  for (auto& w : left) w.respond(Reply{200, "application/json", "{\"changed\":false}"});
+}
+
+void SyncService::post(std::function<void()> job) {
+  {
+    std::lock_guard lock(queue_m_);
+    queue_.push_back(std::move(job));
+  }
+  queue_cv_.notify_one();
+}
+
+void SyncService::writer_loop() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(queue_m_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();
+  }
+}
+
+void SyncService::timer_loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(queue_m_);
+      if (queue_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; })) return;
+    }
+    int64_t now = opt_.wall();
+    std::vector<Waiter> expired;
+    {
+      std::lock_guard lock(waiters_m_);
+      for (auto it = waiters_.begin(); it != waiters_.end();) {
+        if (it->deadline <= now) {
+          expired.push_back(std::move(*it));
+          it = waiters_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      metrics_.waiters = static_cast<int64_t>(waiters_.size());
+    }
+    for (auto& w : expired)
+      w.respond(Reply{200, "application/json", "{\"changed\":false,\"server_hlc\":" + std::to_string(clock_->last()) + "}"});
+  }
+}
+
+// ---- routing -----------------------------------------------------------------------
+
+void SyncService::handle(Request req, Responder respond) {
+  auto start = std::chrono::steady_clock::now();
+  std::string endpoint = req.path;
+  Responder timed = [this, start, endpoint, respond = std::move(respond)](Reply r) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.request(endpoint, r.status, secs);
+    if (Log::enabled(Level::debug))
+      Log::write(Level::debug, "request", {{"path", endpoint}, {"status", r.status}, {"ms", secs * 1000}});
+    respond(std::move(r));
+  };
+  try {
+    route(req, timed);
+  } catch (const SqliteError& e) {
+    Log::write(Level::error, "storage fault", {{"path", endpoint}, {"error", e.what()}});
+    timed(error_reply(Code::io, "storage fault; nothing was changed"));
+  } catch (const std::exception& e) {
+    Log::write(Level::error, "internal error", {{"path", endpoint}, {"error", e.what()}});
+    timed(error_reply(Code::internal, "internal error"));
+  }
+}
+
+void SyncService::route(Request& req, Responder& respond) {
+  {
+    std::lock_guard lock(queue_m_);
+    if (stopping_) return respond(error_reply(Code::offline, "the server is shutting down"));
+  }
+  if (req.body.size() > opt_.max_body)
+    return respond(error_reply(Code::too_large, "body over " + std::to_string(opt_.max_body) + " bytes"));
+  const std::string& p = req.path;
+  bool get = req.method == "GET", post_ = req.method == "POST";
+  if (p == "/v1/healthz" && get)
+    return respond(Reply{200, "application/json",
+                         "{\"status\":\"ok\",\"seq\":" + std::to_string(engine_->last_seq()) + "}"});
+  if (p == "/v1/metrics" && get) return respond(Reply{200, "text/plain; version=0.0.4", metrics_.render()});
+  if (p == "/v1/auth/login" && post_) return login(req, respond);
+  if (p == "/v1/sync/push" && post_) return push(req, respond);
+  if (p == "/v1/sync/pull" && post_) return pull(req, respond);
+  if (p == "/v1/sync/wait" && get) return wait(req, respond);
+  if (p == "/v1/reports/kpi" && get) return kpi_not_yet(respond);
+  respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
+}
+
+void SyncService::kpi_not_yet(Responder& respond) {
+  respond(error_reply(Code::not_found, "KPI reports arrive with the case workflow"));
+}
+
+Result<Session> SyncService::session(Request& req, Reader& r) {
+  const std::string prefix = "Bearer ";
+  if (req.authorization.rfind(prefix, 0) != 0) return Error{Code::unauthorized, "missing bearer token"};
+  std::string token = req.authorization.substr(prefix.size());
+  auto s = auth::check_token(*r.db, token, opt_.wall());
+  if (!s) return s;
+  // Refreshed by use, off the request's path.
+  if (s->expires_at - opt_.wall() < opt_.token_ttl_ms / 2) {
+    int64_t until = opt_.wall() + opt_.token_ttl_ms;
+    post([this, token, until] { auth::refresh_token(*db_, token, until); });
+  }
+  return s;
+}
+
+// ---- endpoints ---------------------------------------------------------------------
+
+void SyncService::login(Request& req, Responder& respond) {
+  auto j = parse_json(req.body);
+  if (!j || !j->is_object()) return respond(error_reply(Code::invalid, j ? "the body must be an object" : j.error().message));
+  const auto* username = string_at(*j, "username");
+  const auto* password = string_at(*j, "password");
+  const Json* device = j->find("device");
+  if (!username || !password || !device || !device->is_object())
+    return respond(error_reply(Code::invalid, "login needs username, password and device {id, public_key, name}"));
+  const auto* device_id = string_at(*device, "id");
+  const auto* key_b64 = string_at(*device, "public_key");
+  const auto* name = string_at(*device, "name");
+  if (!device_id || device_id->empty() || device_id->size() > sync::kMaxOriginBytes || *device_id == sync::kServerOrigin)
+    return respond(error_reply(Code::invalid, "device.id must be 1 to 64 bytes"));
+  auto key = key_b64 ? unbase64(*key_b64) : std::nullopt;
+  if (!key || key->size() != crypto_sign_PUBLICKEYBYTES)
+    return respond(error_reply(Code::invalid, "device.public_key must be base64 of a 32-byte Ed25519 key"));
+
+  int64_t now = opt_.wall();
+  std::string by_user = "user:" + *username, by_addr = "addr:" + req.peer;
+  if (!throttle_.allowed(by_user, now) || !throttle_.allowed(by_addr, now))
+    return respond(error_reply(Code::throttled, "too many failed logins; wait a minute and try again"));
+
+  std::optional<sync::UserInfo> user;
+  std::optional<std::string> hash;
+  {
+    ReaderLease r(*this);
+    user = r->engine->directory().user_by_name(*username);
+    if (user) hash = auth::password_hash(*r->db, user->id);
+  }
+  // The same answer for an unknown user and a wrong password: no probing.
+  if (!user || !hash || !verify_password(*hash, *password)) {
+    throttle_.failed(by_user, now);
+    throttle_.failed(by_addr, now);
+    Log::write(Level::warn, "login failed", {{"username", *username}, {"peer", req.peer}});
+    return respond(error_reply(Code::unauthorized, "wrong username or password"));
+  }
+  if (user->disabled) return respond(error_reply(Code::forbidden, "this account is disabled"));
+  throttle_.succeeded(by_user);
+
+  std::string dev = *device_id, dev_name = name ? *name : std::string(), pk = *key;
+  post([this, user = *user, dev, dev_name, pk, respond] {
+    try {
+      int64_t at = opt_.wall();
+      Transaction txn(*db_);
+      if (auto st = auth::bind_device(*db_, dev, user.id, pk, dev_name, at); !st)
+        return respond(error_reply(st.error().code, st.error().message));
+      int64_t expires = at + opt_.token_ttl_ms;
+      std::string token = auth::issue_token(*db_, user.id, dev, expires);
+      txn.commit();
+      metrics_.devices = db_->query_int("SELECT count(*) FROM _devices");
+      const auto& users = *find_table("users");
+      sync::Row row;
+      engine_->store().load(users, user.id, row);
+      std::string display = value_to_string(row.values[static_cast<size_t>(users.index_of("name"))]);
+      std::string body = "{\"token\":";
+      append_json_string(body, token);
+      body += ",\"expires_at\":" + std::to_string(expires) + ",\"user\":{\"id\":";
+      append_json_string(body, user.id);
+      body += ",\"username\":";
+      append_json_string(body, user.username);
+      body += ",\"name\":";
+      append_json_string(body, display);
+      body += ",\"roles\":[";
+      bool first = true;
+      for (Role r : kAllRoles) {
+        if (!user.roles.has(r)) continue;
+        if (!first) body += ',';
+        first = false;
+        append_json_string(body, role_name(r));
+      }
+      body += "]},\"server_hlc\":" + std::to_string(clock_->now()) + "}";
+      respond(Reply{200, "application/json", std::move(body)});
+    } catch (const std::exception& e) {
+      respond(error_reply(Code::io, std::string("storage fault: ") + e.what()));
+    }
+  });
+}
+
+void SyncService::push(Request& req, Responder& respond) {
+  Session s;
+  {
+    ReaderLease r(*this);
+    auto sess = session(req, *r);
+    if (!sess) return respond(error_reply(sess.error().code, sess.error().message));
+    s = *sess;
+    if (auto st = auth::verify_signature(*r->db, s.device_id, req.body, req.signature); !st)
+      return respond(error_reply(st.error().code, st.error().message));
+  }
+  auto j = parse_json(req.body);
+  if (!j) return respond(error_reply(Code::invalid, j.error().message));
+  post([this, s, json = std::move(*j), respond]() mutable {
+    auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json));
+    if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
+    metrics_.patches_merged += static_cast<int64_t>(answer->accepted.size());
+    metrics_.patches_refused += static_cast<int64_t>(answer->rejected.size());
+    metrics_.conflicts += answer->conflicts;
+    auto touched = engine_->take_touched();
+    HlcTime hlc = answer->server_hlc;
+    respond(Reply{200, "application/json", sync::encode(*answer)});
+    if (!touched.empty()) wake(touched, hlc);
+  });
+}
+
+void SyncService::pull(Request& req, Responder& respond) {
+  ReaderLease r(*this);
+  auto s = session(req, *r);
+  if (!s) return respond(error_reply(s.error().code, s.error().message));
+  auto j = parse_json(req.body);
+  if (!j) return respond(error_reply(Code::invalid, j.error().message));
+  auto answer = r->engine->pull(sync::Principal{s->user_id, s->device_id}, *j);
+  if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
+  respond(Reply{200, "application/json", sync::encode(*answer)});
+}
+
+void SyncService::wait(Request& req, Responder& respond) {
+  std::set<std::string> buckets;
+  {
+    ReaderLease r(*this);
+    auto s = session(req, *r);
+    if (!s) return respond(error_reply(s.error().code, s.error().message));
+    auto user = r->engine->directory().user(s->user_id);
+    if (!user) return respond(error_reply(Code::unauthorized, "unknown user"));
+    auto list = r->engine->directory().readable_buckets(*user);
+    buckets.insert(list.begin(), list.end());
+  }
+  std::string since_text = query_param(req.query, "since");
+  char* end = nullptr;
+  long long since = std::strtoll(since_text.c_str(), &end, 10);
+  if (since_text.empty() || !end || *end) return respond(error_reply(Code::invalid, "wait needs ?since=<server_hlc>"));
+  std::lock_guard lock(waiters_m_);
+  // A change that landed between the caller's last pull and this wait.
+  for (const auto& [hlc, touched] : recent_) {
+    if (hlc <= since) continue;
+    for (const auto& b : touched)
+      if (buckets.count(b))
+        return respond(Reply{200, "application/json", "{\"changed\":true,\"server_hlc\":" + std::to_string(hlc) + "}"});
+  }
+  waiters_.push_back({std::move(buckets), respond, opt_.wall() + opt_.wait_ms});
+  metrics_.waiters = static_cast<int64_t>(waiters_.size());
+}
+
+void SyncService::wake(const std::set<std::string>& touched, HlcTime hlc) {
+  std::vector<Responder> due;
+  {
+    std::lock_guard lock(waiters_m_);
+    recent_.emplace_back(hlc, touched);
+    while (recent_.size() > 256) recent_.pop_front();  // a minute of busy pushes
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      bool hit = false;
+      for (const auto& b : touched) hit = hit || it->buckets.count(b);
+      if (hit) {
+        due.push_back(std::move(it->respond));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    metrics_.waiters = static_cast<int64_t>(waiters_.size());
+  }
+  for (auto& r : due) r(Reply{200, "application/json", "{\"changed\":true,\"server_hlc\":" + std::to_string(hlc) + "}"});
+}
+
+void SyncService::with_engine(const std::string& db_path,
+                              const std::function<void(sync::ServerEngine&, Db&)>& f) {
+  Db db(db_path);
+  Hlc clock(system_ms);
+  sync::ServerEngine engine(db, clock);
+  create_auth_tables(db);
+  f(engine, db);
+}
+
+}  // namespace gw::server
