@@ -145,12 +145,12 @@ int admin(Args& a) {
         if (pw.size() < 8) { rc = fail("passwords have at least 8 characters"); return; }
         UuidV7 ids;
         std::string id = ids.next(engine.clock().wall_ms());
-        sync::Txn txn(engine.store());
+        auto txn = engine.begin_write();
         engine.write_as_server(users, id, {{col("username"), Value{name}},
                                            {col("name"), Value{a.options.count("name") ? a.options["name"] : name}},
                                            {col("roles"), Value{roles->to_string()}}});
         auth::set_password(db, id, hash_password(pw));
-        txn.commit();
+        txn->commit();
         printf("added %s (%s)\n", name.c_str(), id.c_str());
       } else if (verb == "passwd") {
         if (!u) { rc = fail("no user " + name); return; }
@@ -160,9 +160,9 @@ int admin(Args& a) {
         printf("password of %s changed\n", name.c_str());
       } else if (verb == "disable") {
         if (!u) { rc = fail("no user " + name); return; }
-        sync::Txn txn(engine.store());
+        auto txn = engine.begin_write();
         engine.write_as_server(users, u->id, {{col("disabled"), Value{int64_t{1}}}});
-        txn.commit();
+        txn->commit();
         printf("%s disabled\n", name.c_str());
       } else {
         rc = fail("unknown user command '" + verb + "'");

@@ -11,7 +11,7 @@ class ServerSink : public demo::RecordSink {
  public:
   explicit ServerSink(ServerEngine& s) : server_(s) {}
   void put(const TableSpec& t, const std::string& id, const Fields& fields) override {
-    if (!txn_) txn_ = std::make_unique<Txn>(server_.store());
+    if (!txn_) txn_ = server_.begin_write();
     server_.write_as_server(t, id, fields);
     if (++rows_ % tuning::kBulkTxnRows == 0) finish();
   }

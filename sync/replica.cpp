@@ -8,6 +8,18 @@ namespace gw::sync {
 
 namespace {
 constexpr uint64_t bit(uint16_t col) { return uint64_t{1} << col; }
+
+// The columns of a row with pending local edits.
+constexpr std::string_view kPendingColumnsSql =
+    "SELECT cols FROM _outbox WHERE tbl = ? AND row_id = ? AND state = 'pending'";
+
+uint64_t pending_columns_of(Stmt& s, const TableSpec& t, std::string_view row) {
+  s.bind(1, t.name).bind(2, row);
+  uint64_t cols = 0;
+  while (s.step()) cols |= static_cast<uint64_t>(s.int64(0));
+  s.reset();
+  return cols;
+}
 }  // namespace
 
 Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
@@ -28,11 +40,8 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
 }
 
 uint64_t Replica::pending_columns(const TableSpec& t, std::string_view row) {
-  auto s = db_.prepare("SELECT cols FROM _outbox WHERE tbl = ? AND row_id = ? AND state = 'pending'");
-  s.bind(1, t.name).bind(2, row);
-  uint64_t cols = 0;
-  while (s.step()) cols |= static_cast<uint64_t>(s.int64(0));
-  return cols;
+  auto s = db_.prepare(kPendingColumnsSql);
+  return pending_columns_of(s, t, row);
 }
 
 bool Replica::has_pending(const TableSpec& t, std::string_view row) { return pending_columns(t, row) != 0; }
@@ -262,13 +271,24 @@ void Replica::apply_pull(const PullAnswer& answer) {
   Txn txn(store_);
   fold(answer.server_hlc);
   bool any_pending = db_.query_int("SELECT EXISTS (SELECT 1 FROM _outbox WHERE state = 'pending')") != 0;
+  // Prepared once per answer, not once per patch: a device with unsynced
+  // edits asks this for every row it pulls.
+  std::optional<Stmt> pending_q;
+  if (any_pending) pending_q.emplace(db_.prepare(kPendingColumnsSql));
+  // Patches of one answer mostly share an origin: intern it once.
+  std::string_view last_origin;
+  uint32_t origin_id = 0;
   Row row;
   for (const auto& p : answer.patches) {
     const TableSpec& t = *p.table;
-    store_.load(t, p.row, row);
-    uint64_t pending = any_pending ? pending_columns(t, p.row) : 0;
-    ColumnClock incoming{p.hlc, store_.intern(p.origin), p.cycle, p.seq};
-    bool changed = false;
+    bool existed = store_.load(t, p.row, row);
+    uint64_t pending = pending_q ? pending_columns_of(*pending_q, t, p.row) : 0;
+    if (last_origin.empty() || p.origin != last_origin) {
+      origin_id = store_.intern(p.origin);
+      last_origin = p.origin;
+    }
+    ColumnClock incoming{p.hlc, origin_id, p.cycle, p.seq};
+    uint64_t changed = 0;
     for (const auto& f : p.set) {
       if (pending & bit(f.col)) {
         shadow_keep(t, p.row, f.col, f.value, incoming, true);
@@ -279,13 +299,17 @@ void Replica::apply_pull(const PullAnswer& answer) {
       if (p.seq <= row.clocks[f.col].seq) continue;
       row.values[f.col] = f.value;
       row.clocks[f.col] = incoming;
-      changed = true;
+      changed |= bit(f.col);
     }
     if (!changed) continue;
+    bool moved = row.bucket != p.bucket;
     row.exists = true;
     row.bucket = p.bucket;
     row.seq = std::max(row.seq, p.seq);
-    store_.save(t, p.row, row);
+    // An existing row rewrites only what changed, so an update leaves the
+    // indexes on its other columns alone.
+    if (existed && !moved) store_.update(t, p.row, row, changed);
+    else store_.save(t, p.row, row);
   }
   // A new bucket is read from 0; `since` catches up only when an answer
   // says the paging is complete (see PullRequest).

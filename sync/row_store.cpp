@@ -13,6 +13,39 @@ void Row::reset(const TableSpec& t) {
 }
 
 namespace {
+
+// Distinct column sets RowStore::update keeps a statement for, per table.
+constexpr size_t kMaxUpdateStmts = 64;
+
+// Binds text (or, with blob, a BLOB) without SQLite's private copy: save()
+// and update() step the statement before the row they bind goes away, and
+// every use binds every parameter again before stepping.
+void bind_static(Stmt& s, int i, const std::string& v, bool blob = false) {
+  if (blob) sqlite3_bind_blob64(s.raw(), i, v.data(), v.size(), SQLITE_STATIC);
+  else sqlite3_bind_text64(s.raw(), i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+void bind_static(Stmt& s, int i, const Value& v) {
+  if (auto* text = std::get_if<std::string>(&v)) bind_static(s, i, *text);
+  else s.bind(i, v);
+}
+
+// Stmt::value, but into an existing Value, reusing its string's buffer.
+void read_column(const Stmt& s, int i, Value& v) {
+  int type = sqlite3_column_type(s.raw(), i);
+  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+    std::string_view bytes = type == SQLITE_TEXT ? s.text(i) : s.blob(i);
+    if (auto* str = std::get_if<std::string>(&v)) str->assign(bytes);
+    else v.emplace<std::string>(bytes);
+  } else if (type == SQLITE_INTEGER) {
+    v = s.int64(i);
+  } else if (type == SQLITE_FLOAT) {
+    v = s.real(i);
+  } else {
+    v = Null{};
+  }
+}
+
 std::string bucket_from(const TableSpec& t, const Value* v) {
   auto* s = v ? std::get_if<std::string>(v) : nullptr;
   switch (t.bucket) {
@@ -53,8 +86,12 @@ RowStore::RowStore(Db& db) : db_(db) {
   for (const auto& t : all_tables()) {
     db_.exec(create_table_sql(t, "_clk BLOB, _bucket TEXT, _seq INTEGER"));
     for (const auto& sql : create_index_sql(t)) db_.exec(sql);
+    // Eviction and checks find rows by bucket. Not by seq: the server pages
+    // through its _changes feed, so _seq in this index only made every
+    // update rewrite an index entry. (Files made with (_bucket, _seq) keep
+    // that index under the same name; it answers the same queries.)
     db_.exec("CREATE INDEX IF NOT EXISTS " + std::string(t.name) + "__bucket ON " + std::string(t.name) +
-             " (_bucket, _seq)");
+             " (_bucket)");
     std::string cols = column_list(t);
     std::string load = "SELECT " + cols + ", _clk, _bucket, _seq FROM " + std::string(t.name) + " WHERE id = ?";
     std::string save = "INSERT INTO " + std::string(t.name) + " (id, " + cols + ", _clk, _bucket, _seq) VALUES (?";
@@ -63,9 +100,10 @@ RowStore::RowStore(Db& db) : db_(db) {
     for (const auto& c : t.columns) save += std::string(c.name) + " = excluded." + std::string(c.name) + ", ";
     save += "_clk = excluded._clk, _bucket = excluded._bucket, _seq = excluded._seq";
     stmts_.push_back({db_.prepare(load), db_.prepare(save),
-                      db_.prepare("DELETE FROM " + std::string(t.name) + " WHERE id = ?")});
+                      db_.prepare("DELETE FROM " + std::string(t.name) + " WHERE id = ?"), {}});
   }
-  add_origin_ = db_.prepare("INSERT INTO _origins (id, name) VALUES (?, ?)");
+  add_origin_ = db_.prepare("INSERT INTO _origins (name) VALUES (?)");
+  find_origin_ = db_.prepare("SELECT id FROM _origins WHERE name = ?");
   reload_origins();
 }
 
@@ -101,28 +139,57 @@ void Txn::commit() {
 bool RowStore::load(const TableSpec& t, std::string_view id, Row& out) {
   auto& s = stmts(t).load;
   s.bind(1, id);
-  out.reset(t);
-  if (s.step()) {
-    size_t n = t.columns.size();
-    out.exists = true;
-    for (size_t i = 0; i < n; ++i) out.values[i] = s.value(static_cast<int>(i));
-    out.clocks = unpack_clocks(s.blob(static_cast<int>(n)), n);
-    out.bucket = std::string(s.text(static_cast<int>(n + 1)));
-    out.seq = s.int64(static_cast<int>(n + 2));
+  if (!s.step()) {
+    s.reset();
+    out.reset(t);
+    return false;
   }
+  // Filled in place: a Row reused across loads keeps its strings' buffers,
+  // which saves an allocation per text column on every merge.
+  size_t n = t.columns.size();
+  out.exists = true;
+  out.values.resize(n);
+  for (size_t i = 0; i < n; ++i) read_column(s, static_cast<int>(i), out.values[i]);
+  out.clocks = unpack_clocks(s.blob(static_cast<int>(n)), n);
+  out.bucket.assign(s.text(static_cast<int>(n + 1)));
+  out.seq = s.int64(static_cast<int>(n + 2));
   s.reset();
-  return out.exists;
+  return true;
 }
 
 void RowStore::save(const TableSpec& t, std::string_view id, const Row& row) {
   auto& s = stmts(t).save;
   s.bind(1, id);
   size_t n = t.columns.size();
-  for (size_t i = 0; i < n; ++i) s.bind(static_cast<int>(i + 2), row.values[i]);
+  for (size_t i = 0; i < n; ++i) bind_static(s, static_cast<int>(i + 2), row.values[i]);
   std::string clk = pack_clocks(row.clocks);
-  s.bind_blob(static_cast<int>(n + 2), clk.data(), clk.size());
-  s.bind(static_cast<int>(n + 3), std::string_view(row.bucket));
+  bind_static(s, static_cast<int>(n + 2), clk, true);
+  bind_static(s, static_cast<int>(n + 3), row.bucket);
   s.bind(static_cast<int>(n + 4), row.seq);
+  s.run();
+}
+
+void RowStore::update(const TableSpec& t, std::string_view id, const Row& row, uint64_t changed) {
+  auto& cache = stmts(t).update;
+  auto it = cache.find(changed);
+  if (it == cache.end()) {
+    // A statement per set of columns patches write together: few in
+    // practice, and bounded here so odd writers cannot grow it for ever.
+    if (cache.size() >= kMaxUpdateStmts) return save(t, id, row);
+    std::string sql = "UPDATE " + std::string(t.name) + " SET ";
+    for (size_t c = 0; c < t.columns.size(); ++c)
+      if (changed & (uint64_t{1} << c)) sql += std::string(t.columns[c].name) + " = ?, ";
+    sql += "_clk = ?, _seq = ? WHERE id = ?";
+    it = cache.emplace(changed, db_.prepare(sql)).first;
+  }
+  Stmt& s = it->second;
+  int k = 1;
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (changed & (uint64_t{1} << c)) bind_static(s, k++, row.values[c]);
+  std::string clk = pack_clocks(row.clocks);
+  bind_static(s, k++, clk, true);
+  s.bind(k++, row.seq);
+  s.bind(k, id);
   s.run();
 }
 
@@ -134,12 +201,22 @@ void RowStore::erase(const TableSpec& t, std::string_view id) {
 
 uint32_t RowStore::intern(std::string_view origin) {
   if (auto it = origin_ids_.find(std::string(origin)); it != origin_ids_.end()) return it->second;
-  auto id = static_cast<uint32_t>(origins_.size());
-  add_origin_.bind(1, int64_t{id}).bind(2, origin);
-  add_origin_.run();
-  origins_.emplace_back(origin);
-  origin_ids_.emplace(origins_.back(), id);
-  return id;
+  // Another connection (an admin command beside the server) may have added
+  // origins since the cache was filled: ask the file, and let SQLite pick the
+  // next id inside the caller's write transaction.
+  find_origin_.bind(1, origin);
+  int64_t id = find_origin_.step() ? find_origin_.int64(0) : -1;
+  find_origin_.reset();
+  if (id < 0) {
+    add_origin_.bind(1, origin);
+    add_origin_.run();
+    id = sqlite3_last_insert_rowid(db_.raw());
+  }
+  auto uid = static_cast<uint32_t>(id);
+  if (origins_.size() <= uid) origins_.resize(uid + 1);
+  origins_[uid] = std::string(origin);
+  origin_ids_.emplace(origins_[uid], uid);
+  return uid;
 }
 
 const std::string& RowStore::origin_name(uint32_t id) {

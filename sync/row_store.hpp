@@ -59,6 +59,11 @@ class RowStore {
 
   bool load(const TableSpec& t, std::string_view id, Row& out);
   void save(const TableSpec& t, std::string_view id, const Row& row);
+  // Writes back a row load() found, with only the data columns in `changed`
+  // (a bit per column index) besides its clocks and seq: indexes on the
+  // other columns are left alone. Same result as save() as long as the row
+  // stays in the bucket it was loaded with; a row that moves goes to save().
+  void update(const TableSpec& t, std::string_view id, const Row& row, uint64_t changed);
   void erase(const TableSpec& t, std::string_view id);
 
   // Device ids are interned to small integers inside this store. A new one
@@ -76,6 +81,7 @@ class RowStore {
  private:
   struct TableStmts {
     Stmt load, save, erase;
+    std::unordered_map<uint64_t, Stmt> update;  // by set of changed columns
   };
   TableStmts& stmts(const TableSpec& t) { return stmts_[static_cast<size_t>(table_index(t))]; }
 
@@ -84,6 +90,7 @@ class RowStore {
   std::vector<std::string> origins_{""};  // id 0: nobody
   std::unordered_map<std::string, uint32_t> origin_ids_;
   Stmt add_origin_;
+  Stmt find_origin_;
 };
 
 }  // namespace gw::sync

@@ -47,6 +47,12 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
   seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
 }
 
+std::unique_ptr<Txn> ServerEngine::begin_write() {
+  auto txn = std::make_unique<Txn>(store_);
+  seq_ = std::max(seq_, db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes"));
+  return txn;
+}
+
 // ---- write checks ------------------------------------------------------------
 
 ServerEngine::Verdict ServerEngine::check(const UserInfo& u, const Patch& p, const Row& row) {
@@ -290,7 +296,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
   auto user = directory_.user(who.user_id);
   if (!user) return Error{Code::unauthorized, "unknown user"};
   try {
-    Txn txn(store_);
+    auto txn = begin_write();
     if (auto again = replayed(req->batch, who.user_id)) return std::move(*again);
     PushAnswer answer;
     auto seen = db_.prepare("SELECT status, code, reason FROM _log WHERE patch_id = ?");
@@ -358,7 +364,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
     }
     answer.server_hlc = clock_.now();
     db_.prepare("INSERT INTO _batches VALUES (?, ?, ?)").bind(1, req->batch).bind(2, who.user_id).bind(3, encode(answer)).run();
-    txn.commit();
+    txn->commit();
     return answer;
   } catch (const SqliteError& e) {
     seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");

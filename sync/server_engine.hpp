@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -38,8 +39,12 @@ class ServerEngine {
   Result<PushAnswer> push(const Principal& who, Json body);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
 
+  // Opens the write transaction every change goes in. Other processes (the
+  // admin commands) may have written since: the sequence resumes after theirs.
+  std::unique_ptr<Txn> begin_write();
+
   // A row written by the server itself (the demo park, services): merged and
-  // logged like any patch, under origin "server". Call inside a Txn.
+  // logged like any patch, under origin "server". Call inside begin_write().
   void write_as_server(const TableSpec& t, const std::string& row, const Fields& set);
 
   RowStore& store() { return store_; }

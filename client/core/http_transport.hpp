@@ -1,0 +1,47 @@
+// The sync transport over HTTP (cpprestsdk's client): bearer token on every
+// request, the device's signature on pushes, bounded time. A request that
+// gets no answer is Code::offline; an error answer keeps the server's code.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "client/core/device_key.hpp"
+#include "shared/hlc.hpp"
+#include "sync/transport.hpp"
+
+namespace gw::client {
+
+struct LoginResult {
+  std::string token;
+  int64_t expires_at = 0;
+  std::string user_id, username, name;
+  std::string roles;  // "worker,chief"
+  HlcTime server_hlc = 0;
+};
+
+class HttpTransport : public sync::Transport {
+ public:
+  HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms = 30'000);
+  ~HttpTransport() override;
+
+  Result<LoginResult> login(const std::string& username, const std::string& password, const std::string& device_id,
+                            const std::string& device_name);
+  void set_token(std::string token) { token_ = std::move(token); }
+
+  Result<std::string> exchange(std::string_view path, const std::string& body) override;
+  // GET with the token, for /v1/sync/wait and reports.
+  Result<std::string> get(const std::string& path_and_query, int timeout_ms);
+
+ private:
+  Result<std::string> send(const std::string& method, std::string_view path, const std::string& body, bool sign,
+                           int timeout_ms);
+  Result<std::string> send_once(const std::string& method, std::string_view path, const std::string& body, bool sign,
+                                int timeout_ms);
+  std::string base_;
+  const DeviceKey& key_;
+  int timeout_ms_;
+  std::string token_;
+};
+
+}  // namespace gw::client

@@ -1,0 +1,104 @@
+#include "server_process.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace gw::test {
+
+std::string ServerProcess::binary() { return GRIDWORK_SERVER_BIN; }
+
+int ServerProcess::free_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  close(s);
+  return port;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra, std::string db_path) {
+  char tmpl[] = "/tmp/gridwork-test-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  db_ = db_path.empty() ? dir_ + "/server.db" : db_path;
+  int port = free_port();
+  url_ = "http://127.0.0.1:" + std::to_string(port);
+  // GRIDWORK_TEST_VERBOSE=1 shows the server's request log beside the tests'.
+  const char* verbose = std::getenv("GRIDWORK_TEST_VERBOSE");
+  std::vector<std::string> args = {binary(), "--db", db_, "--listen", "127.0.0.1:" + std::to_string(port),
+                                   verbose && *verbose == '1' ? "--verbose" : "--quiet"};
+  args.insert(args.end(), extra.begin(), extra.end());
+
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  // Wait for the ready line; the demo park takes a while under sanitizers.
+  std::string seen;
+  char buf[512];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+  while (seen.find("listening on") == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("server did not start: " + seen);
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) throw std::runtime_error("server exited before listening: " + seen);
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+}
+
+int ServerProcess::stop() {
+  if (pid_ <= 0) return 0;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ServerProcess::kill_hard() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::admin(const std::vector<std::string>& args, const std::string& stdin_text) const {
+  std::string cmd = binary();
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " --db '" + db_ + "' >/dev/null 2>&1";
+  if (!stdin_text.empty()) cmd = "printf '%s\\n' '" + stdin_text + "' | " + cmd;
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+ServerProcess::~ServerProcess() {
+  stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+}  // namespace gw::test

@@ -1,0 +1,37 @@
+// The real gridwork-server as a child process on a free loopback port: the
+// integration tests' server. Started with a fresh database in a temp dir;
+// stopped with SIGTERM.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gw::test {
+
+class ServerProcess {
+ public:
+  // extra: more arguments (e.g. "--demo"). Waits for "listening on".
+  explicit ServerProcess(std::vector<std::string> extra = {}, std::string db_path = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  const std::string& url() const { return url_; }
+  const std::string& db_path() const { return db_; }
+  // Sends SIGTERM and waits; returns the exit status (0 on a clean stop).
+  int stop();
+  // SIGKILL, for crash tests.
+  void kill_hard();
+
+  // Runs `gridwork-server ARGS... --db <db>` (the admin commands); returns its exit status.
+  int admin(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
+
+  static std::string binary();
+  static int free_port();
+
+ private:
+  std::string dir_, db_, url_;
+  int pid_ = -1;
+};
+
+}  // namespace gw::test
