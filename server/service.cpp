@@ -135,6 +135,7 @@ void SyncService::shutdown() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  timer_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (timer_.joinable()) timer_.join();
   std::vector<Waiter> left;
@@ -170,8 +171,12 @@ void SyncService::writer_loop() {
 void SyncService::timer_loop() {
   for (;;) {
     {
+      // Its own condition variable: sharing the writer's would let post()'s
+      // notify_one wake this thread instead, leaving a push in the queue
+      // until the next request (seen: pushes stalled until the client's 30 s
+      // timeout).
       std::unique_lock lock(queue_m_);
-      if (queue_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; })) return;
+      if (timer_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; })) return;
     }
     int64_t now = opt_.wall();
     std::vector<Waiter> expired;

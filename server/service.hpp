@@ -111,6 +111,7 @@ class SyncService {
   std::unique_ptr<sync::ServerEngine> engine_;
   std::mutex queue_m_;
   std::condition_variable queue_cv_;
+  std::condition_variable timer_cv_;  // the long-poll timer's, never the writer's
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
   std::thread writer_;

@@ -13,7 +13,14 @@ constexpr uint64_t bit(uint16_t col) { return uint64_t{1} << col; }
 constexpr std::string_view kPendingColumnsSql =
     "SELECT cols FROM _outbox WHERE tbl = ? AND row_id = ? AND state = 'pending'";
 
+// Resets a cached statement when leaving a scope, even by an exception.
+struct ResetOnExit {
+  Stmt& s;
+  ~ResetOnExit() { s.reset(); }
+};
+
 uint64_t pending_columns_of(Stmt& s, const TableSpec& t, std::string_view row) {
+  ResetOnExit guard{s};
   s.bind(1, t.name).bind(2, row);
   uint64_t cols = 0;
   while (s.step()) cols |= static_cast<uint64_t>(s.int64(0));
@@ -31,33 +38,44 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
       state TEXT NOT NULL DEFAULT 'pending', code TEXT, reason TEXT);
     CREATE INDEX IF NOT EXISTS _outbox_row ON _outbox (tbl, row_id) WHERE state = 'pending';
     CREATE INDEX IF NOT EXISTS _outbox_queue ON _outbox (state, priority, n);
+    CREATE INDEX IF NOT EXISTS _outbox_open ON _outbox (state, batch);
     CREATE TABLE IF NOT EXISTS _shadow (
       tbl TEXT, row_id TEXT, col INTEGER, value, hlc INTEGER, origin TEXT, cycle INTEGER,
       seq INTEGER, pulled INTEGER, PRIMARY KEY (tbl, row_id, col)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS _cursors (bucket TEXT PRIMARY KEY, seq INTEGER NOT NULL,
                                          since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
   )");
+  // After the DDL above: these use _outbox and _shadow.
+  pending_q_ = db_.prepare(kPendingColumnsSql);
+  // A pulled value replaces the shadow only when newer: pulls can repeat.
+  shadow_keep_q_ = db_.prepare(R"(
+    INSERT INTO _shadow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (tbl, row_id, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,
+      origin = excluded.origin, cycle = excluded.cycle, seq = excluded.seq, pulled = excluded.pulled
+    WHERE excluded.seq > _shadow.seq)");
+  shadow_get_q_ =
+      db_.prepare("SELECT value, hlc, origin, cycle, seq, pulled FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
+  shadow_drop_q_ = db_.prepare("DELETE FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
+  outbox_add_q_ =
+      db_.prepare("INSERT INTO _outbox (id, tbl, row_id, cols, priority, body) VALUES (?, ?, ?, ?, ?, ?)");
+  outbox_load_q_ = db_.prepare("SELECT id, tbl, row_id, cols FROM _outbox WHERE n = ? AND state = 'pending'");
+  outbox_del_q_ = db_.prepare("DELETE FROM _outbox WHERE n = ?");
 }
 
 uint64_t Replica::pending_columns(const TableSpec& t, std::string_view row) {
-  auto s = db_.prepare(kPendingColumnsSql);
-  return pending_columns_of(s, t, row);
+  return pending_columns_of(pending_q_, t, row);
 }
 
 bool Replica::has_pending(const TableSpec& t, std::string_view row) { return pending_columns(t, row) != 0; }
 
 void Replica::shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v,
                           const ColumnClock& c, bool pulled) {
-  // A pulled value replaces the shadow only when newer: pulls can repeat.
-  auto s = db_.prepare(R"(
-    INSERT INTO _shadow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (tbl, row_id, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,
-      origin = excluded.origin, cycle = excluded.cycle, seq = excluded.seq, pulled = excluded.pulled
-    WHERE excluded.seq > _shadow.seq)");
+  Stmt& s = shadow_keep_q_;
+  ResetOnExit guard{s};
   s.bind(1, t.name).bind(2, row).bind(3, int64_t{col}).bind(4, v).bind(5, c.hlc);
   s.bind(6, std::string_view(store_.origin_name(c.origin))).bind(7, int64_t{c.cycle}).bind(8, c.seq);
   s.bind(9, int64_t{pulled ? 1 : 0});
-  s.run();
+  s.step();
 }
 
 Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const Fields& set) {
@@ -104,10 +122,13 @@ Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const 
     }
     row.exists = true;
     store_.save(t, row_id, row);
-    auto ins = db_.prepare("INSERT INTO _outbox (id, tbl, row_id, cols, priority, body) VALUES (?, ?, ?, ?, ?, ?)");
-    ins.bind(1, p.id).bind(2, t.name).bind(3, row_id).bind(4, static_cast<int64_t>(seen));
-    ins.bind(5, int64_t{t.priority}).bind(6, encode_patch(p));
-    ins.run();
+    {
+      Stmt& ins = outbox_add_q_;
+      ResetOnExit guard{ins};
+      ins.bind(1, p.id).bind(2, t.name).bind(3, row_id).bind(4, static_cast<int64_t>(seen));
+      ins.bind(5, int64_t{t.priority}).bind(6, encode_patch(p));
+      ins.step();
+    }
     txn.commit();
     return p;
   } catch (const SqliteError& e) {
@@ -156,8 +177,10 @@ void Replica::settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted) {
   uint64_t still = pending_columns(t, e.row);
   Row row;
   store_.load(t, e.row, row);
-  auto get = db_.prepare("SELECT value, hlc, origin, cycle, seq, pulled FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
-  auto drop = db_.prepare("DELETE FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
+  Stmt& get = shadow_get_q_;
+  Stmt& drop = shadow_drop_q_;
+  ResetOnExit get_guard{get};
+  ResetOnExit drop_guard{drop};
   for (uint16_t col = 0; col < t.columns.size(); ++col) {
     if (!(cols & bit(col)) || (still & bit(col))) continue;
     get.bind(1, t.name).bind(2, e.row).bind(3, int64_t{col});
@@ -195,7 +218,8 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
 
   Txn txn(store_);
   fold(answer.server_hlc);
-  auto load = db_.prepare("SELECT id, tbl, row_id, cols FROM _outbox WHERE n = ? AND state = 'pending'");
+  Stmt& load = outbox_load_q_;
+  ResetOnExit load_guard{load};
   for (int64_t n : batch.entries) {
     load.bind(1, n);
     if (!load.step()) {
@@ -210,7 +234,7 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
     auto cols = static_cast<uint64_t>(load.int64(3));
     load.reset();
     if (accepted.count(e.id)) {
-      db_.prepare("DELETE FROM _outbox WHERE n = ?").bind(1, n).run();
+      outbox_del_q_.bind(1, n).run();
       settle_entry(e, cols, true);
     } else if (auto it = rejected.find(e.id); it != rejected.end()) {
       // Refused patches stay in the outbox, visible with their reason.
@@ -271,10 +295,9 @@ void Replica::apply_pull(const PullAnswer& answer) {
   Txn txn(store_);
   fold(answer.server_hlc);
   bool any_pending = db_.query_int("SELECT EXISTS (SELECT 1 FROM _outbox WHERE state = 'pending')") != 0;
-  // Prepared once per answer, not once per patch: a device with unsynced
-  // edits asks this for every row it pulls.
-  std::optional<Stmt> pending_q;
-  if (any_pending) pending_q.emplace(db_.prepare(kPendingColumnsSql));
+  // Only a device with unsynced edits asks this, for every row it pulls
+  // (a statement kept by the Replica).
+  Stmt* pending_q = any_pending ? &pending_q_ : nullptr;
   // Patches of one answer mostly share an origin: intern it once.
   std::string_view last_origin;
   uint32_t origin_id = 0;

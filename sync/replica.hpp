@@ -81,6 +81,14 @@ class Replica {
   Hlc& clock_;
   UuidV7 ids_;
   bool sweep_needed_ = true;  // rows may sit in buckets the device does not hold
+  // Hot-path statements, prepared once after the tables exist (constructor).
+  Stmt pending_q_;      // kPendingColumnsSql
+  Stmt shadow_keep_q_;  // _shadow upsert
+  Stmt shadow_get_q_;
+  Stmt shadow_drop_q_;
+  Stmt outbox_add_q_;
+  Stmt outbox_load_q_;
+  Stmt outbox_del_q_;
 };
 
 }  // namespace gw::sync

@@ -45,6 +45,12 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
     CREATE TABLE IF NOT EXISTS _batches (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, answer TEXT NOT NULL);
   )");
   seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
+  // After the DDL above: these use _log and _changes.
+  log_q_ = db_.prepare(
+      "INSERT INTO _log (patch_id, batch, author, origin, tbl, row_id, hlc, restamped_from, status, code, reason, "
+      "seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  change_del_q_ = db_.prepare("DELETE FROM _changes WHERE seq = ?");
+  change_add_q_ = db_.prepare("INSERT INTO _changes VALUES (?, ?, ?, ?)");
 }
 
 std::unique_ptr<Txn> ServerEngine::begin_write() {
@@ -119,9 +125,8 @@ int ServerEngine::merge(const Patch& p, Row& row) {
   row.seq = seq;
   store_.save(t, p.row, row);
   touched_.insert(row.bucket);
-  if (old_seq) db_.prepare("DELETE FROM _changes WHERE seq = ?").bind(1, old_seq).run();
-  db_.prepare("INSERT INTO _changes VALUES (?, ?, ?, ?)")
-      .bind(1, seq)
+  if (old_seq) change_del_q_.bind(1, old_seq).run();
+  change_add_q_.bind(1, seq)
       .bind(2, row.bucket)
       .bind(3, int64_t{table_index(t)})
       .bind(4, p.row)
@@ -189,9 +194,8 @@ void ServerEngine::write_as_server(const TableSpec& t, const std::string& row_id
 
 void ServerEngine::log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
                        const Verdict& v, int64_t seq) {
-  auto s = db_.prepare(
-      "INSERT INTO _log (patch_id, batch, author, origin, tbl, row_id, hlc, restamped_from, status, code, reason, "
-      "seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Stmt& s = log_q_;
+  s.reset();  // no binding left over from a failed use: some are bound only conditionally
   const char* status = v.code == Code::ok ? "accepted" : v.code == Code::quarantined ? "quarantined" : "rejected";
   s.bind(1, p.id).bind(2, batch).bind(3, author).bind(4, p.origin).bind(5, p.table->name).bind(6, p.row);
   s.bind(7, p.hlc);

@@ -79,6 +79,10 @@ class ServerEngine {
   UuidV7 ids_;
   int64_t seq_ = 0;
   std::set<std::string> touched_;
+  // Hot-path statements, prepared once after the tables exist (constructor).
+  Stmt log_q_;
+  Stmt change_del_q_;
+  Stmt change_add_q_;
 };
 
 }  // namespace gw::sync
