@@ -290,8 +290,12 @@ void SyncService::login(Request& req, Responder& respond) {
     user = r->engine->directory().user_by_name(*username);
     if (user) hash = auth::password_hash(*r->db, user->id);
   }
-  // The same answer for an unknown user and a wrong password: no probing.
-  if (!user || !hash || !verify_password(*hash, *password)) {
+  // The same answer, after the same work, for an unknown user and a wrong
+  // password: neither the message nor the time tells which names exist.
+  static const std::string kDecoy = hash_password("gridwork-decoy-password");
+  bool known = user && hash;
+  bool good = verify_password(known ? *hash : kDecoy, *password) && known;
+  if (!good) {
     throttle_.failed(by_user, now);
     throttle_.failed(by_addr, now);
     Log::write(Level::warn, "login failed", {{"username", *username}, {"peer", req.peer}});
