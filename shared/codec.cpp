@@ -1,6 +1,7 @@
 #include "shared/codec.hpp"
 
 #include <charconv>
+#include <stdexcept>
 
 namespace gw {
 namespace {
@@ -145,6 +146,19 @@ Status check_required(const TableSpec& t, const Fields& fields) {
     if (!present) return Error{Code::missing, where(t, c) + " is required for a new row"};
   }
   return Status::ok();
+}
+
+void add_field(Fields& fields, const TableSpec& t, std::string_view column, Value v) {
+  int i = t.index_of(column);
+  if (i < 0) throw std::logic_error("table " + std::string(t.name) + " has no column " + std::string(column));
+  fields.push_back({static_cast<uint16_t>(i), std::move(v)});
+}
+
+Fields fields_of(const TableSpec& t, std::initializer_list<std::pair<std::string_view, Value>> columns) {
+  Fields f;
+  f.reserve(columns.size());
+  for (const auto& [name, v] : columns) add_field(f, t, name, v);
+  return f;
 }
 
 void encode_value_to(const ColumnSpec& c, const Value& v, std::string& out) {

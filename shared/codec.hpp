@@ -2,7 +2,9 @@
 // enters a store from outside passes through here first.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "shared/error.hpp"
 #include "shared/json.hpp"
@@ -25,6 +27,12 @@ Status check_value(const TableSpec& t, const ColumnSpec& c, const Value& v);
 
 // A new row must carry every required column, non-null.
 Status check_required(const TableSpec& t, const Fields& fields);
+
+// Fields by column name, for code that writes rows itself (server services,
+// the simulation, tests). A name the table lacks is a bug in that code, not
+// bad input: it throws std::logic_error rather than write column 65535.
+void add_field(Fields& fields, const TableSpec& t, std::string_view column, Value v);
+Fields fields_of(const TableSpec& t, std::initializer_list<std::pair<std::string_view, Value>> columns);
 
 Json encode_value(const ColumnSpec& c, const Value& v);
 void encode_value_to(const ColumnSpec& c, const Value& v, std::string& out);

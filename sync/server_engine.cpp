@@ -142,7 +142,7 @@ void ServerEngine::open_conflict(const Patch& p, const Row& row, uint16_t c, std
   const auto& clk = row.clocks[c];
   const TableSpec& ct = *find_table("conflicts");
   Fields f;
-  auto put = [&](const char* name, Value v) { f.push_back({static_cast<uint16_t>(ct.index_of(name)), std::move(v)}); };
+  auto put = [&](const char* name, Value v) { add_field(f, ct, name, std::move(v)); };
   put("tbl", std::string(t.name));
   put("row_id", p.row);
   put("col", std::string(column.name));
@@ -159,7 +159,7 @@ void ServerEngine::quarantine(const Patch& p, const Row& row, const std::string&
   const TableSpec& ct = *find_table("conflicts");
   const TableSpec& t = *p.table;
   Fields f;
-  auto put = [&](const char* name, Value v) { f.push_back({static_cast<uint16_t>(ct.index_of(name)), std::move(v)}); };
+  auto put = [&](const char* name, Value v) { add_field(f, ct, name, std::move(v)); };
   put("tbl", std::string(t.name));
   put("row_id", p.row);
   put("col", std::string("*"));
@@ -252,7 +252,7 @@ void ServerEngine::start_takeover(const std::string& takeover_id, const Row& row
   for (const auto& g : directory_.grid_and_descendants(grid)) {
     for (const auto& u : users) {
       Fields f;
-      auto put = [&](const char* name, Value v) { f.push_back({static_cast<uint16_t>(a.index_of(name)), std::move(v)}); };
+      auto put = [&](const char* name, Value v) { add_field(f, a, name, std::move(v)); };
       put("user_id", u);
       put("grid_id", g);
       put("kind", std::string("takeover"));

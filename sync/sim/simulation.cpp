@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "shared/codec.hpp"
 #include "shared/uuid.hpp"
 #include "sync/loopback.hpp"
 #include "sync/merge.hpp"
@@ -37,12 +38,6 @@ class Rng {
  private:
   uint64_t s_;
 };
-
-Fields fields(const TableSpec& t, std::initializer_list<std::pair<const char*, Value>> kv) {
-  Fields f;
-  for (const auto& [name, v] : kv) f.push_back({static_cast<uint16_t>(t.index_of(name)), v});
-  return f;
-}
 
 const TableSpec& T(const char* name) { return *find_table(name); }
 
@@ -104,13 +99,13 @@ class World {
     };
     for (const char* d : {"D1", "D2"})
       server_->write_as_server(T("departments"), id(d),
-                               fields(T("departments"), {{"name", std::string("部门") + d},
+                               fields_of(T("departments"), {{"name", std::string("部门") + d},
                                                          {"grid_id", id(d[1] == '1' ? "U1" : "U2")}}));
     struct G { const char* key; const char* parent; int level; const char* kind; const char* dept; };
     for (G g : {G{"Z", "", 1, "zone", ""}, {"U1", "Z", 2, "unit", "D1"}, {"U2", "Z", 2, "unit", "D2"},
                 {"L1a", "U1", 3, "community", ""}, {"L1b", "U1", 3, "enterprise", ""},
                 {"L2a", "U2", 3, "community", ""}, {"L2b", "U2", 3, "enterprise", ""}}) {
-      Fields f = fields(T("grids"), {{"level", int64_t{g.level}}, {"code", std::string("350503001001") + g.key},
+      Fields f = fields_of(T("grids"), {{"level", int64_t{g.level}}, {"code", std::string("350503001001") + g.key},
                                      {"name", std::string("网格") + g.key}, {"kind", std::string(g.kind)},
                                      {"mode", std::string("normal")}, {"epoch", int64_t{0}}});
       if (*g.parent) f.push_back({static_cast<uint16_t>(T("grids").index_of("parent_id")), id(g.parent)});
@@ -124,20 +119,20 @@ class World {
               {"w2", "worker", "", {"U2"}},        {"p2", "worker", "", {"L2b"}},
               {"c2", "cadre,worker", "D1", {"L2a"}}, {"c3", "cadre", "D2", {}}};
     for (const auto& u : users_) {
-      Fields f = fields(T("users"), {{"username", std::string(u.name)}, {"name", std::string("用户") + u.name},
+      Fields f = fields_of(T("users"), {{"username", std::string(u.name)}, {"name", std::string("用户") + u.name},
                                      {"roles", std::string(u.roles)}});
       if (*u.dept) f.push_back({static_cast<uint16_t>(T("users").index_of("department_id")), id(u.dept)});
       server_->write_as_server(T("users"), id(u.name), f);
       for (const char* g : u.grids)
         server_->write_as_server(T("assignments"), ids_.next(wall_),
-                                 fields(T("assignments"), {{"user_id", id(u.name)}, {"grid_id", id(g)},
+                                 fields_of(T("assignments"), {{"user_id", id(u.name)}, {"grid_id", id(g)},
                                                            {"kind", std::string("responsibility")},
                                                            {"active", int64_t{1}}, {"from_at", wall_ - 86'400'000}}));
     }
     for (const auto& g : level3_)
       for (int i = 0; i < 3; ++i) {
         server_->write_as_server(T("households"), ids_.next(wall_),
-                                 fields(T("households"), {{"grid_id", g}, {"address", address()},
+                                 fields_of(T("households"), {{"grid_id", g}, {"address", address()},
                                                           {"head_name", name()}, {"phone", phone()}}));
       }
     txn.commit();
@@ -255,19 +250,19 @@ class World {
         const char* col = kCols[rng_.below(4)];
         Value v = std::string(col) == "phone" ? Value{phone()} : std::string(col) == "address" ? Value{address()}
                   : std::string(col) == "notes" ? Value{"备注" + std::to_string(rng_.below(1000))} : Value{name()};
-        write(d, T("households"), row, fields(T("households"), {{col, v}}), "edits");
+        write(d, T("households"), row, fields_of(T("households"), {{col, v}}), "edits");
         break;
       }
       case 3:
         write(d, T("households"), ids_.next(wall_),
-              fields(T("households"), {{"grid_id", some_grid(d)}, {"address", address()}, {"head_name", name()},
+              fields_of(T("households"), {{"grid_id", some_grid(d)}, {"address", address()}, {"head_name", name()},
                                        {"members", int64_t{1 + rng_.below(5)}}}),
               "creates");
         break;
       case 4: {
         std::string grid = some_grid(d);
         write(d, T("cases"), ids_.next(wall_),
-              fields(T("cases"), {{"grid_id", grid}, {"source", std::string("patrol")}, {"category", std::string("0302")},
+              fields_of(T("cases"), {{"grid_id", grid}, {"source", std::string("patrol")}, {"category", std::string("0302")},
                                   {"severity", std::string("normal")}, {"title", std::string("邻里噪音纠纷")},
                                   {"status", std::string("reported")}, {"reported_at", now},
                                   {"description", std::string("楼上装修噪音")}, {"reporter_id", d.user_id}}),
@@ -279,7 +274,7 @@ class World {
         if (row.empty()) break;
         static const std::vector<std::string> kStatus = {"accepted", "rejected", "dispatched", "handling",
                                                          "resolved", "verified", "closed", "handling"};
-        write(d, T("cases"), row, fields(T("cases"), {{"status", rng_.pick(kStatus)}}), "moves");
+        write(d, T("cases"), row, fields_of(T("cases"), {{"status", rng_.pick(kStatus)}}), "moves");
         break;
       }
       case 6: {
@@ -290,14 +285,14 @@ class World {
         if (!s.step()) break;
         std::string grid(s.text(0));
         write(d, T("visits"), ids_.next(wall_),
-              fields(T("visits"), {{"grid_id", grid}, {"target_kind", std::string("household")}, {"target_id", hh},
+              fields_of(T("visits"), {{"grid_id", grid}, {"target_kind", std::string("household")}, {"target_id", hh},
                                    {"visitor_id", d.user_id}, {"visited_at", now}, {"purpose", std::string("care")}}),
               "visits");
         break;
       }
       default:
         write(d, T("patrols"), ids_.next(wall_),
-              fields(T("patrols"), {{"grid_id", some_grid(d)}, {"worker_id", d.user_id}, {"started_at", now},
+              fields_of(T("patrols"), {{"grid_id", some_grid(d)}, {"worker_id", d.user_id}, {"started_at", now},
                                     {"status", std::string("done")}, {"ended_at", now + 1}}),
               "patrols");
         break;
@@ -309,11 +304,11 @@ class World {
       // Takeover of a unit grid: end the one open, or start one.
       std::string open = any_row(d, "takeovers", "ended_at IS NULL");
       if (!open.empty() && rng_.chance(0.6)) {
-        write(d, T("takeovers"), open, fields(T("takeovers"), {{"ended_at", now}, {"ended_by", d.user_id}}), "ends takeover");
+        write(d, T("takeovers"), open, fields_of(T("takeovers"), {{"ended_at", now}, {"ended_by", d.user_id}}), "ends takeover");
       } else {
         const char* unit = rng_.chance(0.5) ? "U1" : "U2";
         write(d, T("takeovers"), ids_.next(wall_),
-              fields(T("takeovers"), {{"grid_id", ids_by_key_[unit]}, {"department_id", ids_by_key_[unit[1] == '1' ? "D1" : "D2"]},
+              fields_of(T("takeovers"), {{"grid_id", ids_by_key_[unit]}, {"department_id", ids_by_key_[unit[1] == '1' ? "D1" : "D2"]},
                                       {"reason", std::string("台风应急")}, {"started_by", d.user_id}, {"started_at", now}}),
               "starts takeover");
       }
@@ -325,10 +320,10 @@ class World {
     std::string uid = ids_by_key_[who];
     std::string active = any_row(d, "assignments", ("active = 1 AND kind = 'responsibility' AND user_id = '" + uid + "'").c_str());
     if (!active.empty() && rng_.chance(0.5)) {
-      write(d, T("assignments"), active, fields(T("assignments"), {{"active", int64_t{0}}, {"to_at", now}}), "ends assignment");
+      write(d, T("assignments"), active, fields_of(T("assignments"), {{"active", int64_t{0}}, {"to_at", now}}), "ends assignment");
     } else {
       write(d, T("assignments"), ids_.next(wall_),
-            fields(T("assignments"), {{"user_id", uid}, {"grid_id", rng_.pick(level3_)},
+            fields_of(T("assignments"), {{"user_id", uid}, {"grid_id", rng_.pick(level3_)},
                                       {"kind", std::string("responsibility")}, {"active", int64_t{1}}, {"from_at", now}}),
             "assigns");
     }
@@ -339,7 +334,7 @@ class World {
     std::string c = any_row(d, "conflicts", "status = 'open'");
     if (c.empty()) return;
     write(d, T("conflicts"), c,
-          fields(T("conflicts"), {{"status", std::string("resolved")}, {"resolution", std::string("winner")},
+          fields_of(T("conflicts"), {{"status", std::string("resolved")}, {"resolution", std::string("winner")},
                                   {"resolved_by", d.user_id}, {"resolved_at", now}}),
           "resolves");
   }

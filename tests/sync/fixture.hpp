@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "shared/codec.hpp"
 #include "shared/uuid.hpp"
 #include "sync/loopback.hpp"
 #include "sync/replica.hpp"
@@ -16,10 +17,8 @@ namespace gw::sync::test {
 
 inline const TableSpec& T(const char* name) { return *find_table(name); }
 
-inline Fields F(const TableSpec& t, std::initializer_list<std::pair<const char*, Value>> kv) {
-  Fields f;
-  for (const auto& [name, v] : kv) f.push_back({static_cast<uint16_t>(t.index_of(name)), v});
-  return f;
+inline Fields F(const TableSpec& t, std::initializer_list<std::pair<std::string_view, Value>> kv) {
+  return fields_of(t, kv);
 }
 
 inline const int64_t kStart = 1'780'000'000'000;
@@ -76,7 +75,7 @@ class Park {
     return d;
   }
 
-  void put(const char* table, const std::string& key, std::initializer_list<std::pair<const char*, Value>> kv) {
+  void put(const char* table, const std::string& key, std::initializer_list<std::pair<std::string_view, Value>> kv) {
     server.write_as_server(T(table), id(key), F(T(table), kv));
   }
 
