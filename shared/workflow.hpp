@@ -3,7 +3,11 @@
 // build on these names.
 #pragma once
 
+#include <span>
 #include <string_view>
+#include <vector>
+
+#include "shared/roles.hpp"
 
 namespace gw {
 
@@ -28,5 +32,26 @@ constexpr int case_status_rank(std::string_view status) {
   }
   return -1;
 }
+
+// One legal move of the case workflow: who may take `action` on a case in
+// status `from`, where it goes, and what the move must carry. The client
+// offers exactly these; the server will refuse the rest (issue 6).
+struct CaseMove {
+  std::string_view action;
+  std::string_view from;  // "" for report: the case is being created
+  std::string_view to;    // the same as from for a comment
+  RoleSet roles;
+  bool needs_note = false;        // a reason: rejection, rework, escalation
+  bool needs_resolution = false;  // resolve: what was done
+  bool needs_score = false;       // evaluate: satisfaction 1..5
+  bool needs_route = false;       // dispatch: grid team or department
+};
+
+std::span<const CaseMove> case_moves();
+// The moves a holder of `roles` may make on a case in `status`, in table order.
+std::vector<const CaseMove*> case_moves_for(RoleSet roles, std::string_view status);
+const CaseMove* find_case_move(std::string_view action, std::string_view from);
+// Open means still in someone's hands: not rejected, closed or evaluated.
+bool case_is_open(std::string_view status);
 
 }  // namespace gw

@@ -22,6 +22,7 @@ Status SyncClient::push(SyncReport& report) {
     replica_.settle(*batch, *answer);
     report.pushed += static_cast<int64_t>(answer->accepted.size());
     report.refused += static_cast<int64_t>(answer->rejected.size());
+    if (on_progress) on_progress(report);
   }
   return Error{Code::internal, "push did not finish within its exchange budget"};
 }
@@ -42,6 +43,7 @@ Status SyncClient::pull(SyncReport& report) {
     replica_.apply_pull(*answer);
     report.pulled += static_cast<int64_t>(answer->patches.size());
     report.evicted += static_cast<int64_t>(answer->evict.size());
+    if (on_progress) on_progress(report);
     if (!answer->more) return Status::ok();
   }
   return Error{Code::internal, "pull did not finish within its exchange budget"};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "shared/error.hpp"
 #include "sync/replica.hpp"
@@ -34,6 +35,8 @@ class SyncClient {
   size_t push_batch = 0;  // 0: tuning default
   int pull_limit = 0;     // 0: the server's default
   int max_exchanges = 10000;
+  // Called after every exchange with the totals so far: the app's progress bar.
+  std::function<void(const SyncReport&)> on_progress;
 
  private:
   Replica& replica_;

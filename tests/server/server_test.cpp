@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "client/core/http_transport.hpp"
-#include "server_process.hpp"
+#include "tests/support/server_process.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
 #include "sync/replica.hpp"

@@ -20,6 +20,8 @@ class ServerProcess {
   const std::string& db_path() const { return db_; }
   // Sends SIGTERM and waits; returns the exit status (0 on a clean stop).
   int stop();
+  // Starts it again on the same port and database (after stop or kill_hard).
+  void restart();
   // SIGKILL, for crash tests.
   void kill_hard();
 
@@ -30,7 +32,10 @@ class ServerProcess {
   static int free_port();
 
  private:
+  void start();
+  std::vector<std::string> extra_;
   std::string dir_, db_, url_;
+  int port_ = 0;
   int pid_ = -1;
 };
 

@@ -1,4 +1,4 @@
-#include "server_process.hpp"
+#include "tests/support/server_process.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -32,17 +32,27 @@ int ServerProcess::free_port() {
   return port;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra, std::string db_path) {
+ServerProcess::ServerProcess(std::vector<std::string> extra, std::string db_path) : extra_(std::move(extra)) {
   char tmpl[] = "/tmp/gridwork-test-XXXXXX";
   dir_ = mkdtemp(tmpl);
   db_ = db_path.empty() ? dir_ + "/server.db" : db_path;
-  int port = free_port();
-  url_ = "http://127.0.0.1:" + std::to_string(port);
+  port_ = free_port();
+  url_ = "http://127.0.0.1:" + std::to_string(port_);
+  start();
+}
+
+void ServerProcess::restart() {
+  stop();
+  start();
+}
+
+void ServerProcess::start() {
+  int port = port_;
   // GRIDWORK_TEST_VERBOSE=1 shows the server's request log beside the tests'.
   const char* verbose = std::getenv("GRIDWORK_TEST_VERBOSE");
   std::vector<std::string> args = {binary(), "--db", db_, "--listen", "127.0.0.1:" + std::to_string(port),
                                    verbose && *verbose == '1' ? "--verbose" : "--quiet"};
-  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), extra_.begin(), extra_.end());
 
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe");

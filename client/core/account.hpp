@@ -1,0 +1,40 @@
+// What a tablet remembers of its user between runs (data_dir/account.json):
+// who signed in last, the server's token, and argon2id verifiers of the
+// password and PIN, so the user can unlock with no link at all (DESIGN §8).
+// The secrets themselves are never stored.
+#pragma once
+
+#include <string>
+
+#include "shared/error.hpp"
+
+namespace gw::client {
+
+struct Account {
+  std::string device_id;  // this tablet's id, made once per data folder
+  std::string username, user_id, name, roles;
+  std::string token;
+  int64_t expires_at = 0;
+  std::string password_verifier;  // crypto_pwhash_str of the password
+  std::string pin_verifier;       // of the PIN, empty when none is set
+};
+
+class AccountFile {
+ public:
+  explicit AccountFile(std::string data_dir);
+
+  // A missing file is a fresh account with a new device id.
+  Result<Account> load() const;
+  Status save(const Account& a) const;  // atomic: write, fsync, rename
+
+ private:
+  std::string path_;
+};
+
+// argon2id at the interactive limits (~65 ms here): slow enough to make a
+// stolen file costly to guess, quick enough for a tap on "unlock".
+Result<std::string> make_verifier(const std::string& secret);
+bool check_verifier(const std::string& verifier, const std::string& secret);
+bool is_valid_pin(const std::string& pin);  // 4 to 8 digits
+
+}  // namespace gw::client

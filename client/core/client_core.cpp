@@ -1,0 +1,565 @@
+#include "client/core/client_core.hpp"
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+
+#include "client/core/account.hpp"
+#include "client/core/backoff.hpp"
+#include "client/core/device_key.hpp"
+#include "client/core/field_actions.hpp"
+#include "client/core/http_transport.hpp"
+#include "client/core/queries.hpp"
+#include "client/core/settings_file.hpp"
+#include "client/core/tuning.hpp"
+#include "client/core/worker.hpp"
+#include "shared/tuning.hpp"
+#include "sync/sync_client.hpp"
+
+namespace gw::client {
+namespace fs = std::filesystem;
+
+namespace {
+
+int64_t system_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Notice error_notice(const Error& e) { return Notice{true, "error." + std::string(code_name(e.code)), e.message, ""}; }
+
+// A user's folder name: the account name, kept to characters every file
+// system takes, so no name can point outside the data folder.
+bool is_safe_username(const std::string& u) {
+  if (u.empty() || u.size() > 32 || u[0] == '.') return false;
+  for (unsigned char c : u)
+    if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') return false;
+  return true;
+}
+
+// One user's replica as one thread sees it: its own SQLite connection, its
+// own clock; the two threads' replicas share the file.
+struct Replica {
+  Replica(const std::string& path, const std::string& device_id, const std::function<int64_t()>& wall)
+      : db(path), clock(wall), replica(db, device_id, clock) {}
+  Db db;
+  Hlc clock;
+  sync::Replica replica;
+};
+
+}  // namespace
+
+struct ClientCore::Impl {
+  explicit Impl(CoreOptions o);
+  ~Impl();
+
+  // ---- shared with the UI thread, under m ----
+  mutable std::mutex m;
+  std::condition_variable idle_cv;
+  Snapshot snap;
+  std::vector<Notice> notices;
+  int inflight = 0;
+
+  CoreOptions opt;
+  std::function<int64_t()> wall;
+
+  // ---- store thread: commands and queries ----
+  struct Store {
+    std::unique_ptr<Replica> r;
+    std::unique_ptr<Queries> queries;
+    std::unique_ptr<FieldActions> actions;
+    Me me;
+    std::optional<TargetQuery> targets;
+    std::optional<CaseFilter> cases;
+    std::string open_case, open_patrol;
+  } store;
+  Worker store_worker;
+
+  // ---- sync thread: sign-in and sync, the only network user ----
+  struct Net {
+    std::unique_ptr<Replica> r;
+    std::string user_dir;
+    Account account;
+    std::optional<DeviceKey> key;
+    std::unique_ptr<HttpTransport> http;
+    std::string http_url;
+    std::string secret;  // the password of this session, in memory only, to renew the token
+    SyncBackoff backoff;
+  } net;
+  Worker net_worker;
+  std::atomic<uint64_t> sync_generation{0};
+
+  // Posting: counted, so wait_idle() knows when everything has run.
+  void on_store(std::function<void()> job) { post(store_worker, std::move(job)); }
+  void on_net(std::function<void()> job) { post(net_worker, std::move(job)); }
+  void post(Worker& w, std::function<void()> job);
+
+  template <class F>
+  void publish(F&& change) {
+    {
+      std::lock_guard lock(m);
+      change(snap);
+      ++snap.version;
+    }
+  }
+  void notify(Notice n) {
+    std::lock_guard lock(m);
+    notices.push_back(std::move(n));
+    ++snap.version;
+  }
+
+  // net thread
+  void sign_in(const std::string& username, const std::string& secret);
+  Status login_online(const std::string& username, const std::string& secret);
+  HttpTransport& transport();
+  void run_sync();
+  void schedule_sync(int64_t delay_ms);
+  void close_net();
+
+  // store thread
+  void open_store(const std::string& path, const std::string& device_id, Me me);
+  void refresh();
+  void refresh_lists();
+  template <class F>
+  void command(F&& f);
+};
+
+ClientCore::Impl::Impl(CoreOptions o) : opt(std::move(o)) {
+  wall = opt.wall ? opt.wall : std::function<int64_t()>(system_ms);
+  fs::create_directories(opt.data_dir);
+  Settings s = load_settings(opt.data_dir);
+  if (!opt.server_url.empty()) s.server_url = opt.server_url;
+  if (!opt.auto_sync) s.auto_sync = false;
+  snap.settings = sanitized(s);
+  store_worker.start();
+  net_worker.start();
+}
+
+ClientCore::Impl::~Impl() {
+  // The network first: a sync in flight finishes its exchange, then the
+  // store thread drains the refreshes it queued.
+  net_worker.stop();
+  store_worker.stop();
+}
+
+void ClientCore::Impl::post(Worker& w, std::function<void()> job) {
+  {
+    std::lock_guard lock(m);
+    ++inflight;
+  }
+  w.post([this, job = std::move(job)] {
+    // Nothing thrown crosses the thread: an I/O fault becomes a notice.
+    try {
+      job();
+    } catch (const SqliteError& e) {
+      notify(Notice{true, "error.io", std::string("local store: ") + e.what(), ""});
+    } catch (const std::exception& e) {
+      notify(Notice{true, "error.internal", e.what(), ""});
+    }
+    std::lock_guard lock(m);
+    --inflight;
+    idle_cv.notify_all();
+  });
+}
+
+// ---- sign-in (net thread) ---------------------------------------------------
+
+HttpTransport& ClientCore::Impl::transport() {
+  std::string url;
+  {
+    std::lock_guard lock(m);
+    url = snap.settings.server_url;
+  }
+  if (!net.http || net.http_url != url) {
+    net.http = std::make_unique<HttpTransport>(url, *net.key, tuning::kRequestTimeoutMs);
+    net.http_url = url;
+    net.http->set_token(net.account.token);
+  }
+  return *net.http;
+}
+
+Status ClientCore::Impl::login_online(const std::string& username, const std::string& secret) {
+  auto r = transport().login(username, secret, net.account.device_id, opt.device_name);
+  if (!r) return r.error();
+  auto verifier = make_verifier(secret);
+  if (!verifier) return verifier.error();
+  Account& a = net.account;
+  bool pin_kept = a.username == username;
+  a.username = r->username.empty() ? username : r->username;
+  a.user_id = r->user_id;
+  a.name = r->name;
+  a.roles = r->roles;
+  a.token = r->token;
+  a.expires_at = r->expires_at;
+  a.password_verifier = *verifier;
+  if (!pin_kept) a.pin_verifier.clear();
+  net.secret = secret;
+  return AccountFile(net.user_dir).save(a);
+}
+
+void ClientCore::Impl::sign_in(const std::string& username, const std::string& secret) {
+  auto fail = [&](std::string key, std::string detail) {
+    publish([&](Snapshot& s) {
+      s.session.busy = false;
+      s.session.error_key = std::move(key);
+      s.session.error_detail = std::move(detail);
+    });
+  };
+  if (!is_safe_username(username)) return fail("error.bad_username", username);
+  if (secret.empty()) return fail("error.no_password", "");
+  close_net();
+  net.user_dir = opt.data_dir + "/users/" + username;
+  fs::create_directories(net.user_dir);
+  auto account = AccountFile(net.user_dir).load();
+  if (!account) return fail("error.io", account.error().message);
+  net.account = *account;
+  auto key = DeviceKey::load_or_create(net.user_dir + "/device.key");
+  if (!key) return fail("error.io", key.error().message);
+  net.key = std::move(*key);
+  net.http.reset();
+
+  // A known user with a matching password or PIN unlocks with no link: the
+  // worker in a basement must be able to start a patrol.
+  bool known = net.account.username == username && !net.account.user_id.empty();
+  bool by_password = known && check_verifier(net.account.password_verifier, secret);
+  bool by_pin = known && !by_password && check_verifier(net.account.pin_verifier, secret);
+  bool offline_unlock = by_password || by_pin;
+  if (by_password) net.secret = secret;
+  if (!offline_unlock) {
+    if (auto st = login_online(username, secret); !st) {
+      const Error& e = st.error();
+      if (e.code == Code::offline)
+        return fail(known ? "error.wrong_password_offline" : "error.first_login_online", e.message);
+      return fail(e.code == Code::unauthorized ? "error.bad_credentials" : "error." + std::string(code_name(e.code)),
+                  e.message);
+    }
+  }
+  const Account& a = net.account;
+  net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall);
+  Me me{a.user_id, RoleSet::parse(a.roles).value_or(RoleSet{})};
+  on_store([this, path = net.user_dir + "/replica.db", id = a.device_id, me] { open_store(path, id, me); });
+  publish([&](Snapshot& s) {
+    s.session = SessionView{true, false, offline_unlock, a.user_id, a.username, a.name, a.roles,
+                            !a.pin_verifier.empty(), "", ""};
+    s.sync = SyncView{};
+    s.sync.link = offline_unlock ? Link::unknown : Link::online;
+  });
+  schedule_sync(0);
+}
+
+void ClientCore::Impl::close_net() {
+  ++sync_generation;  // cancels planned syncs
+  net.r.reset();
+  net.http.reset();
+  net.secret.clear();
+}
+
+// ---- sync (net thread) ------------------------------------------------------
+
+void ClientCore::Impl::schedule_sync(int64_t delay_ms) {
+  bool automatic;
+  {
+    std::lock_guard lock(m);
+    automatic = snap.settings.auto_sync;
+  }
+  if (!automatic) {
+    publish([](Snapshot& s) { s.sync.next_attempt_at = 0; });
+    return;
+  }
+  uint64_t gen = ++sync_generation;
+  int64_t at = wall() + delay_ms;
+  publish([&](Snapshot& s) { s.sync.next_attempt_at = at; });
+  net_worker.post_at(Worker::Clock::now() + std::chrono::milliseconds(delay_ms), [this, gen] {
+    if (gen == sync_generation.load()) run_sync();
+  });
+}
+
+void ClientCore::Impl::run_sync() {
+  if (!net.r) return;
+  publish([](Snapshot& s) {
+    s.sync.running = true;
+    s.sync.records_up = s.sync.records_down = s.sync.bytes_up = s.sync.bytes_down = 0;
+  });
+  sync::SyncClient client(net.r->replica, transport());
+  client.on_progress = [this](const sync::SyncReport& r) {
+    publish([&](Snapshot& s) {
+      s.sync.records_up = r.pushed + r.refused;
+      s.sync.records_down = r.pulled;
+      s.sync.bytes_up = r.bytes_up;
+      s.sync.bytes_down = r.bytes_down;
+    });
+  };
+  auto result = client.sync();
+  // An expired or revoked token: renew it once with the password of this
+  // session, if the user typed it (an unlock by PIN cannot).
+  if (!result && result.error().code == Code::unauthorized && !net.secret.empty()) {
+    if (auto st = login_online(net.account.username, net.secret); st) result = client.sync();
+  }
+  int64_t delay;
+  if (result) {
+    delay = net.backoff.after_success();
+    int64_t now = wall();
+    publish([&](Snapshot& s) {
+      s.sync.link = Link::online;
+      s.sync.last_sync_at = now;
+      s.sync.error.clear();
+    });
+  } else {
+    delay = net.backoff.after_failure();
+    const Error& e = result.error();
+    publish([&](Snapshot& s) {
+      s.sync.link = e.code == Code::offline ? Link::offline : Link::online;
+      s.sync.error = e.message;
+    });
+    if (e.code == Code::unauthorized) notify(Notice{true, "error.sign_in_again", e.message, ""});
+  }
+  publish([](Snapshot& s) { s.sync.running = false; });
+  // The store thread's clock learns what the server's answers taught this
+  // one, then every view is rebuilt on the new data.
+  HlcTime seen = net.r->clock.last();
+  on_store([this, seen] {
+    if (!store.r) return;
+    (void)store.r->clock.fold(seen, gw::tuning::kClientFoldAheadMs);
+    refresh();
+    refresh_lists();
+  });
+  schedule_sync(delay);
+}
+
+// ---- store thread -----------------------------------------------------------
+
+void ClientCore::Impl::open_store(const std::string& path, const std::string& device_id, Me me) {
+  store = Store{};
+  store.r = std::make_unique<Replica>(path, device_id, wall);
+  store.queries = std::make_unique<Queries>(store.r->db);
+  store.actions = std::make_unique<FieldActions>(store.r->replica, *store.queries);
+  store.me = std::move(me);
+  refresh();
+}
+
+void ClientCore::Impl::refresh() {
+  if (!store.r) return;
+  auto home = std::make_shared<HomeView>(store.queries->home(store.me, wall()));
+  auto catalog = std::make_shared<Catalog>(store.queries->catalog(store.me));
+  for (const auto& p : store.r->replica.problems())
+    home->problems.push_back(ProblemItem{p.table, p.row, p.state, p.code, p.reason});
+  int64_t pending = store.r->replica.pending_count();
+  std::shared_ptr<const PatrolView> patrol;
+  if (!store.open_patrol.empty())
+    if (auto p = store.queries->patrol(store.open_patrol)) patrol = std::make_shared<PatrolView>(std::move(*p));
+  std::shared_ptr<const CaseDetail> detail;
+  if (!store.open_case.empty())
+    if (auto d = store.queries->case_detail(store.me, store.open_case, wall())) {
+      for (const auto& p : home->problems)
+        if (p.row == store.open_case) d->problems.push_back(p);
+      detail = std::make_shared<CaseDetail>(std::move(*d));
+    }
+  publish([&](Snapshot& s) {
+    s.sync.pending = pending;
+    s.sync.problems = static_cast<int64_t>(home->problems.size());
+    s.home = home;
+    s.catalog = catalog;
+    s.patrol = patrol;
+    s.case_detail = detail;
+  });
+}
+
+void ClientCore::Impl::refresh_lists() {
+  if (!store.r) return;
+  if (store.targets) {
+    auto t = std::make_shared<TargetList>(store.queries->targets(*store.targets));
+    publish([&](Snapshot& s) { s.targets = t; });
+  }
+  if (store.cases) {
+    auto c = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
+    publish([&](Snapshot& s) { s.cases = c; });
+  }
+}
+
+// A local edit: run it, tell the user, rebuild the views, and have the
+// record leave the tablet soon if there is a link.
+template <class F>
+void ClientCore::Impl::command(F&& f) {
+  if (!store.r) return notify(Notice{true, "error.not_signed_in", "", ""});
+  Notice n = f();
+  bool ok = !n.error;
+  notify(std::move(n));
+  refresh();
+  refresh_lists();
+  if (ok) on_net([this] { schedule_sync(tuning::kSyncAfterEditMs); });
+}
+
+// ---- public API ---------------------------------------------------------------
+
+ClientCore::ClientCore(CoreOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+ClientCore::~ClientCore() = default;
+
+void ClientCore::sign_in(const std::string& username, const std::string& secret) {
+  impl_->publish([](Snapshot& s) {
+    s.session.busy = true;
+    s.session.error_key.clear();
+    s.session.error_detail.clear();
+  });
+  impl_->on_net([i = impl_.get(), username, secret] { i->sign_in(username, secret); });
+}
+
+void ClientCore::set_pin(const std::string& pin) {
+  impl_->on_net([i = impl_.get(), pin] {
+    if (!i->net.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    if (!is_valid_pin(pin)) return i->notify(Notice{true, "error.bad_pin", "", ""});
+    auto v = make_verifier(pin);
+    if (!v) return i->notify(error_notice(v.error()));
+    i->net.account.pin_verifier = *v;
+    if (auto st = AccountFile(i->net.user_dir).save(i->net.account); !st) return i->notify(error_notice(st.error()));
+    i->publish([](Snapshot& s) { s.session.has_pin = true; });
+    i->notify(Notice{false, "notice.pin_set", "", ""});
+  });
+}
+
+void ClientCore::sign_out() {
+  impl_->on_net([i = impl_.get()] {
+    if (i->net.r) {
+      // The token goes: a tablet left signed out cannot sync without the
+      // password. The replica, the outbox and the verifiers stay.
+      i->net.account.token.clear();
+      (void)AccountFile(i->net.user_dir).save(i->net.account);
+    }
+    i->close_net();
+    i->on_store([i] { i->store = Impl::Store{}; });
+    i->publish([](Snapshot& s) {
+      Settings keep = s.settings;
+      s = Snapshot{};
+      s.settings = keep;
+    });
+  });
+}
+
+void ClientCore::sync_now() {
+  impl_->on_net([i = impl_.get()] {
+    if (!i->net.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    ++i->sync_generation;  // this sync replaces the planned one
+    i->run_sync();
+  });
+}
+
+namespace {
+template <class T>
+Notice made(const Result<T>& r, const char* key) {
+  if (!r) return error_notice(r.error());
+  Notice n{false, key, "", ""};
+  if constexpr (std::is_same_v<T, std::string>) n.ref = *r;
+  return n;
+}
+Notice done(const Status& st, const char* key) { return st ? Notice{false, key, "", ""} : error_notice(st.error()); }
+}  // namespace
+
+void ClientCore::start_patrol(const std::string& grid_id) {
+  impl_->on_store([i = impl_.get(), grid_id] {
+    i->command([&] {
+      auto id = i->store.actions->start_patrol(i->store.me, grid_id);
+      if (id) i->store.open_patrol = *id;
+      return made(id, "notice.patrol_started");
+    });
+  });
+}
+
+void ClientCore::open_patrol(const std::string& patrol_id) {
+  impl_->on_store([i = impl_.get(), patrol_id] {
+    i->store.open_patrol = patrol_id;
+    i->refresh();
+  });
+}
+
+void ClientCore::mark_check(const std::string& patrol_id, const std::string& item, CheckMark mark,
+                            const std::string& note) {
+  impl_->on_store([i = impl_.get(), patrol_id, item, mark, note] {
+    i->command([&] { return done(i->store.actions->mark_check(patrol_id, item, mark, note), "notice.saved"); });
+  });
+}
+
+void ClientCore::report_finding(const std::string& patrol_id, const std::string& item, const std::string& note) {
+  impl_->on_store([i = impl_.get(), patrol_id, item, note] {
+    i->command([&] {
+      return made(i->store.actions->report_finding(i->store.me, patrol_id, item, note), "notice.finding_reported");
+    });
+  });
+}
+
+void ClientCore::end_patrol(const std::string& patrol_id, const std::string& notes) {
+  impl_->on_store([i = impl_.get(), patrol_id, notes] {
+    i->command([&] { return done(i->store.actions->end_patrol(patrol_id, notes), "notice.patrol_ended"); });
+  });
+}
+
+void ClientCore::record_visit(const NewVisit& visit) {
+  impl_->on_store([i = impl_.get(), visit] {
+    i->command([&] { return made(i->store.actions->record_visit(i->store.me, visit), "notice.visit_saved"); });
+  });
+}
+
+void ClientCore::create_case(const NewCase& c) {
+  impl_->on_store([i = impl_.get(), c] {
+    i->command([&] {
+      auto id = i->store.actions->create_case(i->store.me, c);
+      if (id) i->store.open_case = *id;
+      return made(id, "notice.case_saved");
+    });
+  });
+}
+
+void ClientCore::case_action(const std::string& case_id, const std::string& action, const CaseActionInput& in) {
+  impl_->on_store([i = impl_.get(), case_id, action, in] {
+    i->command([&] { return done(i->store.actions->case_action(i->store.me, case_id, action, in), "notice.case_updated"); });
+  });
+}
+
+void ClientCore::save_settings(const Settings& settings) {
+  Settings s = sanitized(settings);
+  impl_->publish([&](Snapshot& snap) { snap.settings = s; });
+  impl_->on_net([i = impl_.get(), s] {
+    if (auto st = gw::client::save_settings(i->opt.data_dir, s); !st) return i->notify(error_notice(st.error()));
+    i->notify(Notice{false, "notice.settings_saved", "", ""});
+    if (i->net.r) i->schedule_sync(0);  // a new server address is tried at once
+  });
+}
+
+void ClientCore::search_targets(const TargetQuery& q) {
+  impl_->on_store([i = impl_.get(), q] {
+    i->store.targets = q;
+    i->refresh_lists();
+  });
+}
+
+void ClientCore::list_cases(const CaseFilter& f) {
+  impl_->on_store([i = impl_.get(), f] {
+    i->store.cases = f;
+    i->refresh_lists();
+  });
+}
+
+void ClientCore::open_case(const std::string& case_id) {
+  impl_->on_store([i = impl_.get(), case_id] {
+    i->store.open_case = case_id;
+    i->refresh();
+  });
+}
+
+Snapshot ClientCore::snapshot() const {
+  std::lock_guard lock(impl_->m);
+  return impl_->snap;
+}
+
+std::vector<Notice> ClientCore::take_notices() {
+  std::lock_guard lock(impl_->m);
+  std::vector<Notice> out;
+  out.swap(impl_->notices);
+  return out;
+}
+
+void ClientCore::wait_idle() {
+  std::unique_lock lock(impl_->m);
+  impl_->idle_cv.wait(lock, [&] { return impl_->inflight == 0; });
+}
+
+}  // namespace gw::client

@@ -1,0 +1,92 @@
+// The tablet app without its window: session, local replica, commands, view
+// models and the sync scheduler. Everything here runs off the UI thread:
+// a store thread owns the replica's connection for commands and queries, a
+// sync thread owns a second connection and the network. The UI thread only
+// posts requests and reads the latest Snapshot, so a slow link or a large
+// pull never stalls a frame.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/core/views.hpp"
+
+namespace gw::client {
+
+struct CoreOptions {
+  std::string data_dir;      // replica.db, device.key, account.json, settings.json
+  std::string server_url;    // overrides the stored setting when not empty
+  std::string device_name = "gridwork tablet";
+  std::function<int64_t()> wall;  // Unix ms; empty: the system clock
+  bool auto_sync = true;     // false: only sync_now() syncs (tests)
+};
+
+struct NewCase {
+  std::string grid_id, category, severity = "normal", title, description, location;
+  std::string parties;   // free text: who is involved (stored as a JSON list of names)
+  std::string source = "patrol";  // patrol | visit | hotline | assigned
+  std::string patrol_id, visit_id;
+};
+
+struct NewVisit {
+  std::string target_kind, target_id;  // household | enterprise
+  std::string purpose = "routine";
+  std::string notes, needs;
+  int64_t follow_up_at = 0;  // 0: none
+};
+
+struct CaseActionInput {
+  std::string note;        // reason of a rejection or rework, or a comment
+  std::string resolution;  // resolve
+  std::string route;       // dispatch: grid | department
+  int score = 0;           // evaluate
+};
+
+class ClientCore {
+ public:
+  explicit ClientCore(CoreOptions options);
+  ~ClientCore();
+  ClientCore(const ClientCore&) = delete;
+  ClientCore& operator=(const ClientCore&) = delete;
+
+  // ---- session ----
+  // Unlocks offline when this device knows the user and the password (or
+  // PIN) matches; otherwise signs in at the server. Outcome in the snapshot.
+  void sign_in(const std::string& username, const std::string& secret);
+  void set_pin(const std::string& pin);  // 4-8 digits; offline unlock with it
+  void sign_out();                       // keeps the replica and the outbox
+
+  // ---- commands: outcomes arrive as notices ----
+  void sync_now();
+  void start_patrol(const std::string& grid_id);
+  void open_patrol(const std::string& patrol_id);
+  void mark_check(const std::string& patrol_id, const std::string& item, CheckMark mark, const std::string& note);
+  // A finding on a checklist item becomes a case in one tap.
+  void report_finding(const std::string& patrol_id, const std::string& item, const std::string& note);
+  void end_patrol(const std::string& patrol_id, const std::string& notes);
+  void record_visit(const NewVisit& visit);
+  void create_case(const NewCase& c);
+  void case_action(const std::string& case_id, const std::string& action, const CaseActionInput& in);
+  void save_settings(const Settings& s);
+
+  // ---- queries: results arrive in the snapshot ----
+  void search_targets(const TargetQuery& q);
+  void list_cases(const CaseFilter& f);
+  void open_case(const std::string& case_id);
+
+  // ---- UI thread ----
+  Snapshot snapshot() const;
+  std::vector<Notice> take_notices();
+  // Blocks until every request posted before the call has run, including a
+  // sync asked for; for tests and --screenshot.
+  void wait_idle();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gw::client

@@ -1,0 +1,223 @@
+#include "client/core/field_actions.hpp"
+
+#include "client/core/checklists.hpp"
+#include "shared/categories.hpp"
+#include "shared/codec.hpp"
+#include "shared/json.hpp"
+#include "shared/schema.hpp"
+#include "shared/workflow.hpp"
+
+namespace gw::client {
+namespace {
+
+const TableSpec& table(std::string_view name) { return *find_table(name); }
+
+Error missing(std::string what) { return Error{Code::missing, std::move(what)}; }
+
+std::string_view mark_name(CheckMark m) {
+  switch (m) {
+    case CheckMark::ok: return "ok";
+    case CheckMark::problem: return "problem";
+    case CheckMark::unchecked: break;
+  }
+  return "";
+}
+
+// "张三、李四, 王五" -> ["张三","李四","王五"]: parties are typed as one line.
+std::string parties_json(const std::string& text) {
+  Json list = Json::array();
+  std::string cur;
+  auto flush = [&] {
+    size_t a = cur.find_first_not_of(' '), b = cur.find_last_not_of(' ');
+    if (a != std::string::npos) list.as_array().emplace_back(cur.substr(a, b - a + 1));
+    cur.clear();
+  };
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == ',' || text[i] == ';') { flush(); ++i; continue; }
+    if (text.compare(i, 3, "、") == 0 || text.compare(i, 3, "，") == 0 || text.compare(i, 3, "；") == 0) {
+      flush();
+      i += 3;
+      continue;
+    }
+    cur += text[i++];
+  }
+  flush();
+  return list.dump();
+}
+
+}  // namespace
+
+Result<std::string> FieldActions::start_patrol(const Me& me, const std::string& grid_id) {
+  if (grid_id.empty()) return missing("choose the grid to patrol");
+  if (!queries_.grids().count(grid_id)) return Error{Code::not_found, "no such grid on this tablet"};
+  const auto& t = table("patrols");
+  return replica_.create(t, fields_of(t, {{"grid_id", grid_id}, {"worker_id", me.user_id},
+                                          {"started_at", now()}, {"status", "active"}, {"checklist", "[]"},
+                                          {"findings", int64_t{0}}}));
+}
+
+Status FieldActions::write_checklist(const std::string& patrol_id, const std::string& item, CheckMark mark,
+                                     const std::string& note, const std::string& case_id) {
+  auto view = queries_.patrol(patrol_id);
+  if (!view) return Error{Code::not_found, "no such patrol on this tablet"};
+  if (view->status != "active") return Error{Code::state, "this patrol has ended"};
+  if (!find_check_item(view->grid_kind, item)) return Error{Code::invalid, "no checklist item " + item};
+  Json list = Json::array();
+  int findings = 0;
+  for (auto& e : view->checklist) {
+    if (e.item == item) {
+      e.mark = mark;
+      e.note = note;
+      if (!case_id.empty()) e.case_id = case_id;
+    }
+    if (!e.case_id.empty()) ++findings;
+    if (e.mark == CheckMark::unchecked && e.case_id.empty()) continue;
+    Json j = Json::object();
+    j.set("item", e.item);
+    j.set("mark", std::string(mark_name(e.mark)));
+    if (!e.note.empty()) j.set("note", e.note);
+    if (!e.case_id.empty()) j.set("case_id", e.case_id);
+    list.as_array().push_back(std::move(j));
+  }
+  const auto& t = table("patrols");
+  auto w = replica_.write(t, patrol_id, fields_of(t, {{"checklist", list.dump()}, {"findings", int64_t{findings}}}));
+  if (!w) return w.error();
+  return Status::ok();
+}
+
+Status FieldActions::mark_check(const std::string& patrol_id, const std::string& item, CheckMark mark,
+                                const std::string& note) {
+  return write_checklist(patrol_id, item, mark, note, "");
+}
+
+Result<std::string> FieldActions::report_finding(const Me& me, const std::string& patrol_id, const std::string& item,
+                                                 const std::string& note) {
+  auto view = queries_.patrol(patrol_id);
+  if (!view) return Error{Code::not_found, "no such patrol on this tablet"};
+  const CheckItem* check = find_check_item(view->grid_kind, item);
+  if (!check) return Error{Code::invalid, "no checklist item " + item};
+  for (const auto& e : view->checklist)
+    if (e.item == item && !e.case_id.empty()) return e.case_id;  // one finding, one case
+  const CategorySpec* cat = find_category(check->category);
+  NewCase c;
+  c.grid_id = view->grid_id;
+  c.category = std::string(check->category);
+  c.title = std::string(cat ? cat->name_zh : check->key) + " · " + view->grid_name;
+  c.description = note;
+  c.source = "patrol";
+  c.patrol_id = patrol_id;
+  auto id = create_case(me, c);
+  if (!id) return id.error();
+  if (auto st = write_checklist(patrol_id, item, CheckMark::problem, note, *id); !st) return st.error();
+  return id;
+}
+
+Status FieldActions::end_patrol(const std::string& patrol_id, const std::string& notes) {
+  auto view = queries_.patrol(patrol_id);
+  if (!view) return Error{Code::not_found, "no such patrol on this tablet"};
+  if (view->status != "active") return Error{Code::state, "this patrol has already ended"};
+  const auto& t = table("patrols");
+  Fields set = fields_of(t, {{"status", "done"}, {"ended_at", now()}});
+  if (!notes.empty()) add_field(set, t, "notes", notes);
+  auto w = replica_.write(t, patrol_id, set);
+  if (!w) return w.error();
+  return Status::ok();
+}
+
+Result<std::string> FieldActions::record_visit(const Me& me, const NewVisit& v) {
+  if (v.target_kind != "household" && v.target_kind != "enterprise") return missing("choose whom you visited");
+  if (v.target_id.empty()) return missing("choose whom you visited");
+  auto s = replica_.store().db().prepare(
+      v.target_kind == "household" ? "SELECT grid_id FROM households WHERE id = ?" : "SELECT grid_id FROM enterprises WHERE id = ?");
+  s.bind(1, v.target_id);
+  if (!s.step()) return Error{Code::not_found, "that household or enterprise is not on this tablet"};
+  std::string grid(s.text(0));
+  const auto& t = table("visits");
+  Fields set = fields_of(t, {{"grid_id", grid}, {"target_kind", v.target_kind}, {"target_id", v.target_id},
+                             {"visitor_id", me.user_id}, {"visited_at", now()}, {"purpose", v.purpose}});
+  if (!v.notes.empty()) add_field(set, t, "notes", v.notes);
+  if (!v.needs.empty()) add_field(set, t, "needs", v.needs);
+  if (v.follow_up_at > 0) add_field(set, t, "follow_up_at", v.follow_up_at);
+  return replica_.create(t, set);
+}
+
+Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
+  if (c.grid_id.empty()) return missing("choose the grid");
+  if (!find_category(c.category)) return missing("choose a category");
+  if (c.title.find_first_not_of(' ') == std::string::npos) return missing("give the case a title");
+  auto all = queries_.grids();
+  auto g = all.find(c.grid_id);
+  if (g == all.end()) return Error{Code::not_found, "no such grid on this tablet"};
+  bool takeover = g->second.mode == "takeover";
+  if (auto p = all.find(g->second.parent_id); p != all.end()) takeover = takeover || p->second.mode == "takeover";
+  int64_t at = now();
+  const auto& t = table("cases");
+  Fields set = fields_of(t, {{"grid_id", c.grid_id}, {"source", c.source}, {"category", c.category},
+                             {"severity", c.severity}, {"title", c.title}, {"status", "reported"},
+                             {"reporter_id", me.user_id}, {"reported_at", at},
+                             {"due_at", case_due_at(c.category, at, takeover)}, {"rework", int64_t{0}}});
+  if (!c.description.empty()) add_field(set, t, "description", c.description);
+  if (!c.location.empty()) add_field(set, t, "location", c.location);
+  if (!c.parties.empty()) add_field(set, t, "parties", parties_json(c.parties));
+  if (!c.patrol_id.empty()) add_field(set, t, "patrol_id", c.patrol_id);
+  if (!c.visit_id.empty()) add_field(set, t, "visit_id", c.visit_id);
+  auto id = replica_.create(t, set);
+  if (!id) return id.error();
+  if (auto st = log_case(me, *id, c.grid_id, "report", "", "reported", ""); !st) return st.error();
+  return id;
+}
+
+Status FieldActions::log_case(const Me& me, const std::string& case_id, const std::string& grid_id,
+                              std::string_view action, std::string_view from, std::string_view to,
+                              const std::string& note) {
+  const auto& t = table("case_log");
+  Fields set = fields_of(t, {{"case_id", case_id}, {"grid_id", grid_id}, {"action", std::string(action)},
+                             {"to_status", std::string(to)}, {"actor_id", me.user_id}, {"at", now()}});
+  if (!from.empty()) add_field(set, t, "from_status", std::string(from));
+  if (!note.empty()) add_field(set, t, "note", note);
+  auto id = replica_.create(t, set);
+  if (!id) return id.error();
+  return Status::ok();
+}
+
+Status FieldActions::case_action(const Me& me, const std::string& case_id, const std::string& action,
+                                 const CaseActionInput& in) {
+  auto s = replica_.store().db().prepare("SELECT status, grid_id, IFNULL(rework, 0) FROM cases WHERE id = ?");
+  s.bind(1, case_id);
+  if (!s.step()) return Error{Code::not_found, "no such case on this tablet"};
+  std::string status(s.text(0)), grid(s.text(1));
+  int64_t rework = s.int64(2);
+  const CaseMove* move = find_case_move(action, status);
+  if (!move) return Error{Code::state, "a case that is " + status + " cannot take '" + action + "'"};
+  if (!move->roles.intersects(me.roles)) return Error{Code::forbidden, "your role may not " + action + " this case"};
+  auto blank = [](const std::string& x) { return x.find_first_not_of(' ') == std::string::npos; };
+  if (move->needs_note && blank(in.note)) return missing("give a reason");
+  if (move->needs_resolution && blank(in.resolution)) return missing("say how it was resolved");
+  if (move->needs_score && (in.score < 1 || in.score > 5)) return missing("give a score from 1 to 5");
+  if (move->needs_route && in.route != "grid" && in.route != "department") return missing("choose grid or department");
+  const auto& t = table("cases");
+  Fields set;
+  if (move->to != status) add_field(set, t, "status", std::string(move->to));
+  if (move->needs_route) {
+    add_field(set, t, "route", in.route);
+    if (in.route == "department") {
+      auto all = queries_.grids();
+      auto g = all.find(grid);
+      std::string dept = g == all.end() ? "" : g->second.department_id;
+      if (dept.empty() && g != all.end())
+        if (auto p = all.find(g->second.parent_id); p != all.end()) dept = p->second.department_id;
+      if (!dept.empty()) add_field(set, t, "department_id", dept);
+    }
+  }
+  if (action == "escalate") add_field(set, t, "route", "department");
+  if (action == "start") add_field(set, t, "assignee_id", me.user_id);
+  if (move->needs_resolution) add_field(set, t, "resolution", in.resolution);
+  if (move->needs_score) add_field(set, t, "score", int64_t{in.score});
+  if (action == "rework") add_field(set, t, "rework", rework + 1);
+  if (!set.empty())
+    if (auto w = replica_.write(t, case_id, set); !w) return w.error();
+  std::string note = move->needs_resolution ? in.resolution : in.note;
+  return log_case(me, case_id, grid, move->action, move->from, move->to, note);
+}
+
+}  // namespace gw::client

@@ -1,0 +1,37 @@
+// The write side of the client: what a field user does, as local edits of
+// the replica. Each action checks its input first and returns a result a
+// user can act on; nothing is written when the input is wrong.
+#pragma once
+
+#include <string>
+
+#include "client/core/client_core.hpp"
+#include "client/core/queries.hpp"
+#include "sync/replica.hpp"
+
+namespace gw::client {
+
+class FieldActions {
+ public:
+  FieldActions(sync::Replica& replica, Queries& queries) : replica_(replica), queries_(queries) {}
+
+  Result<std::string> start_patrol(const Me& me, const std::string& grid_id);
+  Status mark_check(const std::string& patrol_id, const std::string& item, CheckMark mark, const std::string& note);
+  Result<std::string> report_finding(const Me& me, const std::string& patrol_id, const std::string& item,
+                                     const std::string& note);
+  Status end_patrol(const std::string& patrol_id, const std::string& notes);
+  Result<std::string> record_visit(const Me& me, const NewVisit& v);
+  Result<std::string> create_case(const Me& me, const NewCase& c);
+  Status case_action(const Me& me, const std::string& case_id, const std::string& action, const CaseActionInput& in);
+
+ private:
+  int64_t now() { return replica_.clock().wall_ms(); }
+  Status log_case(const Me& me, const std::string& case_id, const std::string& grid_id, std::string_view action,
+                  std::string_view from, std::string_view to, const std::string& note);
+  Status write_checklist(const std::string& patrol_id, const std::string& item, CheckMark mark,
+                         const std::string& note, const std::string& case_id);
+  sync::Replica& replica_;
+  Queries& queries_;
+};
+
+}  // namespace gw::client

@@ -1,0 +1,314 @@
+#include "client/core/queries.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "client/core/checklists.hpp"
+#include "client/core/tuning.hpp"
+#include "shared/categories.hpp"
+#include "shared/json.hpp"
+#include "shared/workflow.hpp"
+
+namespace gw::client {
+namespace {
+
+std::string str(const Stmt& s, int i) { return s.is_null(i) ? std::string() : std::string(s.text(i)); }
+
+constexpr std::string_view kOpenStatuses = "('reported','accepted','dispatched','handling','resolved','verified')";
+constexpr std::string_view kLive = "IFNULL(deleted, 0) = 0";
+
+std::string placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
+// Most urgent first: takeover grids, then red, yellow, green, then the
+// nearest due time.
+bool more_urgent(const CaseItem& a, const CaseItem& b) {
+  if (a.takeover != b.takeover) return a.takeover;
+  if (a.light != b.light) return a.light > b.light;
+  return a.due_at < b.due_at;
+}
+
+}  // namespace
+
+int64_t china_day_start(int64_t t) {
+  constexpr int64_t kDay = 86'400'000;
+  int64_t local = t + kChinaOffsetMs;
+  return local - ((local % kDay) + kDay) % kDay - kChinaOffsetMs;
+}
+
+int64_t case_due_at(const std::string& category, int64_t reported_at, bool takeover) {
+  const CategorySpec* c = find_category(category);
+  if (!c) return 0;
+  return WorkCalendar::china().due_at(reported_at, takeover ? c->takeover_limit : c->limit);
+}
+
+std::unordered_map<std::string, GridRow> Queries::grids() {
+  std::unordered_map<std::string, GridRow> out;
+  auto s = db_.prepare(
+      "SELECT id, parent_id, code, name, kind, IFNULL(mode, 'normal'), department_id, level FROM grids WHERE " +
+      std::string(kLive));
+  while (s.step())
+    out.emplace(str(s, 0), GridRow{str(s, 0), str(s, 1), str(s, 2), str(s, 3), str(s, 4), str(s, 5), str(s, 6),
+                                   static_cast<int>(s.int64(7))});
+  return out;
+}
+
+std::vector<std::string> Queries::held_grids(const Me& me, bool with_descendants) {
+  std::vector<std::string> held;
+  auto s = db_.prepare("SELECT DISTINCT grid_id FROM assignments WHERE user_id = ? AND active = 1 AND " +
+                       std::string(kLive));
+  s.bind(1, me.user_id);
+  while (s.step()) held.push_back(str(s, 0));
+  if (!with_descendants) return held;
+  auto all = grids();
+  std::unordered_set<std::string> set(held.begin(), held.end());
+  // Grids are three levels deep: two passes reach every descendant.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& [id, g] : all)
+      if (!g.parent_id.empty() && set.count(g.parent_id)) set.insert(id);
+  return {set.begin(), set.end()};
+}
+
+std::string Queries::user_name(const std::string& id) {
+  auto s = db_.prepare("SELECT name FROM users WHERE id = ?");
+  s.bind(1, id);
+  return s.step() ? str(s, 0) : std::string();
+}
+
+std::vector<CaseItem> Queries::case_items(const std::string& where, const std::vector<std::string>& args,
+                                          int64_t now_ms, int limit) {
+  auto all = grids();
+  auto s = db_.prepare(
+      "SELECT c.id, c.grid_id, c.category, c.severity, c.title, c.status, c.reported_at, c.due_at, "
+      "EXISTS(SELECT 1 FROM _outbox o WHERE o.tbl = 'cases' AND o.row_id = c.id AND o.state = 'pending') "
+      "FROM cases c WHERE IFNULL(c.deleted, 0) = 0" +
+      (where.empty() ? std::string() : " AND " + where) + " ORDER BY c.reported_at DESC LIMIT " +
+      std::to_string(limit));
+  for (size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 1), args[i]);
+  std::vector<CaseItem> out;
+  while (s.step()) {
+    CaseItem c;
+    c.id = str(s, 0);
+    c.grid_id = str(s, 1);
+    c.category = str(s, 2);
+    c.severity = str(s, 3);
+    c.title = str(s, 4);
+    c.status = str(s, 5);
+    c.reported_at = s.int64(6);
+    c.pending = s.int64(8) != 0;
+    if (auto g = all.find(c.grid_id); g != all.end()) {
+      c.grid_name = g->second.name;
+      c.takeover = g->second.mode == "takeover";
+      if (!c.takeover && !g->second.parent_id.empty())
+        if (auto p = all.find(g->second.parent_id); p != all.end()) c.takeover = p->second.mode == "takeover";
+    }
+    if (const CategorySpec* cat = find_category(c.category)) c.category_name = std::string(cat->name_zh);
+    c.due_at = s.is_null(7) ? case_due_at(c.category, c.reported_at, c.takeover) : s.int64(7);
+    if (case_is_open(c.status) && c.due_at > 0) {
+      c.light = WorkCalendar::light(c.reported_at, c.due_at, now_ms);
+      c.overdue = c.light == Light::red;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+HomeView Queries::home(const Me& me, int64_t now_ms) {
+  HomeView h;
+  auto all = grids();
+  auto held = held_grids(me, false);
+  std::unordered_set<std::string> held_set(held.begin(), held.end());
+  for (const auto& id : held) {
+    auto g = all.find(id);
+    if (g == all.end()) continue;
+    GridItem item{g->second.id, g->second.code, g->second.name, g->second.kind, g->second.mode, g->second.level, true};
+    if (item.mode == "takeover") h.takeover_grids.push_back(item);
+    h.my_grids.push_back(std::move(item));
+  }
+  std::sort(h.my_grids.begin(), h.my_grids.end(), [](auto& a, auto& b) { return a.code < b.code; });
+
+  auto a = db_.prepare("SELECT id, grid_id, kind, IFNULL(task_ref, ''), IFNULL(to_at, 0) FROM assignments "
+                       "WHERE user_id = ? AND active = 1 AND " + std::string(kLive) + " ORDER BY kind, grid_id");
+  a.bind(1, me.user_id);
+  while (a.step()) {
+    AssignmentItem it{str(a, 0), str(a, 1), "", str(a, 2), str(a, 3), a.int64(4)};
+    if (auto g = all.find(it.grid_id); g != all.end()) it.grid_name = g->second.name;
+    h.assignments.push_back(std::move(it));
+  }
+
+  // A field user's due cases are those of the grids they hold and those
+  // given to them; the centre's staff see every open case.
+  std::string where = "c.status IN " + std::string(kOpenStatuses);
+  std::vector<std::string> args;
+  if (!me.office()) {
+    auto scope = held_grids(me, true);
+    where += " AND (c.assignee_id = ? OR c.grid_id IN (" + placeholders(scope.size()) + "))";
+    args.push_back(me.user_id);
+    args.insert(args.end(), scope.begin(), scope.end());
+  }
+  h.due_cases = case_items(where, args, now_ms, tuning::kMaxListRows);
+  std::sort(h.due_cases.begin(), h.due_cases.end(), more_urgent);
+  if (h.due_cases.size() > 50) h.due_cases.resize(50);
+
+  auto p = db_.prepare("SELECT id FROM patrols WHERE worker_id = ? AND status = 'active' AND " + std::string(kLive) +
+                       " ORDER BY started_at DESC LIMIT 1");
+  p.bind(1, me.user_id);
+  if (p.step()) h.active_patrol_id = str(p, 0);
+  int64_t today = china_day_start(now_ms);
+  auto pc = db_.prepare("SELECT COUNT(*) FROM patrols WHERE worker_id = ? AND started_at >= ?");
+  pc.bind(1, me.user_id).bind(2, today);
+  if (pc.step()) h.patrols_today = pc.int64(0);
+  auto vc = db_.prepare("SELECT COUNT(*) FROM visits WHERE visitor_id = ? AND visited_at >= ?");
+  vc.bind(1, me.user_id).bind(2, today);
+  if (vc.step()) h.visits_today = vc.int64(0);
+  return h;
+}
+
+Catalog Queries::catalog(const Me& me) {
+  Catalog c;
+  auto all = grids();
+  auto held = held_grids(me, true);
+  std::unordered_set<std::string> held_set(held.begin(), held.end());
+  for (const auto& [id, g] : all)
+    c.grids.push_back(GridItem{g.id, g.code, g.name, g.kind, g.mode, g.level, held_set.count(id) > 0});
+  std::sort(c.grids.begin(), c.grids.end(), [](const GridItem& a, const GridItem& b) {
+    return std::tie(b.mine, a.code) < std::tie(a.mine, b.code);
+  });
+  for (const auto& cat : categories())
+    c.categories.push_back(CategoryItem{std::string(cat.code), std::string(cat.name_zh), std::string(cat.name_en),
+                                        std::string(cat.code.substr(0, 2)), cat.dispute});
+  return c;
+}
+
+TargetList Queries::targets(const TargetQuery& q) {
+  TargetList out;
+  out.query = q;
+  std::string like = "%" + q.text + "%";
+  auto run = [&](const std::string& sql, const char* kind) {
+    auto s = db_.prepare(sql);
+    s.bind(1, like);
+    while (s.step()) {
+      ++out.total;
+      if (static_cast<int>(out.items.size()) >= q.limit) continue;
+      out.items.push_back(TargetItem{str(s, 0), kind, str(s, 1), str(s, 2), str(s, 3)});
+    }
+  };
+  if (q.kind.empty() || q.kind == "household")
+    run("SELECT id, grid_id, head_name, address || ' ' || IFNULL(building, '') || '-' || IFNULL(room, '') "
+        "FROM households WHERE IFNULL(deleted, 0) = 0 AND (head_name || ' ' || address || ' ' || IFNULL(building, '')) "
+        "LIKE ?1 ORDER BY address, room",
+        "household");
+  if (q.kind.empty() || q.kind == "enterprise")
+    run("SELECT id, grid_id, name, address || ' · ' || IFNULL(industry, '') FROM enterprises "
+        "WHERE IFNULL(deleted, 0) = 0 AND (name || ' ' || address) LIKE ?1 ORDER BY name",
+        "enterprise");
+  return out;
+}
+
+CaseList Queries::cases(const Me& me, const CaseFilter& f, int64_t now_ms) {
+  (void)me;  // the replica holds only what the user may read
+  CaseList out;
+  out.filter = f;
+  std::string where = "1 = 1";
+  std::vector<std::string> args;
+  if (f.status == "open") {
+    where += " AND c.status IN " + std::string(kOpenStatuses);
+  } else if (!f.status.empty()) {
+    where += " AND c.status = ?";
+    args.push_back(f.status);
+  }
+  if (!f.grid_id.empty()) {
+    where += " AND (c.grid_id = ? OR c.grid_id IN (SELECT id FROM grids WHERE parent_id = ?))";
+    args.push_back(f.grid_id);
+    args.push_back(f.grid_id);
+  }
+  if (!f.category.empty()) {
+    where += " AND c.category LIKE ?";
+    args.push_back(f.category + "%");
+  }
+  if (f.disputes_only) where += " AND c.category LIKE '03%'";
+  out.items = case_items(where, args, now_ms, tuning::kMaxListRows);
+  if (f.overdue_only)
+    std::erase_if(out.items, [](const CaseItem& c) { return !c.overdue; });
+  return out;
+}
+
+std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& id, int64_t now_ms) {
+  auto items = case_items("c.id = ?", {id}, now_ms, 1);
+  if (items.empty()) return std::nullopt;
+  CaseDetail d;
+  d.item = std::move(items.front());
+  auto s = db_.prepare(
+      "SELECT IFNULL(description, ''), IFNULL(location, ''), IFNULL(parties, ''), IFNULL(route, ''), "
+      "IFNULL(department_id, ''), IFNULL(assignee_id, ''), IFNULL(reporter_id, ''), IFNULL(resolution, ''), "
+      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0) FROM cases WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  d.description = str(s, 0);
+  d.location = str(s, 1);
+  d.parties = str(s, 2);
+  d.route = str(s, 3);
+  std::string dept = str(s, 4), assignee = str(s, 5), reporter = str(s, 6);
+  d.resolution = str(s, 7);
+  d.source = str(s, 8);
+  d.confidential = s.int64(9) != 0;
+  d.score = static_cast<int>(s.int64(10));
+  d.rework = static_cast<int>(s.int64(11));
+  if (!dept.empty()) {
+    auto q = db_.prepare("SELECT name FROM departments WHERE id = ?");
+    q.bind(1, dept);
+    if (q.step()) d.department_name = str(q, 0);
+  }
+  d.assignee_name = assignee.empty() ? std::string() : user_name(assignee);
+  // A confidential reporter is hidden from everyone but the centre (DESIGN §5).
+  if (!d.confidential || me.office() || reporter == me.user_id) d.reporter_name = user_name(reporter);
+  if (auto parties = parse_json(d.parties); parties && parties->is_array()) {
+    std::string names;
+    for (const auto& p : parties->as_array())
+      if (p.is_string()) names += (names.empty() ? "" : "、") + p.as_string();
+    d.parties = names;
+  }
+  auto log = db_.prepare(
+      "SELECT action, IFNULL(from_status, ''), IFNULL(to_status, ''), IFNULL(u.name, ''), IFNULL(note, ''), at "
+      "FROM case_log l LEFT JOIN users u ON u.id = l.actor_id WHERE l.case_id = ? ORDER BY at, l.id");
+  log.bind(1, id);
+  while (log.step())
+    d.log.push_back(CaseLogItem{str(log, 0), str(log, 1), str(log, 2), str(log, 3), str(log, 4), log.int64(5)});
+  for (const CaseMove* m : case_moves_for(me.roles, d.item.status))
+    d.actions.push_back(CaseActionItem{std::string(m->action), std::string(m->to), m->needs_note,
+                                       m->needs_resolution, m->needs_score, m->needs_route});
+  return d;
+}
+
+std::optional<PatrolView> Queries::patrol(const std::string& id) {
+  auto s = db_.prepare(
+      "SELECT p.id, p.grid_id, IFNULL(g.name, ''), IFNULL(g.kind, ''), p.status, p.started_at, IFNULL(p.ended_at, 0), "
+      "IFNULL(p.checklist, '[]'), IFNULL(p.findings, 0), IFNULL(p.notes, '') "
+      "FROM patrols p LEFT JOIN grids g ON g.id = p.grid_id WHERE p.id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  PatrolView v{str(s, 0), str(s, 1), str(s, 2), str(s, 3), str(s, 4), s.int64(5), s.int64(6), {},
+               static_cast<int>(s.int64(8)), str(s, 9)};
+  for (const auto& item : checklist_for(v.grid_kind))
+    v.checklist.push_back(ChecklistEntry{std::string(item.key), std::string(item.category), CheckMark::unchecked, "", ""});
+  auto marks = parse_json(str(s, 7));
+  if (marks && marks->is_array())
+    for (const auto& m : marks->as_array()) {
+      const Json* item = m.find("item");
+      if (!item || !item->is_string()) continue;
+      for (auto& e : v.checklist) {
+        if (e.item != item->as_string()) continue;
+        const Json* mark = m.find("mark");
+        std::string mk = mark && mark->is_string() ? mark->as_string() : "";
+        e.mark = mk == "ok" ? CheckMark::ok : mk == "problem" ? CheckMark::problem : CheckMark::unchecked;
+        if (const Json* n = m.find("note"); n && n->is_string()) e.note = n->as_string();
+        if (const Json* c = m.find("case_id"); c && c->is_string()) e.case_id = c->as_string();
+      }
+    }
+  return v;
+}
+
+}  // namespace gw::client

@@ -1,0 +1,56 @@
+// The read side of the client: view models built from the replica's tables
+// with plain SQL. Runs on the store thread; every method returns a fresh,
+// immutable snapshot for the screens.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "client/core/views.hpp"
+#include "shared/roles.hpp"
+#include "shared/sqlite.hpp"
+
+namespace gw::client {
+
+struct Me {
+  std::string user_id;
+  RoleSet roles;
+  bool office() const { return roles.has(Role::supervisor) || roles.has(Role::admin); }
+};
+
+struct GridRow {
+  std::string id, parent_id, code, name, kind, mode, department_id;
+  int level = 0;
+};
+
+class Queries {
+ public:
+  explicit Queries(Db& db) : db_(db) {}
+
+  HomeView home(const Me& me, int64_t now_ms);
+  Catalog catalog(const Me& me);
+  TargetList targets(const TargetQuery& q);
+  CaseList cases(const Me& me, const CaseFilter& f, int64_t now_ms);
+  std::optional<CaseDetail> case_detail(const Me& me, const std::string& id, int64_t now_ms);
+  std::optional<PatrolView> patrol(const std::string& id);
+
+  // Grids by id, and the ids of the grids the user holds with everything
+  // below them (a unit grid's responsibility covers its level-3 grids).
+  std::unordered_map<std::string, GridRow> grids();
+  std::vector<std::string> held_grids(const Me& me, bool with_descendants);
+  std::string user_name(const std::string& id);
+
+ private:
+  std::vector<CaseItem> case_items(const std::string& where, const std::vector<std::string>& args, int64_t now_ms,
+                                   int limit);
+  Db& db_;
+};
+
+// When a case is due: its due_at, or else its category's limit from the
+// report time (the takeover limit in a grid under takeover).
+int64_t case_due_at(const std::string& category, int64_t reported_at, bool takeover);
+// Midnight of the day of t in China (UTC+8), as Unix ms.
+int64_t china_day_start(int64_t t);
+
+}  // namespace gw::client

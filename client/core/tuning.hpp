@@ -1,0 +1,26 @@
+// The client's tuning constants, each with why it has its value.
+#pragma once
+
+#include <cstdint>
+
+namespace gw::client::tuning {
+
+// A tablet online syncs this often on its own: fresh enough for a patrol
+// team, light on a park of 200 tablets (about one request a second).
+inline constexpr int64_t kSyncIntervalMs = 3 * 60 * 1000;
+// The first retry after a failed sync: a weak link often recovers in seconds.
+inline constexpr int64_t kSyncRetryFirstMs = 5 * 1000;
+// Retries never wait longer than this: a worker walking back into coverage
+// should not wait a quarter of an hour for an upload.
+inline constexpr int64_t kSyncRetryMaxMs = 5 * 60 * 1000;
+// HTTP requests give up after this: a pull page of 1,000 records is ~300 KB,
+// which a weak 2G-class link (~20 KB/s) moves in about 15 s.
+inline constexpr int kRequestTimeoutMs = 30 * 1000;
+// A local edit triggers a sync this soon, so records leave the tablet while
+// the link is there, yet a burst of edits goes up as one batch.
+inline constexpr int64_t kSyncAfterEditMs = 3 * 1000;
+// Lists the UI scrolls are capped here: more rows than any grid holds, few
+// enough to keep a snapshot under a few MB.
+inline constexpr int kMaxListRows = 20000;
+
+}  // namespace gw::client::tuning

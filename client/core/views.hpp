@@ -1,0 +1,187 @@
+// What the screens read: immutable snapshots made by the client core off the
+// UI thread. A screen never holds a database handle or a socket; it draws
+// the latest snapshot and asks the core for new ones (client_core.hpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shared/calendar.hpp"
+
+namespace gw::client {
+
+enum class Link : uint8_t { unknown, online, offline };
+
+struct SessionView {
+  bool signed_in = false;
+  bool busy = false;          // a sign-in is under way
+  bool offline_unlock = false;  // signed in from the stored verifier, not the server
+  std::string user_id, username, name, roles;  // roles: "worker,chief"
+  bool has_pin = false;
+  std::string error_key;      // i18n key of the last sign-in failure, empty when none
+  std::string error_detail;   // the server's or the store's words, untranslated
+};
+
+struct SyncView {
+  Link link = Link::unknown;
+  bool running = false;
+  int64_t pending = 0;          // local records not yet accepted by the server
+  int64_t problems = 0;         // rejected or quarantined, kept with reasons
+  int64_t last_sync_at = 0;     // Unix ms of the last complete sync, 0: never
+  int64_t next_attempt_at = 0;  // when automatic sync tries again, 0: not planned
+  // Progress of the sync under way: records and bytes moved so far.
+  int64_t records_up = 0, records_down = 0, bytes_up = 0, bytes_down = 0;
+  std::string error;            // the last failure, untranslated
+};
+
+struct GridItem {
+  std::string id, code, name, kind, mode;  // mode: normal | takeover
+  int level = 0;
+  bool mine = false;  // held by an active assignment of the user
+};
+
+struct AssignmentItem {
+  std::string id, grid_id, grid_name, kind;  // kind: responsibility | takeover | task
+  std::string task;                          // task_ref, if any
+  int64_t to_at = 0;
+};
+
+struct CaseItem {
+  std::string id, grid_id, grid_name, category, category_name, severity, title, status;
+  int64_t reported_at = 0, due_at = 0;
+  Light light = Light::green;
+  bool overdue = false;
+  bool takeover = false;  // its grid is under takeover: shorter limit, sorts first
+  bool pending = false;   // local changes not yet synced
+};
+
+struct ProblemItem {  // a local record the server refused or quarantined
+  std::string table, row, state, code, reason;
+};
+
+struct HomeView {
+  std::vector<GridItem> my_grids;
+  std::vector<AssignmentItem> assignments;  // active, of the user
+  std::vector<CaseItem> due_cases;          // open cases of my grids, most urgent first
+  std::vector<GridItem> takeover_grids;     // my grids under takeover: the red banner
+  std::vector<ProblemItem> problems;
+  std::string active_patrol_id;             // a patrol of mine still running, if any
+  int64_t patrols_today = 0, visits_today = 0;
+};
+
+// A household or enterprise to visit, found by name, address or building.
+struct TargetItem {
+  std::string id, kind, grid_id, title, subtitle;  // kind: household | enterprise
+};
+
+struct TargetQuery {
+  std::string text;  // matched against names, addresses, buildings; empty: all
+  std::string kind;  // household | enterprise | empty: both
+  int limit = 20000;
+};
+
+struct TargetList {
+  TargetQuery query;
+  std::vector<TargetItem> items;
+  int64_t total = 0;  // matches before the limit
+};
+
+struct CaseFilter {
+  std::string status;    // a status name, "open" (not closed/evaluated/rejected) or empty: all
+  std::string grid_id;   // empty: all grids I can read
+  std::string category;  // minor class code, major class code (2 digits), or empty
+  bool overdue_only = false;
+  bool disputes_only = false;  // 矛盾纠纷 categories
+};
+
+struct CaseList {
+  CaseFilter filter;
+  std::vector<CaseItem> items;
+};
+
+struct CaseLogItem {
+  std::string action, from_status, to_status, actor_name, note;
+  int64_t at = 0;
+};
+
+// A workflow action the user may take on a case now, with what it needs.
+struct CaseActionItem {
+  std::string action;   // accept, reject, dispatch, ... (shared/workflow.hpp)
+  std::string to_status;
+  bool needs_note = false;        // rejection, rework: a reason
+  bool needs_resolution = false;  // resolve: the result
+  bool needs_score = false;       // evaluate: 1..5
+  bool needs_route = false;       // dispatch: grid or department
+};
+
+struct CaseDetail {
+  CaseItem item;
+  std::string description, location, parties, route, department_name, assignee_name, reporter_name, resolution;
+  std::string source;
+  bool confidential = false;
+  int score = 0, rework = 0;
+  std::vector<CaseLogItem> log;  // oldest first
+  std::vector<CaseActionItem> actions;
+  std::vector<ProblemItem> problems;  // refusals of this case's records
+};
+
+enum class CheckMark : uint8_t { unchecked, ok, problem };
+
+struct ChecklistEntry {
+  std::string item;      // stable key: "fire_exits"; its text is i18n "check.<item>"
+  std::string category;  // the category a finding on it suggests
+  CheckMark mark = CheckMark::unchecked;
+  std::string note;
+  std::string case_id;   // the case a finding became, if any
+};
+
+struct PatrolView {
+  std::string id, grid_id, grid_name, grid_kind, status;  // status: active | done
+  int64_t started_at = 0, ended_at = 0;
+  std::vector<ChecklistEntry> checklist;
+  int findings = 0;
+  std::string notes;
+};
+
+struct CategoryItem {
+  std::string code, name_zh, name_en, major;
+  bool dispute = false;
+};
+
+// Reference data the forms pick from.
+struct Catalog {
+  std::vector<GridItem> grids;  // grids the user can record in (held ones first)
+  std::vector<CategoryItem> categories;
+};
+
+struct Settings {
+  std::string server_url;
+  std::string lang = "zh_CN";  // zh_CN | en
+  float text_scale = 1.0f;     // 0.8 .. 1.6
+  bool auto_sync = true;
+};
+
+struct Snapshot {
+  uint64_t version = 0;  // bumps whenever anything below changes
+  SessionView session;
+  SyncView sync;
+  Settings settings;
+  std::shared_ptr<const HomeView> home;
+  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const TargetList> targets;
+  std::shared_ptr<const CaseList> cases;
+  std::shared_ptr<const CaseDetail> case_detail;
+  std::shared_ptr<const PatrolView> patrol;  // the patrol last opened or started
+};
+
+// A message for the user about a command's outcome.
+struct Notice {
+  bool error = false;
+  std::string key;     // i18n key
+  std::string detail;  // untranslated detail (server message, record id), may be empty
+  std::string ref;     // the id of what was created, if any
+};
+
+}  // namespace gw::client

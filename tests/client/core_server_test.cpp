@@ -1,0 +1,264 @@
+// The offline-first story of issue 5 against the real gridwork-server:
+// sign in, lose the server, record a patrol, a visit and a dispute, restart
+// the app and the server, sync, and find it all on the server and on a
+// second device.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "client/core/client_core.hpp"
+#include "shared/sqlite.hpp"
+#include "tests/support/server_process.hpp"
+
+using namespace gw;
+using namespace gw::client;
+using gw::test::ServerProcess;
+
+namespace {
+
+constexpr const char* kPassword = "gridwork-demo";
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/gridwork-client-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+std::unique_ptr<ClientCore> open_app(const std::string& dir, const std::string& url) {
+  CoreOptions o;
+  o.data_dir = dir;
+  o.server_url = url;
+  o.auto_sync = false;  // the test decides when to sync
+  return std::make_unique<ClientCore>(o);
+}
+
+Snapshot settle(ClientCore& app) {
+  app.wait_idle();
+  return app.snapshot();
+}
+
+Snapshot sign_in(ClientCore& app, const char* user, const std::string& secret = kPassword) {
+  app.sign_in(user, secret);
+  return settle(app);
+}
+
+Snapshot sync(ClientCore& app) {
+  app.sync_now();
+  return settle(app);
+}
+
+// The notices since the last call, with the first error's key if any.
+std::string first_error(ClientCore& app) {
+  for (const auto& n : app.take_notices())
+    if (n.error) return n.key + ": " + n.detail;
+  return "";
+}
+
+int64_t count(const std::string& db_path, const std::string& sql) {
+  Db db(db_path);
+  return db.query_int(sql);
+}
+
+}  // namespace
+
+TEST_CASE("a worker records offline, survives restarts of app and server, and everything arrives") {
+  ServerProcess server({"--demo"});
+  TempDir tablet, second;
+
+  auto app = open_app(tablet.path, server.url());
+  auto s = sign_in(*app, "worker01");
+  REQUIRE_MESSAGE(s.session.signed_in, (s.session.error_key + " " + s.session.error_detail));
+  CHECK_FALSE(s.session.offline_unlock);
+  s = sync(*app);
+  CHECK(s.sync.link == Link::online);
+  CHECK(s.sync.last_sync_at > 0);
+  CHECK(s.sync.records_down > 100);  // the grids' rows came down
+  REQUIRE(s.home);
+  REQUIRE_FALSE(s.home->my_grids.empty());
+  const GridItem unit = s.home->my_grids.front();
+
+  // The link goes. Everything below is recorded with no server at all.
+  REQUIRE(server.stop() == 0);
+
+  app->start_patrol(unit.id);
+  s = settle(*app);
+  REQUIRE(s.patrol);
+  std::string patrol = s.patrol->id;
+  REQUIRE_FALSE(s.patrol->checklist.empty());
+  std::string first_item = s.patrol->checklist[0].item;
+  app->mark_check(patrol, s.patrol->checklist[1].item, CheckMark::ok, "");
+  app->report_finding(patrol, first_item, "消防通道被杂物堵塞");
+  s = settle(*app);
+  CHECK(first_error(*app).empty());
+  REQUIRE(s.patrol);
+  CHECK(s.patrol->findings == 1);
+  CHECK(s.patrol->checklist[0].mark == CheckMark::problem);
+  CHECK_FALSE(s.patrol->checklist[0].case_id.empty());
+  CHECK(s.patrol->checklist[1].mark == CheckMark::ok);
+  app->end_patrol(patrol, "巡查完毕");
+  settle(*app);
+  CHECK(first_error(*app).empty());
+
+  app->search_targets(TargetQuery{});
+  s = settle(*app);
+  REQUIRE(s.targets);
+  REQUIRE_FALSE(s.targets->items.empty());
+  NewVisit visit;
+  visit.target_kind = s.targets->items.front().kind;
+  visit.target_id = s.targets->items.front().id;
+  visit.purpose = "safety";
+  visit.notes = "检查消防器材";
+  visit.needs = "需要更换灭火器";
+  app->record_visit(visit);
+  settle(*app);
+  CHECK(first_error(*app).empty());
+
+  NewCase dispute;
+  dispute.grid_id = unit.id;
+  dispute.category = "0302";
+  dispute.title = "offline-dispute-楼上漏水";
+  dispute.description = "楼上住户漏水，双方协商未果";
+  dispute.parties = "张三、李四";
+  dispute.source = "visit";
+  app->create_case(dispute);
+  s = settle(*app);
+  CHECK(first_error(*app).empty());
+  std::string dispute_id = s.case_detail ? s.case_detail->item.id : "";
+  REQUIRE_FALSE(dispute_id.empty());
+
+  // Bad input: a clear error and nothing written.
+  int64_t pending = s.sync.pending;
+  CHECK(pending > 0);
+  NewCase untitled = dispute;
+  untitled.title = "  ";
+  app->create_case(untitled);
+  s = settle(*app);
+  CHECK(first_error(*app).find("error.missing") == 0);
+  CHECK(s.sync.pending == pending);
+
+  s = sync(*app);
+  CHECK(s.sync.link == Link::offline);
+  CHECK(s.sync.pending == pending);
+
+  // The tablet restarts with no server: unlock offline, the data is there.
+  app.reset();
+  app = open_app(tablet.path, server.url());
+  s = sign_in(*app, "worker01", "wrong-password");
+  CHECK_FALSE(s.session.signed_in);
+  CHECK(s.session.error_key == "error.wrong_password_offline");
+  s = sign_in(*app, "worker01");
+  REQUIRE(s.session.signed_in);
+  CHECK(s.session.offline_unlock);
+  CHECK(s.sync.pending == pending);
+  REQUIRE(s.home);
+  CHECK(s.home->patrols_today >= 1);
+  CHECK(s.home->visits_today >= 1);
+  app->list_cases(CaseFilter{"open", "", "", false, true});
+  s = settle(*app);
+  REQUIRE(s.cases);
+  bool listed = false;
+  for (const auto& c : s.cases->items) listed = listed || (c.id == dispute_id && c.pending);
+  CHECK(listed);
+
+  // An unknown user cannot sign in with no server.
+  TempDir stranger;
+  auto other = open_app(stranger.path, server.url());
+  s = sign_in(*other, "worker02");
+  CHECK_FALSE(s.session.signed_in);
+  CHECK(s.session.error_key == "error.first_login_online");
+  other.reset();
+
+  // The server comes back; one sync sends everything.
+  server.restart();
+  s = sync(*app);
+  CHECK(s.sync.link == Link::online);
+  CHECK(s.sync.pending == 0);
+  CHECK(s.sync.problems == 0);
+  CHECK(first_error(*app).empty());
+
+  const std::string db = server.db_path();
+  CHECK(count(db, "SELECT COUNT(*) FROM cases WHERE title = 'offline-dispute-楼上漏水' AND status = 'reported'") == 1);
+  CHECK(count(db, "SELECT COUNT(*) FROM cases WHERE id = '" + dispute_id + "' AND parties = '[\"张三\",\"李四\"]'") == 1);
+  CHECK(count(db, "SELECT COUNT(*) FROM patrols WHERE id = '" + patrol + "' AND status = 'done' AND findings = 1") == 1);
+  CHECK(count(db, "SELECT COUNT(*) FROM visits WHERE target_id = '" + visit.target_id +
+                      "' AND needs = '需要更换灭火器'") == 1);
+  CHECK(count(db, "SELECT COUNT(*) FROM case_log WHERE case_id = '" + dispute_id + "' AND action = 'report'") == 1);
+
+  // A second device — the zone chief's — sees them and moves the case on.
+  auto chief = open_app(second.path, server.url());
+  s = sign_in(*chief, "chief01");
+  REQUIRE(s.session.signed_in);
+  s = sync(*chief);
+  CHECK(s.sync.link == Link::online);
+  chief->open_case(dispute_id);
+  s = settle(*chief);
+  REQUIRE(s.case_detail);
+  CHECK(s.case_detail->item.title == "offline-dispute-楼上漏水");
+  CHECK(s.case_detail->parties == "张三、李四");
+  REQUIRE(s.case_detail->log.size() == 1);
+  bool can_accept = false;
+  for (const auto& a : s.case_detail->actions) can_accept = can_accept || a.action == "accept";
+  CHECK(can_accept);
+  chief->case_action(dispute_id, "reject", CaseActionInput{});  // a rejection needs a reason
+  settle(*chief);
+  CHECK(first_error(*chief).find("error.missing") == 0);
+  chief->case_action(dispute_id, "accept", CaseActionInput{"受理", "", "", 0});
+  s = settle(*chief);
+  CHECK(first_error(*chief).empty());
+  s = sync(*chief);
+  CHECK(s.sync.pending == 0);
+  const std::string chief_db = second.path + "/users/chief01/replica.db";
+  CHECK(count(chief_db, "SELECT COUNT(*) FROM patrols WHERE id = '" + patrol + "'") == 1);
+  CHECK(count(chief_db, "SELECT COUNT(*) FROM visits WHERE target_id = '" + visit.target_id + "' AND needs = '需要更换灭火器'") == 1);
+
+  // Back on the worker's tablet the case has moved on.
+  app->open_case(dispute_id);
+  s = sync(*app);
+  REQUIRE(s.case_detail);
+  CHECK(s.case_detail->item.status == "accepted");
+  CHECK(s.case_detail->log.size() == 2);
+}
+
+TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced records") {
+  ServerProcess server({"--demo"});
+  TempDir tablet;
+  auto app = open_app(tablet.path, server.url());
+  REQUIRE(sign_in(*app, "pworker001").session.signed_in);
+  sync(*app);
+  app->set_pin("12");
+  settle(*app);
+  CHECK(first_error(*app) .find("error.bad_pin") == 0);
+  app->set_pin("2468");
+  auto s = settle(*app);
+  CHECK(s.session.has_pin);
+  REQUIRE(s.home);
+  REQUIRE_FALSE(s.home->my_grids.empty());
+  server.stop();
+  app->start_patrol(s.home->my_grids.front().id);
+  s = settle(*app);
+  CHECK(s.sync.pending == 1);
+  app->sign_out();
+  s = settle(*app);
+  CHECK_FALSE(s.session.signed_in);
+  CHECK_FALSE(s.home);
+  s = sign_in(*app, "pworker001", "2468");
+  REQUIRE(s.session.signed_in);
+  CHECK(s.session.offline_unlock);
+  CHECK(s.sync.pending == 1);
+  REQUIRE(s.home);
+  CHECK_FALSE(s.home->active_patrol_id.empty());
+  // Signed in by PIN, with the token gone: sync needs the password again,
+  // and says so instead of failing silently.
+  server.restart();
+  s = sync(*app);
+  CHECK(s.sync.pending == 1);
+  CHECK_FALSE(s.sync.error.empty());
+  s = sign_in(*app, "pworker001");
+  REQUIRE(s.session.signed_in);
+  s = sync(*app);
+  CHECK(s.sync.pending == 0);
+}

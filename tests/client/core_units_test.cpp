@@ -1,0 +1,146 @@
+// The client core's parts that need no server: scheduling, settings, the
+// offline verifier, checklists and the workflow table it offers.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "client/core/account.hpp"
+#include "client/core/backoff.hpp"
+#include "client/core/checklists.hpp"
+#include "client/core/settings_file.hpp"
+#include "client/core/tuning.hpp"
+#include "shared/categories.hpp"
+#include "shared/workflow.hpp"
+
+using namespace gw;
+using namespace gw::client;
+
+namespace {
+std::string temp_dir() {
+  char tmpl[] = "/tmp/gridwork-core-XXXXXX";
+  return mkdtemp(tmpl);
+}
+}  // namespace
+
+TEST_CASE("backoff grows after failures, stays bounded, and resets after a success") {
+  SyncBackoff b(42);
+  int64_t prev = 0;
+  for (int i = 0; i < 12; ++i) {
+    int64_t d = b.after_failure();
+    CHECK(d >= tuning::kSyncRetryFirstMs * 3 / 4);
+    CHECK(d <= tuning::kSyncRetryMaxMs * 5 / 4);
+    if (i < 4) CHECK(d > prev);  // doubling outruns the jitter early on
+    prev = d;
+  }
+  int64_t calm = b.after_success();
+  CHECK(b.failures() == 0);
+  CHECK(calm >= tuning::kSyncIntervalMs * 3 / 4);
+  CHECK(b.after_failure() <= tuning::kSyncRetryFirstMs * 5 / 4);
+}
+
+TEST_CASE("two tablets with different seeds do not retry in step") {
+  SyncBackoff a(1), b(2);
+  int same = 0;
+  for (int i = 0; i < 20; ++i) same += a.after_failure() == b.after_failure();
+  CHECK(same < 3);
+}
+
+TEST_CASE("settings survive a restart and bad values are corrected") {
+  auto dir = temp_dir();
+  Settings s = load_settings(dir);
+  CHECK(s.lang == "zh_CN");
+  CHECK(s.text_scale == doctest::Approx(1.0));
+  s.lang = "en";
+  s.text_scale = 1.4f;
+  s.server_url = "http://127.0.0.1:9";
+  REQUIRE(save_settings(dir, s));
+  Settings back = load_settings(dir);
+  CHECK(back.lang == "en");
+  CHECK(back.text_scale == doctest::Approx(1.4));
+  CHECK(back.server_url == "http://127.0.0.1:9");
+  Settings bad;
+  bad.lang = "fr";
+  bad.text_scale = 9.0f;
+  bad = sanitized(bad);
+  CHECK(bad.lang == "zh_CN");
+  CHECK(bad.text_scale == doctest::Approx(1.6));
+  REQUIRE(write_file_atomic(dir + "/settings.json", "{not json"));
+  CHECK(load_settings(dir).lang == "zh_CN");  // a damaged file gives defaults, not a crash
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the account file keeps verifiers, never the secrets") {
+  auto dir = temp_dir();
+  AccountFile file(dir);
+  auto fresh = file.load();
+  REQUIRE(fresh);
+  CHECK(fresh->device_id.size() == 36);
+  Account a = *fresh;
+  a.username = "worker01";
+  a.password_verifier = *make_verifier("gridwork-demo");
+  a.pin_verifier = *make_verifier("2468");
+  REQUIRE(file.save(a));
+  auto back = file.load();
+  REQUIRE(back);
+  CHECK(back->device_id == a.device_id);
+  CHECK(check_verifier(back->password_verifier, "gridwork-demo"));
+  CHECK_FALSE(check_verifier(back->password_verifier, "gridwork-dem0"));
+  CHECK(check_verifier(back->pin_verifier, "2468"));
+  CHECK_FALSE(check_verifier("", "anything"));
+  auto text = read_file(dir + "/account.json");
+  REQUIRE(text);
+  CHECK(text->find("gridwork-demo") == std::string::npos);
+  CHECK(text->find("2468") == std::string::npos);
+  CHECK((std::filesystem::status(dir + "/account.json").permissions() & std::filesystem::perms::others_read) ==
+        std::filesystem::perms::none);
+  REQUIRE(write_file_atomic(dir + "/account.json", "garbage"));
+  CHECK_FALSE(file.load());  // damaged: a clear error, not a silent new identity
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("PINs are 4 to 8 digits") {
+  CHECK(is_valid_pin("2468"));
+  CHECK(is_valid_pin("12345678"));
+  CHECK_FALSE(is_valid_pin("123"));
+  CHECK_FALSE(is_valid_pin("123456789"));
+  CHECK_FALSE(is_valid_pin("12a4"));
+}
+
+TEST_CASE("every checklist item suggests a real category, once per list") {
+  for (auto kind : {"zone", "unit", "community", "enterprise"}) {
+    std::set<std::string_view> keys;
+    for (const auto& item : checklist_for(kind)) {
+      CHECK_MESSAGE(find_category(item.category), item.key);
+      CHECK(keys.insert(item.key).second);
+      CHECK(find_check_item(kind, item.key) == &item);
+    }
+    CHECK(keys.size() >= 6);
+  }
+}
+
+TEST_CASE("the workflow offers each role its moves and nothing else") {
+  auto actions = [](RoleSet r, std::string_view status) {
+    std::set<std::string_view> out;
+    for (const auto* m : case_moves_for(r, status)) out.insert(m->action);
+    return out;
+  };
+  RoleSet worker{Role::worker}, chief{Role::chief, Role::worker}, super{Role::supervisor};
+  CHECK(actions(worker, "reported").empty());
+  CHECK(actions(chief, "reported") == std::set<std::string_view>{"accept", "reject"});
+  CHECK(actions(super, "accepted") == std::set<std::string_view>{"dispatch"});
+  CHECK(actions(worker, "dispatched") == std::set<std::string_view>{"start"});
+  CHECK(actions(worker, "handling") == std::set<std::string_view>{"escalate", "resolve"});
+  CHECK(actions(super, "resolved") == std::set<std::string_view>{"rework", "verify"});
+  CHECK(actions(chief, "verified").empty());
+  CHECK(actions(super, "closed") == std::set<std::string_view>{"evaluate"});
+  for (const auto& m : case_moves()) {
+    CHECK(case_status_rank(m.to) >= 0);
+    if (!m.from.empty()) CHECK(case_status_rank(m.from) >= 0);
+    CHECK_FALSE(m.roles.empty());
+  }
+  CHECK(find_case_move("reject", "reported")->needs_note);
+  CHECK(find_case_move("close", "reported") == nullptr);
+  CHECK_FALSE(case_is_open("closed"));
+  CHECK(case_is_open("handling"));
+}
