@@ -53,8 +53,8 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
     ON CONFLICT (tbl, row_id, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,
       origin = excluded.origin, cycle = excluded.cycle, seq = excluded.seq, pulled = excluded.pulled
     WHERE excluded.seq > _shadow.seq)");
-  shadow_get_q_ =
-      db_.prepare("SELECT value, hlc, origin, cycle, seq, pulled FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
+  shadow_row_q_ = db_.prepare(
+      "SELECT col, value, hlc, origin, cycle, seq, pulled FROM _shadow WHERE tbl = ? AND row_id = ? ORDER BY col");
   shadow_drop_q_ = db_.prepare("DELETE FROM _shadow WHERE tbl = ? AND row_id = ? AND col = ?");
   outbox_add_q_ =
       db_.prepare("INSERT INTO _outbox (id, tbl, row_id, cols, priority, body) VALUES (?, ?, ?, ?, ?, ?)");
@@ -113,7 +113,10 @@ Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const 
     for (const auto& f : set) {
       auto& clk = row.clocks[f.col];
       if (clk.hlc) p.base.emplace_back(f.col, clk.hlc);
-      if (!(pending & bit(f.col))) shadow_keep(t, row_id, f.col, row.values[f.col], clk, false);
+      // The server's value, kept until the server settles ours. A column
+      // that never had a value needs none: no shadow means nothing
+      // (settle_entry), which spares a new row a write per column.
+      if (!(pending & bit(f.col)) && clk.hlc) shadow_keep(t, row_id, f.col, row.values[f.col], clk, false);
       uint32_t cycle = clk.cycle;
       if (t.columns[f.col].merge == Merge::state && state_rank(f.value) < state_rank(row.values[f.col])) ++cycle;
       if (t.columns[f.col].merge == Merge::state) p.cycle = cycle;
@@ -174,33 +177,50 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
 
 void Replica::settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted) {
   const TableSpec& t = *find_table(e.table);
-  uint64_t still = pending_columns(t, e.row);
-  Row row;
-  store_.load(t, e.row, row);
-  Stmt& get = shadow_get_q_;
-  Stmt& drop = shadow_drop_q_;
+  uint64_t settled = cols & ~pending_columns(t, e.row);
+  if (!settled) return;
+  // The server's values kept under the settled columns. A column with no
+  // shadow had no value before our edit (write() keeps none then).
+  Stmt& get = shadow_row_q_;
   ResetOnExit get_guard{get};
-  ResetOnExit drop_guard{drop};
-  for (uint16_t col = 0; col < t.columns.size(); ++col) {
-    if (!(cols & bit(col)) || (still & bit(col))) continue;
-    get.bind(1, t.name).bind(2, e.row).bind(3, int64_t{col});
-    if (get.step()) {
-      // Refused, or overtaken by a pull meanwhile: the server's value stands.
-      // Accepted with nothing pulled since: keep ours until the pull that
-      // brings the server's seq for it.
-      if (!accepted || get.int64(5)) {
-        row.values[col] = get.value(0);
-        row.clocks[col] = ColumnClock{get.int64(1), store_.intern(get.text(2)), static_cast<uint32_t>(get.int64(3)),
-                                      get.int64(4)};
-      }
-    }
-    get.reset();
-    drop.bind(1, t.name).bind(2, e.row).bind(3, int64_t{col}).run();
+  get.bind(1, t.name).bind(2, e.row);
+  Row row;
+  bool loaded = false, changed = false;
+  uint64_t restore = accepted ? 0 : settled, shadowed = 0;
+  while (get.step()) {
+    auto col = static_cast<uint16_t>(get.int64(0));
+    if (!(settled & bit(col))) continue;
+    shadowed |= bit(col);
+    // Refused, or overtaken by a pull meanwhile: the server's value stands.
+    // Accepted with nothing pulled since: ours stays until the pull that
+    // brings the server's seq for it.
+    if (accepted && !get.int64(6)) continue;
+    if (!loaded) loaded = store_.load(t, e.row, row);
+    if (!loaded) break;
+    row.values[col] = get.value(1);
+    row.clocks[col] = ColumnClock{get.int64(2), store_.intern(get.text(3)), static_cast<uint32_t>(get.int64(4)),
+                                  get.int64(5)};
+    restore &= ~bit(col);
+    changed = true;
   }
-  bool empty = true;
-  for (const auto& c : row.clocks) empty = empty && c.hlc == 0;
-  if (empty) store_.erase(t, e.row);  // a new row the server refused
-  else if (row.exists) store_.save(t, e.row, row);
+  get.reset();
+  // Refused columns without a shadow go back to nothing.
+  for (uint16_t col = 0; restore && col < t.columns.size(); ++col) {
+    if (!(restore & bit(col))) continue;
+    if (!loaded) loaded = store_.load(t, e.row, row);
+    if (!loaded) break;
+    row.values[col] = Null{};
+    row.clocks[col] = ColumnClock{};
+    changed = true;
+  }
+  for (uint16_t col = 0; shadowed && col < t.columns.size(); ++col)
+    if (shadowed & bit(col)) shadow_drop_q_.bind(1, t.name).bind(2, e.row).bind(3, int64_t{col}).run();
+  if (changed) {
+    bool empty = true;
+    for (const auto& c : row.clocks) empty = empty && c.hlc == 0;
+    if (empty) store_.erase(t, e.row);  // a new row the server refused
+    else store_.save(t, e.row, row);
+  }
   // Its bucket may be one the user can no longer read: the next complete
   // pull sweeps such rows.
   sweep_needed_ = true;
@@ -273,10 +293,10 @@ void Replica::evict(const std::string& bucket) {
   db_.prepare("DELETE FROM _cursors WHERE bucket = ?").bind(1, bucket).run();
   for (const auto& t : all_tables()) {
     // Never a row with unsynced changes: it goes after its push is settled.
-    auto del = db_.prepare("DELETE FROM " + std::string(t.name) +
-                           " WHERE _bucket = ? AND id NOT IN "
-                           "(SELECT row_id FROM _outbox WHERE tbl = ? AND state = 'pending')");
-    del.bind(1, bucket).bind(2, t.name).run();
+    BucketFilter f = bucket_filter(t, bucket);
+    auto del = db_.prepare("DELETE FROM " + std::string(t.name) + " WHERE " + f.sql +
+                           " AND id NOT IN (SELECT row_id FROM _outbox WHERE tbl = ? AND state = 'pending')");
+    del.bind(1, f.value).bind(2, t.name).run();
   }
 }
 
@@ -304,7 +324,7 @@ void Replica::apply_pull(const PullAnswer& answer) {
   Row row;
   for (const auto& p : answer.patches) {
     const TableSpec& t = *p.table;
-    bool existed = store_.load(t, p.row, row);
+    bool existed = store_.load_clocks(t, p.row, row);
     uint64_t pending = pending_q ? pending_columns_of(*pending_q, t, p.row) : 0;
     if (last_origin.empty() || p.origin != last_origin) {
       origin_id = store_.intern(p.origin);
@@ -325,7 +345,14 @@ void Replica::apply_pull(const PullAnswer& answer) {
       changed |= bit(f.col);
     }
     if (!changed) continue;
-    bool moved = row.bucket != p.bucket;
+    bool moved = existed && row.bucket != p.bucket;
+    if (moved) {
+      // A row changing bucket is written whole: read the columns it keeps.
+      Row full;
+      store_.load(t, p.row, full);
+      for (uint16_t col = 0; col < t.columns.size(); ++col)
+        if (!(changed & bit(col))) row.values[col] = std::move(full.values[col]);
+    }
     row.exists = true;
     row.bucket = p.bucket;
     row.seq = std::max(row.seq, p.seq);

@@ -84,7 +84,7 @@ class Replica {
   // Hot-path statements, prepared once after the tables exist (constructor).
   Stmt pending_q_;      // kPendingColumnsSql
   Stmt shadow_keep_q_;  // _shadow upsert
-  Stmt shadow_get_q_;
+  Stmt shadow_row_q_;   // a row's shadows
   Stmt shadow_drop_q_;
   Stmt outbox_add_q_;
   Stmt outbox_load_q_;

@@ -70,6 +70,13 @@ std::string bucket_of(const TableSpec& t, const Fields& fields) {
   return bucket_from(t, nullptr);
 }
 
+BucketFilter bucket_filter(const TableSpec& t, std::string_view bucket) {
+  std::string_view prefix = t.bucket == BucketRule::grid ? "grid:" : t.bucket == BucketRule::user ? "user:" : "";
+  if (prefix.empty()) return {"_bucket = ?", std::string(bucket)};
+  if (bucket.substr(0, prefix.size()) != prefix) return {"_bucket = ?", std::string(bucket)};  // finds none, slowly
+  return {std::string(t.bucket_column) + " = ?", std::string(bucket.substr(prefix.size()))};
+}
+
 RowStore::RowStore(Db& db) : db_(db) {
   db_.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value)");
   {
@@ -86,12 +93,10 @@ RowStore::RowStore(Db& db) : db_(db) {
   for (const auto& t : all_tables()) {
     db_.exec(create_table_sql(t, "_clk BLOB, _bucket TEXT, _seq INTEGER"));
     for (const auto& sql : create_index_sql(t)) db_.exec(sql);
-    // Eviction and checks find rows by bucket. Not by seq: the server pages
-    // through its _changes feed, so _seq in this index only made every
-    // update rewrite an index entry. (Files made with (_bucket, _seq) keep
-    // that index under the same name; it answers the same queries.)
-    db_.exec("CREATE INDEX IF NOT EXISTS " + std::string(t.name) + "__bucket ON " + std::string(t.name) +
-             " (_bucket)");
+    // No index on _bucket: a grid or user bucket is its bucket column, which
+    // has an index of its own (bucket_filter), and global and admin tables
+    // hold one bucket each. The extra index cost every new row a write.
+    db_.exec("DROP INDEX IF EXISTS " + std::string(t.name) + "__bucket");
     std::string cols = column_list(t);
     std::string load = "SELECT " + cols + ", _clk, _bucket, _seq FROM " + std::string(t.name) + " WHERE id = ?";
     std::string save = "INSERT INTO " + std::string(t.name) + " (id, " + cols + ", _clk, _bucket, _seq) VALUES (?";
@@ -99,8 +104,9 @@ RowStore::RowStore(Db& db) : db_(db) {
     save += ") ON CONFLICT(id) DO UPDATE SET ";
     for (const auto& c : t.columns) save += std::string(c.name) + " = excluded." + std::string(c.name) + ", ";
     save += "_clk = excluded._clk, _bucket = excluded._bucket, _seq = excluded._seq";
-    stmts_.push_back({db_.prepare(load), db_.prepare(save),
-                      db_.prepare("DELETE FROM " + std::string(t.name) + " WHERE id = ?"), {}});
+    stmts_.push_back({db_.prepare(load),
+                      db_.prepare("SELECT _clk, _bucket, _seq FROM " + std::string(t.name) + " WHERE id = ?"),
+                      db_.prepare(save), db_.prepare("DELETE FROM " + std::string(t.name) + " WHERE id = ?"), {}});
   }
   add_origin_ = db_.prepare("INSERT INTO _origins (name) VALUES (?)");
   find_origin_ = db_.prepare("SELECT id FROM _origins WHERE name = ?");
@@ -153,6 +159,26 @@ bool RowStore::load(const TableSpec& t, std::string_view id, Row& out) {
   out.clocks = unpack_clocks(s.blob(static_cast<int>(n)), n);
   out.bucket.assign(s.text(static_cast<int>(n + 1)));
   out.seq = s.int64(static_cast<int>(n + 2));
+  s.reset();
+  return true;
+}
+
+bool RowStore::load_clocks(const TableSpec& t, std::string_view id, Row& out) {
+  auto& s = stmts(t).load_clocks;
+  s.bind(1, id);
+  size_t n = t.columns.size();
+  // Values are left null: the caller fills in the columns it writes.
+  for (auto& v : out.values) v = Null{};
+  out.values.resize(n);
+  if (!s.step()) {
+    s.reset();
+    out.reset(t);
+    return false;
+  }
+  out.exists = true;
+  out.clocks = unpack_clocks(s.blob(0), n);
+  out.bucket.assign(s.text(1));
+  out.seq = s.int64(2);
   s.reset();
   return true;
 }
@@ -227,10 +253,11 @@ const std::string& RowStore::origin_name(uint32_t id) {
 
 std::vector<std::string> RowStore::ids(const TableSpec& t, std::string_view bucket) {
   std::string sql = "SELECT id FROM " + std::string(t.name);
-  if (!bucket.empty()) sql += " WHERE _bucket = ?";
+  BucketFilter f = bucket_filter(t, bucket);
+  if (!bucket.empty()) sql += " WHERE " + f.sql;
   sql += " ORDER BY id";
   auto s = db_.prepare(sql);
-  if (!bucket.empty()) s.bind(1, bucket);
+  if (!bucket.empty()) s.bind(1, f.value);
   std::vector<std::string> out;
   while (s.step()) out.emplace_back(s.text(0));
   return out;

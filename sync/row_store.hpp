@@ -29,6 +29,14 @@ struct Row {
 std::string bucket_of(const TableSpec& t, const std::vector<Value>& values);
 std::string bucket_of(const TableSpec& t, const Fields& fields);
 
+// The rows of t in a bucket, as a WHERE clause with one parameter: the
+// bucket column's index answers it.
+struct BucketFilter {
+  std::string sql;
+  std::string value;
+};
+BucketFilter bucket_filter(const TableSpec& t, std::string_view bucket);
+
 inline constexpr std::string_view kGlobalBucket = "global";
 inline constexpr std::string_view kAdminBucket = "role:admin";
 
@@ -58,6 +66,9 @@ class RowStore {
   Db& db() { return db_; }
 
   bool load(const TableSpec& t, std::string_view id, Row& out);
+  // The clocks, bucket and seq only, values all null: what applying pulled
+  // patches needs, without copying every text column of the row.
+  bool load_clocks(const TableSpec& t, std::string_view id, Row& out);
   void save(const TableSpec& t, std::string_view id, const Row& row);
   // Writes back a row load() found, with only the data columns in `changed`
   // (a bit per column index) besides its clocks and seq: indexes on the
@@ -80,7 +91,7 @@ class RowStore {
 
  private:
   struct TableStmts {
-    Stmt load, save, erase;
+    Stmt load, load_clocks, save, erase;
     std::unordered_map<uint64_t, Stmt> update;  // by set of changed columns
   };
   TableStmts& stmts(const TableSpec& t) { return stmts_[static_cast<size_t>(table_index(t))]; }
