@@ -41,12 +41,13 @@ void Directory::load_grids() {
   // directory free of cache invalidation.
   parent_.clear();
   children_.clear();
-  auto s = store_.db().prepare("SELECT id, parent_id FROM grids WHERE deleted IS NOT 1");
+  auto& s = kept(grids_q_, "SELECT id, parent_id FROM grids WHERE deleted IS NOT 1");
   while (s.step()) {
     std::string id(s.text(0)), parent(s.text(1));
     parent_[id] = parent;
     if (!parent.empty()) children_[parent].push_back(id);
   }
+  s.reset();
 }
 
 std::vector<std::string> Directory::grid_and_descendants(std::string_view grid_id) {
@@ -58,10 +59,20 @@ std::vector<std::string> Directory::grid_and_descendants(std::string_view grid_i
   return out;
 }
 
+// Statements asked for every pushed patch are prepared once: preparing
+// costs more than running them.
+Stmt& Directory::kept(Stmt& s, std::string_view sql) {
+  if (!s.raw()) s = store_.db().prepare(sql);
+  s.reset();
+  return s;
+}
+
 bool Directory::grid_exists(std::string_view grid_id) {
-  auto s = store_.db().prepare("SELECT 1 FROM grids WHERE id = ?");
+  auto& s = kept(grid_exists_q_, "SELECT 1 FROM grids WHERE id = ?");
   s.bind(1, grid_id);
-  return s.step();
+  bool found = s.step();
+  s.reset();
+  return found;
 }
 
 std::vector<Directory::Span> Directory::spans(const UserInfo& u) {
@@ -69,11 +80,14 @@ std::vector<Directory::Span> Directory::spans(const UserInfo& u) {
   int c_grid = t.index_of("grid_id"), c_active = t.index_of("active"), c_from = t.index_of("from_at"),
       c_to = t.index_of("to_at"), c_deleted = t.index_of("deleted");
   std::vector<Span> out;
-  auto s = store_.db().prepare("SELECT id FROM assignments WHERE user_id = ?");
+  auto& s = kept(assignments_q_, "SELECT id FROM assignments WHERE user_id = ?");
   s.bind(1, u.id);
+  std::vector<std::string> ids;
+  while (s.step()) ids.emplace_back(s.text(0));
+  s.reset();
   Row row;
-  while (s.step()) {
-    if (!store_.load(t, s.text(0), row)) continue;
+  for (const auto& id : ids) {
+    if (!store_.load(t, id, row)) continue;
     if (integer(row.values[static_cast<size_t>(c_deleted)], 0)) continue;
     Span sp;
     sp.grid_id = text(row.values[static_cast<size_t>(c_grid)]);

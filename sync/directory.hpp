@@ -55,10 +55,12 @@ class Directory {
   };
   std::vector<Span> spans(const UserInfo& u);
   void load_grids();
+  Stmt& kept(Stmt& s, std::string_view sql);
 
   RowStore& store_;
   std::map<std::string, std::string, std::less<>> parent_;  // grid -> parent
   std::map<std::string, std::vector<std::string>, std::less<>> children_;
+  Stmt grid_exists_q_, assignments_q_, grids_q_;
 };
 
 }  // namespace gw::sync
