@@ -374,6 +374,11 @@ void Replica::apply_pull(const PullAnswer& answer) {
 
 int64_t Replica::pending_count() { return db_.query_int("SELECT count(*) FROM _outbox WHERE state = 'pending'"); }
 
+bool Replica::dismiss(const std::string& patch_id) {
+  db_.prepare("DELETE FROM _outbox WHERE id = ? AND state != 'pending'").bind(1, patch_id).run();
+  return db_.changes() > 0;
+}
+
 std::vector<OutboxEntry> Replica::problems() {
   std::vector<OutboxEntry> out;
   auto s = db_.prepare(

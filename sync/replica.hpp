@@ -64,6 +64,9 @@ class Replica {
 
   int64_t pending_count();
   std::vector<OutboxEntry> problems();  // rejected and quarantined, with reasons
+  // Drops a refused patch the user has dealt with; false if there is none.
+  // Pending patches are never dropped: they have not been answered yet.
+  bool dismiss(const std::string& patch_id);
   bool has_pending(const TableSpec& t, std::string_view row);
 
  private:

@@ -343,7 +343,7 @@ void ClientCore::Impl::refresh() {
   auto home = std::make_shared<HomeView>(store.queries->home(store.me, wall()));
   auto catalog = std::make_shared<Catalog>(store.queries->catalog(store.me));
   for (const auto& p : store.r->replica.problems())
-    home->problems.push_back(ProblemItem{p.table, p.row, p.state, p.code, p.reason});
+    home->problems.push_back(ProblemItem{p.table, p.row, p.state, p.code, p.reason, p.id});
   int64_t pending = store.r->replica.pending_count();
   std::shared_ptr<const PatrolView> patrol;
   if (!store.open_patrol.empty())
@@ -521,6 +521,15 @@ void ClientCore::save_settings(const Settings& settings) {
     if (auto st = gw::client::save_settings(i->opt.data_dir, s); !st) return i->notify(error_notice(st.error()));
     i->notify(Notice{false, "notice.settings_saved", "", ""});
     if (i->net.r) i->schedule_sync(0);  // a new server address is tried at once
+  });
+}
+
+void ClientCore::dismiss_problem(const std::string& patch_id) {
+  impl_->on_store([i = impl_.get(), patch_id] {
+    i->command([&] {
+      if (!i->store.r->replica.dismiss(patch_id)) return Notice{true, "error.not_found", patch_id, ""};
+      return Notice{false, "notice.problem_dismissed", "", ""};
+    });
   });
 }
 

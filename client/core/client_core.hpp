@@ -70,6 +70,9 @@ class ClientCore {
   void create_case(const NewCase& c);
   void case_action(const std::string& case_id, const std::string& action, const CaseActionInput& in);
   void save_settings(const Settings& s);
+  // The user has seen a refused record and let it go: it leaves the list.
+  // (A quarantined one stays in the server's review queue for an admin.)
+  void dismiss_problem(const std::string& patch_id);
 
   // ---- queries: results arrive in the snapshot ----
   void search_targets(const TargetQuery& q);

@@ -59,6 +59,7 @@ struct CaseItem {
 
 struct ProblemItem {  // a local record the server refused or quarantined
   std::string table, row, state, code, reason;
+  std::string patch_id;  // what dismiss_problem() takes
 };
 
 struct HomeView {

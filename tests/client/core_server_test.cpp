@@ -261,4 +261,36 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
   REQUIRE(s.session.signed_in);
   s = sync(*app);
   CHECK(s.sync.pending == 0);
+
+  // A case in a grid that is not theirs: the server refuses it, the tablet
+  // keeps it in sight with the reason until the worker dismisses it.
+  REQUIRE(s.catalog);
+  std::string foreign;
+  for (const auto& g : s.catalog->grids)
+    if (!g.mine && g.level == 3) foreign = g.id;
+  REQUIRE_FALSE(foreign.empty());
+  NewCase c;
+  c.grid_id = foreign;
+  c.category = "0102";
+  c.title = "not my grid";
+  app->take_notices();  // the earlier "sign in again"
+  app->create_case(c);
+  settle(*app);
+  CHECK(first_error(*app).empty());
+  s = sync(*app);
+  REQUIRE(s.home);
+  REQUIRE(s.home->problems.size() >= 1);
+  CHECK(s.sync.problems == static_cast<int64_t>(s.home->problems.size()));
+  const ProblemItem p = s.home->problems.front();
+  CHECK(p.state == "rejected");
+  CHECK(p.code == "forbidden");
+  CHECK_FALSE(p.reason.empty());
+  app->take_notices();
+  app->dismiss_problem("no-such-patch");
+  settle(*app);
+  CHECK(first_error(*app).find("error.not_found") == 0);
+  for (const auto& problem : s.home->problems) app->dismiss_problem(problem.patch_id);
+  s = settle(*app);
+  CHECK(s.home->problems.empty());
+  CHECK(s.sync.problems == 0);
 }
