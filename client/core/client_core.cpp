@@ -130,7 +130,6 @@ ClientCore::Impl::Impl(CoreOptions o) : opt(std::move(o)) {
   fs::create_directories(opt.data_dir);
   Settings s = load_settings(opt.data_dir);
   if (!opt.server_url.empty()) s.server_url = opt.server_url;
-  if (!opt.auto_sync) s.auto_sync = false;
   snap.settings = sanitized(s);
   store_worker.start();
   net_worker.start();
@@ -261,7 +260,9 @@ void ClientCore::Impl::schedule_sync(int64_t delay_ms) {
   bool automatic;
   {
     std::lock_guard lock(m);
-    automatic = snap.settings.auto_sync;
+    // The user's setting, unless this run (a test, a screenshot) turned
+    // automatic sync off without touching the setting.
+    automatic = snap.settings.auto_sync && opt.auto_sync;
   }
   if (!automatic) {
     publish([](Snapshot& s) { s.sync.next_attempt_at = 0; });

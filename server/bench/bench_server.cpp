@@ -5,10 +5,7 @@
 // Phases: every device logs in, pulls its scope and pushes 50 patches in
 // batches of 10; then a steady mix (pulls, small pushes) for --seconds;
 // then small-scope pulls alone and the echo handler alone, for the ratio.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +27,7 @@
 #include "shared/uuid.hpp"
 #include "sync/replica.hpp"
 #include "sync/sync_client.hpp"
+#include "tests/support/server_process.hpp"
 
 namespace {
 
@@ -49,18 +47,6 @@ struct Options {
 };
 
 // ---- child processes ------------------------------------------------------------
-
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
 
 pid_t spawn(const std::vector<std::string>& args, int& ready_fd) {
   int out[2];
@@ -223,7 +209,7 @@ int main(int argc, char** argv) {
   std::string server_bin = std::filesystem::path(self).parent_path() / "gridwork-server";
   std::string dir = std::filesystem::temp_directory_path() / ("bench-server-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  int port = free_port(), echo_port = free_port();
+  int port = gw::test::ServerProcess::free_port(), echo_port = gw::test::ServerProcess::free_port();
   std::string url = "http://127.0.0.1:" + std::to_string(port);
   std::string echo_url = "http://127.0.0.1:" + std::to_string(echo_port);
 

@@ -108,8 +108,8 @@ class World {
       Fields f = fields_of(T("grids"), {{"level", int64_t{g.level}}, {"code", std::string("350503001001") + g.key},
                                      {"name", std::string("网格") + g.key}, {"kind", std::string(g.kind)},
                                      {"mode", std::string("normal")}, {"epoch", int64_t{0}}});
-      if (*g.parent) f.push_back({static_cast<uint16_t>(T("grids").index_of("parent_id")), id(g.parent)});
-      if (*g.dept) f.push_back({static_cast<uint16_t>(T("grids").index_of("department_id")), id(g.dept)});
+      if (*g.parent) add_field(f, T("grids"), "parent_id", id(g.parent));
+      if (*g.dept) add_field(f, T("grids"), "department_id", id(g.dept));
       server_->write_as_server(T("grids"), id(g.key), f);
       if (g.level == 3) level3_.push_back(id(g.key));
     }
@@ -121,7 +121,7 @@ class World {
     for (const auto& u : users_) {
       Fields f = fields_of(T("users"), {{"username", std::string(u.name)}, {"name", std::string("用户") + u.name},
                                      {"roles", std::string(u.roles)}});
-      if (*u.dept) f.push_back({static_cast<uint16_t>(T("users").index_of("department_id")), id(u.dept)});
+      if (*u.dept) add_field(f, T("users"), "department_id", id(u.dept));
       server_->write_as_server(T("users"), id(u.name), f);
       for (const char* g : u.grids)
         server_->write_as_server(T("assignments"), ids_.next(wall_),

@@ -1,0 +1,75 @@
+// The app: owns the window, the core, the words and the screens; routes
+// between screens with a stack; applies the settings (language, text size);
+// runs interactively, or once for a screenshot or a benchmark.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "client/core/client_core.hpp"
+#include "client/core/i18n.hpp"
+#include "client/ui/cli.hpp"
+#include "client/ui/probe.hpp"
+#include "client/ui/screen.hpp"
+#include "client/ui/toasts.hpp"
+#include "client/ui/top_bar.hpp"
+#include "client/ui/window.hpp"
+
+namespace gw::client::ui {
+
+class VisitScreen;
+
+class App : public Nav {
+ public:
+  App(Options options, std::string assets_dir);
+  ~App() override;
+  // The process's exit code.
+  int run();
+
+  void go(ScreenId id) override;
+  void back() override;
+  void home() override;
+
+ private:
+  Status open();
+  int run_interactive();
+  int run_screenshot();
+  int run_bench();
+  Status sign_in_and_sync();
+  Status prepare_screen(ScreenId id);
+  // Renders until the snapshot and the font atlas settle.
+  void settle(int min_frames, int max_frames);
+  int fail(const std::string& message);
+
+  // One frame: snapshot, settings, notices, routing, drawing.
+  void frame();
+  void apply_settings(const Snapshot& snap);
+  void note_glyphs(const Snapshot& snap);
+  void route(const Snapshot& snap);
+  void draw(Frame& f);
+  void probe_state(Frame& f);
+  Screen& current();
+  int64_t now_ms() const;
+
+  Options options_;
+  std::string assets_;
+  Strings strings_;
+  std::unique_ptr<Window> window_;
+  std::unique_ptr<ClientCore> core_;
+  Probe probe_;
+  Toasts toasts_;
+  TopBar top_bar_;
+  std::map<ScreenId, std::unique_ptr<Screen>> screens_;
+  VisitScreen* visit_ = nullptr;
+  std::vector<ScreenId> stack_;
+  bool entered_ = false;       // current() has had enter() since it came up
+  bool forced_ = false;        // --screenshot: the screen stays whatever the session
+  bool was_signed_in_ = false;
+  std::string lang_override_;  // --lang of a screenshot or benchmark run
+  std::vector<const void*> seen_;  // snapshot parts whose glyphs were noted
+  uint64_t last_version_ = 0;
+  int64_t last_input_ms_ = 0;
+};
+
+}  // namespace gw::client::ui

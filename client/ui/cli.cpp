@@ -1,0 +1,91 @@
+#include "client/ui/cli.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "client/ui/screen.hpp"
+
+namespace gw::client::ui {
+
+std::string usage() {
+  return R"(usage: gridwork --server URL --data DIR [options]
+
+The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
+
+  --server URL        sync server, e.g. http://127.0.0.1:8080 (stored in DIR)
+  --data DIR          this device's data: replica, key, account, settings
+  --user NAME         sign in at start (with --password)
+  --password PW
+  --lang zh_CN|en     interface language (default: the stored setting, zh_CN)
+  --size WxH          window size (default 1280x800)
+  --screenshot FILE   sign in, sync, render --screen, write a PNG, exit 0
+  --screen NAME       login|home|patrol|visit|cases|case|case_new|settings|
+                      takeover|conflicts|kpi
+  --bench             benchmark run: first frame, scroll the visit list, report
+  --bench-frames N    frames to time in --bench (default 600)
+  --verbose           log screens and notices to stderr
+  --help              this text
+
+Environment: GRIDWORK_UI_PROBE=FILE writes the named widgets' rectangles to
+FILE for tests; GRIDWORK_ASSETS=DIR overrides the assets folder.
+)";
+}
+
+namespace {
+
+bool parse_size(std::string_view s, int* w, int* h) {
+  return std::sscanf(std::string(s).c_str(), "%dx%d", w, h) == 2 && *w >= 320 && *h >= 240 && *w <= 8192 &&
+         *h <= 8192;
+}
+
+}  // namespace
+
+Result<Options> parse_cli(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&](std::string* out) -> Status {
+      if (i + 1 >= argc) return Error{Code::invalid, std::string(a) + " needs a value"};
+      *out = argv[++i];
+      return Status::ok();
+    };
+    Status st;
+    std::string tmp;
+    if (a == "--help" || a == "-h") o.help = true;
+    else if (a == "--server") st = value(&o.server);
+    else if (a == "--data") st = value(&o.data);
+    else if (a == "--user") st = value(&o.user);
+    else if (a == "--password") st = value(&o.password);
+    else if (a == "--lang") st = value(&o.lang);
+    else if (a == "--screenshot") st = value(&o.screenshot);
+    else if (a == "--screen") st = value(&o.screen);
+    else if (a == "--bench") o.bench = true;
+    else if (a == "--verbose") o.verbose = true;
+    else if (a == "--size") {
+      st = value(&tmp);
+      if (st && !parse_size(tmp, &o.width, &o.height)) st = Error{Code::invalid, "--size wants WxH, e.g. 1280x800"};
+    } else if (a == "--bench-frames") {
+      st = value(&tmp);
+      if (st) o.bench_frames = std::max(10, std::atoi(tmp.c_str()));
+    } else {
+      return Error{Code::invalid, "unknown option " + std::string(a)};
+    }
+    if (!st) return st.error();
+  }
+  if (o.help) return o;
+  if (o.data.empty()) return Error{Code::missing, "--data DIR is required"};
+  if (!o.lang.empty() && o.lang != "zh_CN" && o.lang != "en") return Error{Code::bad_enum, "--lang is zh_CN or en"};
+  if (o.user.empty() != o.password.empty()) return Error{Code::missing, "--user and --password go together"};
+  if (!o.screenshot.empty()) {
+    if (o.screen.empty()) o.screen = "home";
+    if (!screen_from_name(o.screen)) return Error{Code::bad_enum, "unknown --screen " + o.screen};
+    if (o.screen != "login" && o.user.empty()) return Error{Code::missing, "--screenshot needs --user and --password"};
+  } else if (!o.screen.empty() && !screen_from_name(o.screen)) {
+    return Error{Code::bad_enum, "unknown --screen " + o.screen};
+  }
+  return o;
+}
+
+}  // namespace gw::client::ui

@@ -1,0 +1,23 @@
+// The command line of `gridwork` (DESIGN §10).
+#pragma once
+
+#include <string>
+
+#include "shared/error.hpp"
+
+namespace gw::client::ui {
+
+struct Options {
+  std::string server, data, user, password, lang;
+  int width = 1280, height = 800;
+  std::string screenshot, screen;  // write a PNG of that screen and exit
+  bool bench = false;              // the benchmark's run: start, scroll, report, exit
+  int bench_frames = 600;
+  bool verbose = false;
+  bool help = false;
+};
+
+Result<Options> parse_cli(int argc, char** argv);
+std::string usage();
+
+}  // namespace gw::client::ui

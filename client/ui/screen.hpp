@@ -1,0 +1,50 @@
+// What every screen is given for a frame, and what a screen is. A screen
+// draws from the snapshot and posts requests to the core; it owns only the
+// state of its own inputs (text being typed, the row picked).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "client/core/client_core.hpp"
+#include "client/core/i18n.hpp"
+#include "client/ui/probe.hpp"
+
+namespace gw::client::ui {
+
+enum class ScreenId { login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi };
+
+// The names of DESIGN §10's --screen option, also the probe's screen line.
+std::string_view screen_name(ScreenId id);
+std::optional<ScreenId> screen_from_name(std::string_view name);
+
+class Nav {
+ public:
+  virtual ~Nav() = default;
+  virtual void go(ScreenId id) = 0;  // pushes
+  virtual void back() = 0;
+  virtual void home() = 0;           // clears the stack down to home
+};
+
+struct Frame {
+  ClientCore& core;
+  const Strings& s;
+  const Snapshot& snap;
+  Probe& probe;
+  Nav& nav;
+  int64_t now_ms;
+  float scale;  // pixels per design pixel (1 at 800 px height)
+};
+
+class Screen {
+ public:
+  virtual ~Screen() = default;
+  virtual ScreenId id() const = 0;
+  virtual std::string_view title_key() const = 0;
+  // Navigated to: ask the core for what the screen shows.
+  virtual void enter(Frame&) {}
+  virtual void draw(Frame& f) = 0;
+};
+
+}  // namespace gw::client::ui

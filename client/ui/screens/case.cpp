@@ -1,0 +1,124 @@
+#include "client/ui/screens/case.hpp"
+
+#include "client/ui/screens/home.hpp"
+#include "client/ui/widgets.hpp"
+
+namespace gw::client::ui {
+
+void CaseScreen::enter(Frame&) {
+  action_.clear();
+  input_ = {};
+}
+
+void CaseScreen::fields(Frame& f, const CaseDetail& d) {
+  const CaseItem& c = d.item;
+  dot(light_color(c.light));
+  ImGui::SameLine();
+  ImGui::TextWrapped("%s", c.title.c_str());
+  if (c.takeover) error_text(f.s.tr("case.takeover_note"));
+  field(f.s.tr("case.status"), status_name(f, c.status));
+  field(f.s.tr("case.category"), category_name(f, c.category) + " (" + c.category + ")");
+  field(f.s.tr("case.grid"), c.grid_name);
+  field(f.s.tr("case.severity"), f.s.tr("severity." + c.severity));
+  field(f.s.tr("case.reported_at"), date_time(c.reported_at));
+  field(f.s.tr("case.due_label"), date_time(c.due_at) + (c.overdue ? "  " + f.s.tr("case.overdue") : ""));
+  field(f.s.tr("case.source"), f.s.tr("source." + d.source));
+  field(f.s.tr("case.reporter"), d.confidential ? f.s.tr("case.confidential") : d.reporter_name);
+  field(f.s.tr("case.parties"), d.parties);
+  field(f.s.tr("case.location"), d.location);
+  field(f.s.tr("case.description"), d.description);
+  if (!d.route.empty()) field(f.s.tr("case.route"), f.s.tr("route." + d.route));
+  if (!d.department_name.empty()) field(f.s.tr("case.department"), d.department_name);
+  if (!d.assignee_name.empty()) field(f.s.tr("case.assignee"), d.assignee_name);
+  if (!d.resolution.empty()) field(f.s.tr("case.resolution"), d.resolution);
+  if (d.score > 0) field(f.s.tr("case.score"), std::to_string(d.score) + " / 5");
+  if (d.rework > 0) field(f.s.tr("case.rework"), std::to_string(d.rework));
+  if (c.pending) muted(f.s.tr("case.pending_note"));
+  if (!d.problems.empty()) {
+    heading(f.s.tr("case.problems"));
+    problem_rows(f, d.problems);
+  }
+}
+
+void CaseScreen::action_inputs(Frame& f, const CaseDetail& d, const CaseActionItem& a) {
+  ImGui::Separator();
+  if (a.needs_route) {
+    ImGui::TextUnformatted(f.s.c("case.route"));
+    if (toggle_button(f, "case.route.grid", f.s.tr("route.grid"), input_.route == "grid")) input_.route = "grid";
+    ImGui::SameLine();
+    if (toggle_button(f, "case.route.department", f.s.tr("route.department"), input_.route == "department"))
+      input_.route = "department";
+  }
+  if (a.needs_resolution) {
+    ImGui::TextUnformatted(f.s.c("case.resolution"));
+    input_multiline(f, "case.resolution", &input_.resolution, ImGui::GetTextLineHeight() * 3);
+  }
+  if (a.needs_score) {
+    ImGui::TextUnformatted(f.s.c("case.score"));
+    for (int s = 1; s <= 5; ++s) {
+      if (s > 1) ImGui::SameLine();
+      if (toggle_button(f, "case.score." + std::to_string(s), std::to_string(s), input_.score == s,
+                        ImVec2(64 * f.scale, 0)))
+        input_.score = s;
+    }
+  }
+  ImGui::TextUnformatted(f.s.c(a.needs_note ? "case.note_required" : "case.note"));
+  input_text(f, "case.note", f.s.tr("case.note_hint"), &input_.note);
+  const bool ready = (!a.needs_note || !input_.note.empty()) && (!a.needs_resolution || !input_.resolution.empty()) &&
+                     (!a.needs_score || input_.score > 0) && (!a.needs_route || !input_.route.empty());
+  ImGui::BeginDisabled(!ready);
+  if (primary_button(f, "case.confirm", f.s.tr("case.confirm") + " " + f.s.tr("action." + a.action))) {
+    f.core.case_action(d.item.id, a.action, input_);
+    action_.clear();
+    input_ = {};
+  }
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (button(f, "case.cancel", f.s.tr("common.cancel"))) action_.clear();
+}
+
+void CaseScreen::actions(Frame& f, const CaseDetail& d) {
+  heading(f.s.tr("case.actions"));
+  if (d.actions.empty()) muted(f.s.tr("case.no_actions"));
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  int column = 0;
+  for (const CaseActionItem& a : d.actions) {
+    if (column++ % 2) ImGui::SameLine();
+    if (toggle_button(f, "case.action." + a.action, f.s.tr("action." + a.action), action_ == a.action, ImVec2(w, 0))) {
+      action_ = a.action;
+      input_ = {};
+    }
+  }
+  for (const CaseActionItem& a : d.actions)
+    if (a.action == action_) action_inputs(f, d, a);
+}
+
+void CaseScreen::history(Frame& f, const CaseDetail& d) {
+  heading(f.s.tr("case.history"));
+  for (size_t i = d.log.size(); i-- > 0;) {  // newest first: what happened last matters most
+    const CaseLogItem& l = d.log[i];
+    std::string line = date_time(l.at) + "  " + f.s.tr("action." + l.action);
+    if (!l.to_status.empty() && l.to_status != l.from_status) line += " → " + status_name(f, l.to_status);
+    ImGui::BulletText("%s", line.c_str());
+    muted((l.actor_name.empty() ? std::string() : l.actor_name + ": ") + l.note);
+  }
+}
+
+void CaseScreen::draw(Frame& f) {
+  const CaseDetail* d = f.snap.case_detail.get();
+  if (!d) {
+    muted(f.s.tr("common.loading"));
+    return;
+  }
+  const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  begin_panel("##case_fields", ImVec2(half, 0));
+  fields(f, *d);
+  end_panel();
+  ImGui::SameLine();
+  begin_panel("##case_side", ImVec2(0, 0));
+  actions(f, *d);
+  history(f, *d);
+  end_panel();
+}
+
+}  // namespace gw::client::ui

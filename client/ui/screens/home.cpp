@@ -1,0 +1,175 @@
+#include "client/ui/screens/home.hpp"
+
+#include <imgui_internal.h>
+
+#include "client/ui/top_bar.hpp"
+#include "client/ui/widgets.hpp"
+
+namespace gw::client::ui {
+
+bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float width) {
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float height = line * 2 + ImGui::GetStyle().FramePadding.y;
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  const bool pressed = list_row(f, probe_id, false, ImVec2(width, height));
+  if (!ImGui::IsItemVisible()) return pressed;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float r = ImGui::GetTextLineHeight() * 0.38f;
+  const float pad = ImGui::GetStyle().FramePadding.x * 0.5f;
+  dl->AddCircleFilled(ImVec2(top.x + pad + r, top.y + line * 0.5f + 4), r, light_color(c.light));
+  const float tx = top.x + pad + r * 2 + pad;
+  std::string title = c.title;
+  if (c.takeover) title = f.s.tr("case.takeover_tag") + " " + title;
+  if (c.pending) title += "  " + f.s.tr("case.pending_tag");
+  dl->AddText(ImVec2(tx, top.y + 2), ImGui::GetColorU32(ImGuiCol_Text), title.c_str());
+  std::string sub = category_name(f, c.category) + " · " + c.grid_name + " · " + status_name(f, c.status) + " · " +
+                    f.s.tr("case.due") + " " + date_time(c.due_at);
+  dl->AddText(ImVec2(tx, top.y + line + 2), c.overdue ? kRed : ImGui::GetColorU32(kMutedText), sub.c_str());
+  return pressed;
+}
+
+void problem_rows(Frame& f, const std::vector<ProblemItem>& problems) {
+  if (problems.empty()) {
+    muted(f.s.tr("problems.none"));
+    return;
+  }
+  for (size_t i = 0; i < problems.size(); ++i) {
+    const ProblemItem& p = problems[i];
+    ImGui::PushID(static_cast<int>(i));
+    dot(p.state == "quarantined" ? kYellow : kRed);
+    ImGui::SameLine();
+    ImGui::TextWrapped("%s · %s · %s", f.s.c("table." + p.table), f.s.c("problem." + p.state), p.code.c_str());
+    muted(p.reason + "  (" + p.row.substr(0, 8) + ")");
+    // Seen and let go; a quarantined record still waits for an admin on the server.
+    if (!p.patch_id.empty() && button(f, "problem.dismiss." + std::to_string(i), f.s.tr("problems.dismiss")))
+      f.core.dismiss_problem(p.patch_id);
+    ImGui::PopID();
+  }
+}
+
+void HomeScreen::takeover_banner(Frame& f, const HomeView& home) {
+  std::string names;
+  for (const GridItem& g : home.takeover_grids) names += (names.empty() ? "" : "、") + g.name;
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.80f, 0.12f, 0.10f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+  ImGui::BeginChild("##banner", ImVec2(0, ImGui::GetFrameHeightWithSpacing() + 8 * f.scale), true,
+                    ImGuiWindowFlags_NoScrollbar);
+  ImGui::SetCursorPosY(ImGui::GetCursorPosY() + 4 * f.scale);
+  ImGui::TextUnformatted(f.s.format("home.takeover_banner", {names}).c_str());
+  ImGui::EndChild();
+  probe_item(f, "home.takeover_banner");
+  ImGui::PopStyleColor(2);
+}
+
+void HomeScreen::sync_card(Frame& f) {
+  const SyncView& s = f.snap.sync;
+  heading(f.s.tr("home.sync_title"));
+  dot(link_color(s.link));
+  ImGui::SameLine();
+  ImGui::TextUnformatted(link_text(f, s.link).c_str());
+  field(f.s.tr("sync.pending"), count_text(s.pending));
+  if (s.problems > 0) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kRedText);
+    field(f.s.tr("sync.problems"), count_text(s.problems));
+    ImGui::PopStyleColor();
+  }
+  field(f.s.tr("sync.last"), s.last_sync_at ? date_time(s.last_sync_at) : f.s.tr("sync.never"));
+  if (s.running) {
+    muted(f.s.format("sync.progress", {count_text(s.records_up), count_text(s.records_down),
+                                         count_text((s.bytes_up + 1023) / 1024), count_text((s.bytes_down + 1023) / 1024)}));
+  } else if (!s.error.empty()) {
+    error_text(f.s.tr("sync.failed") + " " + s.error);
+  }
+  ImGui::BeginDisabled(s.running);
+  if (primary_button(f, "home.sync", s.running ? f.s.tr("sync.running") : f.s.tr("sync.now"), ImVec2(-1, 0)))
+    f.core.sync_now();
+  ImGui::EndDisabled();
+}
+
+void HomeScreen::actions(Frame& f, const HomeView* home) {
+  heading(f.s.tr("home.actions"));
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const ImVec2 big(w, ImGui::GetFrameHeight() * 1.3f);
+  const bool patrol_running = home && !home->active_patrol_id.empty();
+  if (primary_button(f, "home.patrol", patrol_running ? f.s.tr("home.continue_patrol") : f.s.tr("home.patrol"), big)) {
+    if (patrol_running) f.core.open_patrol(home->active_patrol_id);
+    f.nav.go(ScreenId::patrol);
+  }
+  ImGui::SameLine();
+  if (primary_button(f, "home.visit", f.s.tr("home.visit"), big)) f.nav.go(ScreenId::visit);
+  if (button(f, "home.cases", f.s.tr("home.cases"), big)) f.nav.go(ScreenId::cases);
+  ImGui::SameLine();
+  if (button(f, "home.new_case", f.s.tr("home.new_case"), big)) f.nav.go(ScreenId::case_new);
+  const float w3 = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * 2) / 3.0f;
+  if (button(f, "home.kpi", f.s.tr("kpi.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::kpi);
+  ImGui::SameLine();
+  if (button(f, "home.takeover", f.s.tr("takeover.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::takeover);
+  ImGui::SameLine();
+  if (button(f, "home.conflicts", f.s.tr("conflicts.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::conflicts);
+  if (button(f, "home.settings", f.s.tr("settings.title"), ImVec2(-1, 0))) f.nav.go(ScreenId::settings);
+}
+
+void HomeScreen::due_cases(Frame& f, const HomeView& home) {
+  heading(f.s.format("home.due_cases", {count_text(static_cast<int64_t>(home.due_cases.size()))}));
+  if (home.due_cases.empty()) muted(f.s.tr("home.no_due_cases"));
+  const float width = ImGui::GetContentRegionAvail().x;
+  for (size_t i = 0; i < home.due_cases.size() && i < 50; ++i) {
+    const CaseItem& c = home.due_cases[i];
+    if (case_row(f, "home.case." + std::to_string(i), c, width)) {
+      f.core.open_case(c.id);
+      f.nav.go(ScreenId::case_detail);
+    }
+  }
+}
+
+void HomeScreen::grids_and_assignments(Frame& f, const HomeView& home) {
+  heading(f.s.tr("home.my_grids"));
+  if (home.my_grids.empty()) muted(f.s.tr("home.no_grids"));
+  for (const GridItem& g : home.my_grids) {
+    dot(g.mode == "takeover" ? kRed : kGreen);
+    ImGui::SameLine();
+    ImGui::TextWrapped("%s  %s", g.name.c_str(), f.s.c("kind." + g.kind));
+  }
+  heading(f.s.tr("home.assignments"));
+  if (home.assignments.empty()) muted(f.s.tr("home.no_assignments"));
+  for (const AssignmentItem& a : home.assignments) {
+    std::string line = f.s.tr("assignment." + a.kind) + " · " + a.grid_name;
+    if (!a.task.empty()) line += " · " + a.task;
+    if (a.to_at > 0) line += " · " + f.s.tr("assignment.until") + " " + date_only(a.to_at);
+    ImGui::BulletText("%s", line.c_str());
+  }
+}
+
+void HomeScreen::problems(Frame& f, const HomeView& home) {
+  heading(f.s.format("home.problems", {count_text(static_cast<int64_t>(home.problems.size()))}));
+  problem_rows(f, home.problems);
+}
+
+void HomeScreen::draw(Frame& f) {
+  const HomeView* home = f.snap.home.get();
+  if (home && !home->takeover_grids.empty()) takeover_banner(f, *home);
+  const float left_w = ImGui::GetContentRegionAvail().x * 0.38f;
+  begin_panel("##home_left", ImVec2(left_w, 0));
+  sync_card(f);
+  ImGui::Dummy(ImVec2(0, 4 * f.scale));
+  heading(f.s.tr("home.today"));
+  if (home) {
+    field(f.s.tr("home.patrols_today"), count_text(home->patrols_today));
+    ImGui::SameLine(0, 24 * f.scale);
+    field(f.s.tr("home.visits_today"), count_text(home->visits_today));
+  }
+  actions(f, home);
+  end_panel();
+  ImGui::SameLine();
+  begin_panel("##home_right", ImVec2(0, 0));
+  if (!home) {
+    muted(f.s.tr("common.loading"));
+  } else {
+    due_cases(f, *home);
+    problems(f, *home);
+    grids_and_assignments(f, *home);
+  }
+  end_panel();
+}
+
+}  // namespace gw::client::ui

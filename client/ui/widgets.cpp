@@ -1,0 +1,251 @@
+#include "client/ui/widgets.hpp"
+
+#include <imgui_internal.h>
+#include <imgui_stdlib.h>
+
+#include <cstdio>
+
+#include "shared/calendar.hpp"
+#include "shared/categories.hpp"
+
+namespace gw::client::ui {
+namespace {
+
+// The button or row under the finger, which a drag may take over to scroll.
+ImGuiID g_pressable_active = 0;
+
+void note_pressable() {
+  if (ImGui::IsItemActive()) g_pressable_active = ImGui::GetItemID();
+}
+
+std::string label_of(const std::string& text, std::string_view id) {
+  return text + "##" + std::string(id);
+}
+
+CivilDate civil_of(int64_t ms, int* minutes) {
+  const int64_t local = ms + kChinaOffsetMs;
+  int64_t day = local >= 0 ? local / 86'400'000 : (local - 86'399'999) / 86'400'000;
+  if (minutes) *minutes = static_cast<int>((local - day * 86'400'000) / 60'000);
+  return civil_from_days(day);
+}
+
+bool colored_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size, ImVec4 base) {
+  ImGui::PushStyleColor(ImGuiCol_Button, base);
+  ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(base.x * 0.9f, base.y * 0.9f, base.z * 0.9f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(base.x * 0.8f, base.y * 0.8f, base.z * 0.8f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+  bool pressed = button(f, id, label, size);
+  ImGui::PopStyleColor(4);
+  return pressed;
+}
+
+}  // namespace
+
+void probe_item(Frame& f, std::string_view id) {
+  if (!f.probe.active()) return;
+  ImRect r(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+  ImRect clip = ImGui::GetCurrentWindow()->ClipRect;
+  r.ClipWith(clip);
+  if (r.GetWidth() < 2 || r.GetHeight() < 2) return;
+  f.probe.widget(id, r.Min.x, r.Min.y, r.GetWidth(), r.GetHeight());
+}
+
+bool button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
+  bool pressed = ImGui::Button(label_of(label, id).c_str(), size);
+  note_pressable();
+  probe_item(f, id);
+  return pressed;
+}
+
+bool primary_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
+  return colored_button(f, id, label, size, ImVec4(0.13f, 0.42f, 0.82f, 1.0f));
+}
+
+bool danger_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
+  return colored_button(f, id, label, size, ImVec4(0.80f, 0.20f, 0.16f, 1.0f));
+}
+
+bool toggle_button(Frame& f, std::string_view id, const std::string& label, bool on, ImVec2 size) {
+  if (on) return colored_button(f, id, label, size, ImVec4(0.13f, 0.42f, 0.82f, 1.0f));
+  return button(f, id, label, size);
+}
+
+bool input_text(Frame& f, std::string_view id, const std::string& hint, std::string* value, int flags, float width) {
+  ImGui::SetNextItemWidth(width);
+  bool changed = ImGui::InputTextWithHint(("##" + std::string(id)).c_str(), hint.c_str(), value, flags);
+  probe_item(f, id);
+  if (ImGui::IsItemActive()) f.probe.state("focus", std::string(id));  // where typed text goes
+  return changed;
+}
+
+bool input_multiline(Frame& f, std::string_view id, std::string* value, float height) {
+  bool changed = ImGui::InputTextMultiline(("##" + std::string(id)).c_str(), value, ImVec2(-1.0f, height));
+  probe_item(f, id);
+  if (ImGui::IsItemActive()) f.probe.state("focus", std::string(id));
+  return changed;
+}
+
+bool combo(Frame& f, std::string_view id, const std::vector<std::pair<std::string, std::string>>& items,
+           std::string* value, float width) {
+  std::string preview;
+  for (const auto& [v, label] : items)
+    if (v == *value) preview = label;
+  ImGui::SetNextItemWidth(width);
+  bool changed = false;
+  const bool open = ImGui::BeginCombo(("##" + std::string(id)).c_str(), preview.c_str(), ImGuiComboFlags_HeightLarge);
+  probe_item(f, id);
+  if (open) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const bool selected = items[i].first == *value;
+      if (ImGui::Selectable(label_of(items[i].second, std::to_string(i)).c_str(), selected)) {
+        *value = items[i].first;
+        changed = true;
+      }
+      probe_item(f, std::string(id) + "." + std::to_string(i));
+      if (selected && ImGui::IsWindowAppearing()) ImGui::SetItemDefaultFocus();
+    }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+bool checkbox(Frame& f, std::string_view id, const std::string& label, bool* value) {
+  bool changed = ImGui::Checkbox(label_of(label, id).c_str(), value);
+  probe_item(f, id);
+  return changed;
+}
+
+bool list_row(Frame& f, std::string_view id, bool selected, ImVec2 size) {
+  bool pressed = ImGui::Selectable(("##" + std::string(id)).c_str(), selected, 0, size);
+  note_pressable();
+  probe_item(f, id);
+  return pressed;
+}
+
+void same_line_if_fits(const std::string& label) {
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const float w = ImGui::CalcTextSize(label.c_str()).x + st.FramePadding.x * 2;
+  const float right = ImGui::GetItemRectMax().x + st.ItemSpacing.x + w;
+  if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+}
+
+void touch_scroll() {
+  ImGuiContext& g = *GImGui;
+  ImGuiWindow* w = g.CurrentWindow;
+  if (g.HoveredWindow != w || !ImGui::IsMouseDragging(ImGuiMouseButton_Left)) return;
+  if (g.ActiveId != 0) {
+    // Text fields, sliders and scrollbars keep their drags.
+    if (g.ActiveId != g_pressable_active || g.ActiveIdWindow != w) return;
+    ImGui::ClearActiveID();  // the press becomes a scroll: no click on release
+  }
+  ImGui::SetScrollY(w, w->Scroll.y - g.IO.MouseDelta.y);
+}
+
+bool begin_panel(const char* id, ImVec2 size, bool border) {
+  bool open = ImGui::BeginChild(id, size, border);
+  touch_scroll();
+  return open;
+}
+
+void end_panel() { ImGui::EndChild(); }
+
+void heading(const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.10f, 0.25f, 0.50f, 1.0f));
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopStyleColor();
+  ImGui::Separator();
+}
+
+void muted(const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, kMutedText);
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void error_text(const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, kRedText);
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void field(const std::string& label, const std::string& value) {
+  ImGui::PushStyleColor(ImGuiCol_Text, kMutedText);
+  ImGui::TextUnformatted(label.c_str());
+  ImGui::PopStyleColor();
+  ImGui::SameLine();
+  ImGui::TextWrapped("%s", value.empty() ? "—" : value.c_str());
+}
+
+void dot(ImU32 color) {
+  const float h = ImGui::GetTextLineHeight();
+  ImVec2 p = ImGui::GetCursorScreenPos();
+  p.y += ImGui::GetCurrentWindow()->DC.CurrLineTextBaseOffset;  // level with text beside framed widgets
+  ImGui::Dummy(ImVec2(h, h));
+  ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + h * 0.5f, p.y + h * 0.5f), h * 0.36f, color);
+}
+
+ImU32 light_color(Light l) {
+  switch (l) {
+    case Light::green: return kGreen;
+    case Light::yellow: return kYellow;
+    case Light::red: return kRed;
+  }
+  return kGrey;
+}
+
+ImU32 link_color(Link l) {
+  switch (l) {
+    case Link::online: return kGreen;
+    case Link::offline: return kRed;
+    case Link::unknown: return kGrey;
+  }
+  return kGrey;
+}
+
+std::string date_time(int64_t ms) {
+  if (ms <= 0) return "—";
+  int minutes = 0;
+  CivilDate d = civil_of(ms, &minutes);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d", d.year, d.month, d.day, minutes / 60, minutes % 60);
+  return buf;
+}
+
+std::string clock_time(int64_t ms) {
+  if (ms <= 0) return "—";
+  int minutes = 0;
+  civil_of(ms, &minutes);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
+  return buf;
+}
+
+std::string date_only(int64_t ms) {
+  if (ms <= 0) return "—";
+  CivilDate d = civil_of(ms, nullptr);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+
+int64_t start_of_day(int64_t ms) {
+  return days_from_civil(civil_of(ms, nullptr)) * 86'400'000 - kChinaOffsetMs;
+}
+
+std::string category_name(const Frame& f, std::string_view code) {
+  const CategorySpec* c = find_category(code);
+  if (!c) return std::string(code);
+  return std::string(f.s.lang() == "en" ? c->name_en : c->name_zh);
+}
+
+std::string major_name(const Frame& f, std::string_view major) {
+  const MajorClass* m = find_major_class(major);
+  if (!m) return std::string(major);
+  return std::string(f.s.lang() == "en" ? m->name_en : m->name_zh);
+}
+
+std::string status_name(const Frame& f, std::string_view status) { return f.s.tr("status." + std::string(status)); }
+
+std::string count_text(int64_t n) { return std::to_string(n); }
+
+}  // namespace gw::client::ui

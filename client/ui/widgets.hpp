@@ -1,0 +1,75 @@
+// Touch-sized widgets that report themselves to the probe, plus the small
+// formatting helpers every screen shares (times, lights, names of codes).
+#pragma once
+
+#include <imgui.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "client/ui/screen.hpp"
+
+namespace gw::client::ui {
+
+inline constexpr ImU32 kGreen = IM_COL32(46, 160, 67, 255);
+inline constexpr ImU32 kYellow = IM_COL32(230, 170, 0, 255);
+inline constexpr ImU32 kRed = IM_COL32(214, 45, 32, 255);
+inline constexpr ImU32 kGrey = IM_COL32(140, 140, 140, 255);
+inline const ImVec4 kRedText{0.80f, 0.12f, 0.10f, 1.0f};
+inline const ImVec4 kMutedText{0.40f, 0.42f, 0.46f, 1.0f};
+inline const ImVec4 kGreenText{0.10f, 0.50f, 0.20f, 1.0f};
+
+// Registers the last item with the probe when any of it is visible.
+void probe_item(Frame& f, std::string_view id);
+
+bool button(Frame& f, std::string_view id, const std::string& label, ImVec2 size = {});
+bool primary_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size = {});
+bool danger_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size = {});
+// A button that stays coloured while `on`.
+bool toggle_button(Frame& f, std::string_view id, const std::string& label, bool on, ImVec2 size = {});
+// Full-width single-line input with a hint; true when edited.
+bool input_text(Frame& f, std::string_view id, const std::string& hint, std::string* value, int flags = 0,
+                float width = -1.0f);
+bool input_multiline(Frame& f, std::string_view id, std::string* value, float height);
+// A combo of (value, label) pairs; true when the choice changed.
+bool combo(Frame& f, std::string_view id, const std::vector<std::pair<std::string, std::string>>& items,
+           std::string* value, float width = -1.0f);
+bool checkbox(Frame& f, std::string_view id, const std::string& label, bool* value);
+// A tappable row of a list, drawn over by the caller; true when tapped.
+bool list_row(Frame& f, std::string_view id, bool selected, ImVec2 size);
+
+// Keeps the next button of this label on the line when it fits, else wraps.
+void same_line_if_fits(const std::string& label);
+
+// Drag to scroll the current child window, as a finger expects; a drag that
+// starts on a button scrolls instead of pressing it.
+void touch_scroll();
+bool begin_panel(const char* id, ImVec2 size, bool border = true);
+void end_panel();
+
+void heading(const std::string& text);
+void muted(const std::string& text);
+void error_text(const std::string& text);
+// "label: value" on one line, the label muted.
+void field(const std::string& label, const std::string& value);
+
+// A filled circle in the text flow, text-high.
+void dot(ImU32 color);
+ImU32 light_color(Light l);
+ImU32 link_color(Link l);
+
+// Times on the calendar's clock (China Standard Time).
+std::string date_time(int64_t ms);   // 2026-11-27 14:05
+std::string clock_time(int64_t ms);  // 14:05
+std::string date_only(int64_t ms);   // 2026-11-27
+int64_t start_of_day(int64_t ms);    // 00:00 CST of that day, Unix ms
+
+// Names of codes in the current language.
+std::string category_name(const Frame& f, std::string_view code);
+std::string major_name(const Frame& f, std::string_view major);
+std::string status_name(const Frame& f, std::string_view status);
+std::string count_text(int64_t n);
+
+}  // namespace gw::client::ui

@@ -1,0 +1,274 @@
+// The real app in a real window: Xvfb, the real server with the demo park,
+// `gridwork` driven by xdotool as a person would (click, type), found through
+// the UI probe. A worker reports a dispute and syncs; a supervisor's device
+// then finds it on the server.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "client/core/client_core.hpp"
+#include "tests/support/server_process.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool verbose() { return std::getenv("GRIDWORK_TEST_VERBOSE") != nullptr; }
+
+bool on_path(const std::string& tool) {
+  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A child process with its own environment additions; killed on scope exit.
+class Child {
+ public:
+  Child(std::vector<std::string> argv, std::map<std::string, std::string> env, const std::string& log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      setpgid(0, 0);
+      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Child() { stop(); }
+  // The exit status after SIGTERM and a wait: 0 for a clean stop.
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  bool running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+  int stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100; ++i) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return 137;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+struct Rect {
+  int x = 0, y = 0, w = 0, h = 0;
+};
+
+struct ProbeFile {
+  std::string screen;
+  std::map<std::string, Rect> widgets;
+  std::map<std::string, std::string> state;
+};
+
+ProbeFile read_probe(const std::string& path) {
+  ProbeFile p;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream s(line);
+    std::string first;
+    s >> first;
+    if (first == "screen") {
+      s >> p.screen;
+    } else if (first == "state") {
+      std::string key, value;
+      s >> key;
+      std::getline(s, value);
+      p.state[key] = value.empty() ? value : value.substr(1);
+    } else {
+      Rect r;
+      s >> r.x >> r.y >> r.w >> r.h;
+      p.widgets[first] = r;
+    }
+  }
+  return p;
+}
+
+class Driver {
+ public:
+  Driver(std::string display, std::string probe, Clock::time_point deadline)
+      : display_(std::move(display)), probe_(std::move(probe)), deadline_(deadline) {}
+
+  // Waits until pred holds on the probe file; fails the test at the deadline.
+  ProbeFile wait_for(const std::string& what, const std::function<bool(const ProbeFile&)>& pred) {
+    for (;;) {
+      ProbeFile p = read_probe(probe_);
+      if (pred(p)) return p;
+      if (Clock::now() > deadline_) {
+        FAIL("timed out waiting for " << what << " (screen " << p.screen << ", pending " << p.state["pending"]
+                                      << ")");
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  ProbeFile wait_widget(const std::string& id) {
+    return wait_for("widget " + id, [&](const ProbeFile& p) { return p.widgets.count(id) > 0; });
+  }
+  void click(const std::string& id) {
+    ProbeFile p = wait_widget(id);
+    const Rect r = p.widgets.at(id);
+    int wx = 0, wy = 0;
+    std::istringstream(p.state["window"]) >> wx >> wy;
+    xdo("mousemove --sync " + std::to_string(wx + r.x + r.w / 2) + " " + std::to_string(wy + r.y + r.h / 2));
+    xdo("click 1");
+    std::this_thread::sleep_for(150ms);  // a frame or two to see press and release
+  }
+  // Clicks a text field, waits for it to take text input, types.
+  void type_into(const std::string& id, const std::string& text) {
+    click(id);
+    wait_for("text input in " + id, [&](const ProbeFile& p) {
+      auto input = p.state.find("text_input");
+      auto focus = p.state.find("focus");
+      return input != p.state.end() && input->second == "1" && focus != p.state.end() && focus->second == id;
+    });
+    xdo("type --delay 40 '" + text + "'");
+    std::this_thread::sleep_for(200ms);
+  }
+
+ private:
+  void xdo(const std::string& args) {
+    const std::string cmd = "DISPLAY=" + display_ + " xdotool " + args + (verbose() ? "" : " >/dev/null 2>&1");
+    REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, cmd);
+  }
+  std::string display_, probe_;
+  Clock::time_point deadline_;
+};
+
+int free_display() {
+  for (int n = 90; n < 400; ++n)
+    if (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n)) && !fs::exists("/tmp/.X" + std::to_string(n) + "-lock"))
+      return n;
+  return -1;
+}
+
+// The supervisor's view of the server: a second device signs in and syncs.
+bool server_has_case(const std::string& url, const std::string& title, const fs::path& dir) {
+  gw::client::CoreOptions o;
+  o.data_dir = (dir / "supervisor").string();
+  o.server_url = url;
+  o.auto_sync = false;
+  gw::client::ClientCore core(o);
+  core.sign_in("supervisor01", "gridwork-demo");
+  core.wait_idle();
+  REQUIRE(core.snapshot().session.signed_in);
+  core.sync_now();
+  core.wait_idle();
+  core.list_cases(gw::client::CaseFilter{});
+  core.wait_idle();
+  const auto snap = core.snapshot();
+  REQUIRE(snap.cases);
+  for (const auto& c : snap.cases->items)
+    if (c.title == title) {
+      CHECK(c.category == "0302");
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("window: a worker reports a dispute with real input, and it reaches the server") {
+  if (!on_path("Xvfb") || !on_path("xdotool")) {
+    WARN_MESSAGE(false, "Xvfb or xdotool missing (./dev deps installs them): window test skipped");
+    return;
+  }
+  const auto deadline = Clock::now() + 90s;
+  const fs::path dir = fs::temp_directory_path() / ("gw-window-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+
+  const int n = free_display();
+  REQUIRE(n > 0);
+  const std::string display = ":" + std::to_string(n);
+  Child xvfb({"Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, {}, (dir / "xvfb.log").string());
+  while (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n))) {
+    REQUIRE_MESSAGE(Clock::now() < deadline, "Xvfb did not start");
+    REQUIRE(xvfb.running());
+    std::this_thread::sleep_for(50ms);
+  }
+
+  gw::test::ServerProcess server({"--demo"});
+  const std::string probe = (dir / "probe.txt").string();
+  Child app({GRIDWORK_CLIENT_BIN, "--server", server.url(), "--data", (dir / "worker").string(), "--lang", "zh_CN",
+             "--size", "1280x800"},
+            {{"DISPLAY", display}, {"GRIDWORK_UI_PROBE", probe}}, (dir / "gridwork.log").string());
+
+  Driver d(display, probe, deadline);
+  d.wait_for("login screen", [](const ProbeFile& p) { return p.screen == "login" && p.widgets.count("login.username"); });
+  d.type_into("login.username", "worker01");
+  d.type_into("login.password", "gridwork-demo");
+  d.click("login.submit");
+  d.wait_for("home after sign-in, first sync done", [](const ProbeFile& p) {
+    return p.screen == "home" && p.state.count("last_sync_at") && p.state.at("last_sync_at") != "0";
+  });
+
+  std::mt19937_64 rng(std::random_device{}());
+  const std::string title = "dispute-" + std::to_string(rng() % 1'000'000'000);
+  d.click("home.new_case");
+  d.wait_for("case form", [](const ProbeFile& p) { return p.screen == "case_new"; });
+  d.click("case_form.grid");
+  d.click("case_form.grid.0");
+  d.click("case_form.major.03");
+  d.click("case_form.category.0302");
+  d.type_into("case_form.title", title);
+  d.click("case_form.save");
+  d.wait_for("back home with the case pending", [](const ProbeFile& p) {
+    return p.screen == "home" && p.state.count("pending") && p.state.at("pending") != "0";
+  });
+  d.click("home.sync");
+  d.wait_for("everything synced", [](const ProbeFile& p) {
+    return p.state.count("pending") && p.state.at("pending") == "0" && p.state.at("running") == "0";
+  });
+  CHECK(app.running());
+  // A clean exit also means LeakSanitizer found nothing of ours.
+  const int status = app.stop();
+  if (status != 0) {
+    std::ifstream log(dir / "gridwork.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    FAIL_CHECK("gridwork exited with " << status << ":\n" << text.str());
+  }
+
+  CHECK_MESSAGE(server_has_case(server.url(), title, dir), "the server has no case titled " << title);
+  xvfb.stop();
+  if (!verbose()) fs::remove_all(dir);
+}
