@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kSkip = 77;  // CTest's SKIP_RETURN_CODE: no Xvfb here
+constexpr int kSkip = 77;  // no Xvfb here: the run cannot measure anything (./dev deps installs it)
 
 struct Options {
   bool quick = false;
