@@ -122,17 +122,25 @@ void HomeScreen::due_cases(Frame& f, const HomeView& home) {
   }
 }
 
+// Compact, so the due cases below stay in view: the grids in one wrapped
+// line (a grid under takeover in red), then only the assignments that are
+// not the standing responsibility for those grids (takeovers, tasks).
 void HomeScreen::grids_and_assignments(Frame& f, const HomeView& home) {
   heading(f.s.tr("home.my_grids"));
   if (home.my_grids.empty()) muted(f.s.tr("home.no_grids"));
-  for (const GridItem& g : home.my_grids) {
-    dot(g.mode == "takeover" ? kRed : kGreen);
-    ImGui::SameLine();
-    ImGui::TextWrapped("%s  %s", g.name.c_str(), f.s.c("kind." + g.kind));
+  for (size_t i = 0; i < home.my_grids.size(); ++i) {
+    const GridItem& g = home.my_grids[i];
+    if (i) ImGui::SameLine(0, 0);
+    if (i && ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(g.name.c_str()).x + 24 * f.scale) ImGui::NewLine();
+    if (g.mode == "takeover") ImGui::PushStyleColor(ImGuiCol_Text, kRedText);
+    ImGui::TextUnformatted((g.name + (i + 1 < home.my_grids.size() ? "、" : "")).c_str());
+    if (g.mode == "takeover") ImGui::PopStyleColor();
   }
-  heading(f.s.tr("home.assignments"));
-  if (home.assignments.empty()) muted(f.s.tr("home.no_assignments"));
+  bool any = false;
   for (const AssignmentItem& a : home.assignments) {
+    if (a.kind == "responsibility") continue;
+    if (!any) heading(f.s.tr("home.assignments"));
+    any = true;
     std::string line = f.s.tr("assignment." + a.kind) + " · " + a.grid_name;
     if (!a.task.empty()) line += " · " + a.task;
     if (a.to_at > 0) line += " · " + f.s.tr("assignment.until") + " " + date_only(a.to_at);
@@ -165,9 +173,11 @@ void HomeScreen::draw(Frame& f) {
   if (!home) {
     muted(f.s.tr("common.loading"));
   } else {
-    due_cases(f, *home);
-    problems(f, *home);
+    // Refused records first (they need the worker), then where and what.
+    if (!home->problems.empty()) problems(f, *home);
     grids_and_assignments(f, *home);
+    due_cases(f, *home);
+    if (home->problems.empty()) problems(f, *home);
   }
   end_panel();
 }
