@@ -1,8 +1,6 @@
-// cpprestsdk, included in one place. Boost.Asio (which cpprestsdk pulls in)
-// uses std::exchange without including <utility> in C++20 mode.
+// cpprestsdk's listener and thread pool, included in one place (the
+// gridwork_cpprest target supplies what its headers forget, see CMakeLists).
 #pragma once
-
-#include <utility>
 
 #include <cpprest/http_listener.h>
 #include <pplx/threadpool.h>

@@ -1,8 +1,5 @@
 #include "client/core/http_transport.hpp"
 
-// Boost.Asio, under cpprestsdk, uses std::exchange without <utility> in C++20.
-#include <utility>
-
 #include <cpprest/http_client.h>
 
 #include "shared/json.hpp"

@@ -1,8 +1,6 @@
 // Integration tests against the real gridwork-server binary on loopback.
 #include <doctest/doctest.h>
 
-#include <utility>
-
 #include <cpprest/http_client.h>
 
 #include <chrono>
