@@ -231,13 +231,22 @@ TEST_CASE("window: a worker reports a dispute with real input, and it reaches th
             {{"DISPLAY", display}, {"GRIDWORK_UI_PROBE", probe}}, (dir / "gridwork.log").string());
 
   Driver d(display, probe, deadline);
-  d.wait_for("login screen", [](const ProbeFile& p) { return p.screen == "login" && p.widgets.count("login.username"); });
+  // Touch: whatever a finger may tap is at least 48 px tall (at 1280x800).
+  auto fingers_fit = [](const ProbeFile& p) {
+    CHECK(!p.widgets.empty());
+    for (const auto& [id, r] : p.widgets) CHECK_MESSAGE(r.h >= 48, p.screen << ": " << id << " is " << r.h << " px tall");
+  };
+  fingers_fit(d.wait_for("login screen", [](const ProbeFile& p) {
+    return p.screen == "login" && p.widgets.count("login.username") && p.widgets.count("login.submit");
+  }));
   d.type_into("login.username", "worker01");
   d.type_into("login.password", "gridwork-demo");
   d.click("login.submit");
   d.wait_for("home after sign-in, first sync done", [](const ProbeFile& p) {
     return p.screen == "home" && p.state.count("last_sync_at") && p.state.at("last_sync_at") != "0";
   });
+
+  fingers_fit(d.wait_widget("home.settings"));
 
   std::mt19937_64 rng(std::random_device{}());
   const std::string title = "dispute-" + std::to_string(rng() % 1'000'000'000);
