@@ -89,6 +89,9 @@ struct ClientCore::Impl {
   } net;
   Worker net_worker;
   std::atomic<uint64_t> sync_generation{0};
+  // Set when the app closes: queued syncs are dropped rather than make the
+  // window wait for a slow link (what is recorded is safe in the replica).
+  std::atomic<bool> closing{false};
 
   // Posting: counted, so wait_idle() knows when everything has run.
   void on_store(std::function<void()> job) { post(store_worker, std::move(job)); }
@@ -136,6 +139,7 @@ ClientCore::Impl::Impl(CoreOptions o) : opt(std::move(o)) {
 }
 
 ClientCore::Impl::~Impl() {
+  closing = true;
   // The network first: a sync in flight finishes its exchange, then the
   // store thread drains the refreshes it queued.
   net_worker.stop();
@@ -277,7 +281,7 @@ void ClientCore::Impl::schedule_sync(int64_t delay_ms) {
 }
 
 void ClientCore::Impl::run_sync() {
-  if (!net.r) return;
+  if (!net.r || closing) return;
   publish([](Snapshot& s) {
     s.sync.running = true;
     s.sync.records_up = s.sync.records_down = s.sync.bytes_up = s.sync.bytes_down = 0;

@@ -144,3 +144,109 @@ TEST_CASE("the workflow offers each role its moves and nothing else") {
   CHECK_FALSE(case_is_open("closed"));
   CHECK(case_is_open("handling"));
 }
+
+// ---- view models over a replica, no server ------------------------------------
+
+#include "client/core/queries.hpp"
+#include "shared/codec.hpp"
+#include "sync/replica.hpp"
+
+namespace {
+
+struct LocalReplica {
+  LocalReplica() : dir(temp_dir()), db(dir + "/r.db"), clock([this] { return now; }), replica(db, "dev-1", clock, 7) {}
+  ~LocalReplica() { std::filesystem::remove_all(dir); }
+
+  std::string add(const char* table, std::initializer_list<std::pair<std::string_view, Value>> cols) {
+    const TableSpec& t = *find_table(table);
+    auto id = replica.create(t, fields_of(t, cols));
+    REQUIRE_MESSAGE(id, id.error().message);
+    return *id;
+  }
+
+  std::string dir;
+  Db db;
+  int64_t now = 1'764'000'000'000;  // 2025-11-25 00:00 China time
+  Hlc clock;
+  sync::Replica replica;
+};
+
+constexpr int64_t kHour = 3'600'000;
+
+}  // namespace
+
+TEST_CASE("home: takeover grids first, then red, yellow, green; closed cases and others' grids left out") {
+  LocalReplica r;
+  auto zone = r.add("grids", {{"level", int64_t{1}}, {"code", std::string("Z")}, {"name", std::string("崇泰片")},
+                              {"kind", std::string("zone")}});
+  auto unit = r.add("grids", {{"parent_id", zone}, {"level", int64_t{2}}, {"code", std::string("Z-01")},
+                              {"name", std::string("一号网格")}, {"kind", std::string("unit")}});
+  auto taken = r.add("grids", {{"parent_id", zone}, {"level", int64_t{2}}, {"code", std::string("Z-02")},
+                               {"name", std::string("二号网格")}, {"kind", std::string("unit")},
+                               {"mode", std::string("takeover")}});
+  auto other = r.add("grids", {{"parent_id", zone}, {"level", int64_t{2}}, {"code", std::string("Z-03")},
+                               {"name", std::string("三号网格")}, {"kind", std::string("unit")}});
+  auto leaf = r.add("grids", {{"parent_id", unit}, {"level", int64_t{3}}, {"code", std::string("Z-01-1")},
+                              {"name", std::string("一号社区")}, {"kind", std::string("community")}});
+  const std::string me = "0190a0a0-0000-7000-8000-000000000001";
+  for (const auto& g : {unit, taken})
+    r.add("assignments", {{"user_id", me}, {"grid_id", g}, {"kind", std::string("responsibility")},
+                          {"active", int64_t{1}}});
+  auto add_case = [&](const std::string& grid, const char* title, const char* status, int64_t reported_ago_h,
+                      int64_t due_in_h) {
+    return r.add("cases", {{"grid_id", grid}, {"source", std::string("patrol")}, {"category", std::string("0302")},
+                           {"severity", std::string("normal")}, {"title", std::string(title)},
+                           {"status", std::string(status)}, {"reported_at", r.now - reported_ago_h * kHour},
+                           {"due_at", r.now + due_in_h * kHour}});
+  };
+  add_case(leaf, "green", "handling", 1, 100);
+  add_case(unit, "yellow", "dispatched", 90, 10);
+  add_case(leaf, "red", "reported", 100, -1);
+  add_case(taken, "takeover", "reported", 1, 100);
+  add_case(unit, "closed", "closed", 100, -1);
+  add_case(other, "not mine", "reported", 100, -1);
+
+  Queries q(r.db);
+  HomeView h = q.home(Me{me, RoleSet{Role::worker}}, r.now);
+  std::vector<std::string> titles;
+  for (const auto& c : h.due_cases) titles.push_back(c.title);
+  CHECK(titles == std::vector<std::string>{"takeover", "red", "yellow", "green"});
+  REQUIRE(h.due_cases.size() == 4);
+  CHECK(h.due_cases[0].takeover);
+  CHECK(h.due_cases[1].light == Light::red);
+  CHECK(h.due_cases[1].overdue);
+  CHECK(h.due_cases[2].light == Light::yellow);
+  CHECK(h.due_cases[3].light == Light::green);
+  CHECK(h.due_cases[3].grid_name == "一号社区");
+  CHECK(h.due_cases[3].pending);  // recorded here, not yet synced
+  REQUIRE(h.my_grids.size() == 2);
+  REQUIRE(h.takeover_grids.size() == 1);
+  CHECK(h.takeover_grids[0].name == "二号网格");
+
+  // The centre sees every open case, also of grids it holds none of.
+  HomeView office = q.home(Me{me, RoleSet{Role::supervisor}}, r.now);
+  CHECK(office.due_cases.size() == 5);
+
+  // Filters: overdue only, a grid with what lies below it, disputes, status.
+  CaseFilter overdue;
+  overdue.overdue_only = true;
+  CHECK(q.cases(Me{me, RoleSet{Role::worker}}, overdue, r.now).items.size() == 2);  // red, not mine
+  CaseFilter in_unit;
+  in_unit.grid_id = unit;
+  CHECK(q.cases(Me{}, in_unit, r.now).items.size() == 4);  // green, yellow, red, closed
+  CaseFilter open;
+  open.status = "open";
+  CHECK(q.cases(Me{}, open, r.now).items.size() == 5);
+}
+
+TEST_CASE("a case's due time follows its category's limit on the working calendar, shorter under takeover") {
+  // 0302 (neighbour dispute): 5 working days, 2 under takeover. Reported on
+  // Monday 2025-11-24 10:00 China time.
+  const int64_t monday_10 = 1'763'949'600'000;
+  int64_t normal = case_due_at("0302", monday_10, false);
+  int64_t takeover = case_due_at("0302", monday_10, true);
+  CHECK(takeover < normal);
+  CHECK(normal - monday_10 >= 5 * 24 * kHour);  // the weekend does not count
+  CHECK(case_due_at("9999", monday_10, false) == 0);
+  CHECK(china_day_start(monday_10) == monday_10 - 10 * kHour);
+}
