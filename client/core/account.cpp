@@ -45,6 +45,7 @@ Result<Account> AccountFile::load() const {
   a.password_verifier = text_of(*j, "password_verifier");
   a.pin_verifier = text_of(*j, "pin_verifier");
   if (const Json* e = j->find("expires_at"); e && e->is_int()) a.expires_at = e->as_int();
+  if (const Json* c = j->find("clock"); c && c->is_int()) a.clock = c->as_int();
   if (a.device_id.empty()) a.device_id = new_device_id();
   return a;
 }
@@ -60,6 +61,7 @@ Status AccountFile::save(const Account& a) const {
   j.set("expires_at", a.expires_at);
   j.set("password_verifier", a.password_verifier);
   j.set("pin_verifier", a.pin_verifier);
+  j.set("clock", a.clock);
   return write_file_atomic(path_, j.dump());
 }
 

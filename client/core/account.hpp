@@ -17,6 +17,10 @@ struct Account {
   int64_t expires_at = 0;
   std::string password_verifier;  // crypto_pwhash_str of the password
   std::string pin_verifier;       // of the PIN, empty when none is set
+  // The latest hybrid-clock time this tablet has seen from the server. A
+  // tablet whose wall clock runs behind must still stamp its next edit after
+  // the values it holds, also when it restarts with no link.
+  int64_t clock = 0;
 };
 
 class AccountFile {

@@ -41,8 +41,9 @@ bool is_safe_username(const std::string& u) {
 // One user's replica as one thread sees it: its own SQLite connection, its
 // own clock; the two threads' replicas share the file.
 struct Replica {
-  Replica(const std::string& path, const std::string& device_id, const std::function<int64_t()>& wall)
-      : db(path), clock(wall), replica(db, device_id, clock) {}
+  Replica(const std::string& path, const std::string& device_id, const std::function<int64_t()>& wall,
+          HlcTime start)
+      : db(path), clock(wall, start), replica(db, device_id, clock) {}
   Db db;
   Hlc clock;
   sync::Replica replica;
@@ -121,7 +122,7 @@ struct ClientCore::Impl {
   void close_net();
 
   // store thread
-  void open_store(const std::string& path, const std::string& device_id, Me me);
+  void open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start);
   void refresh();
   void refresh_lists();
   template <class F>
@@ -239,9 +240,11 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
     }
   }
   const Account& a = net.account;
-  net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall);
+  net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock);
   Me me{a.user_id, RoleSet::parse(a.roles).value_or(RoleSet{})};
-  on_store([this, path = net.user_dir + "/replica.db", id = a.device_id, me] { open_store(path, id, me); });
+  on_store([this, path = net.user_dir + "/replica.db", id = a.device_id, me, start = a.clock] {
+    open_store(path, id, me, start);
+  });
   publish([&](Snapshot& s) {
     s.session = SessionView{true, false, offline_unlock, a.user_id, a.username, a.name, a.roles,
                             !a.pin_verifier.empty(), "", ""};
@@ -302,6 +305,11 @@ void ClientCore::Impl::run_sync() {
     if (auto st = login_online(net.account.username, net.secret); st) result = client.sync();
   }
   int64_t delay;
+  if (net.r->clock.last() > net.account.clock) {
+    // Kept for the next start, which may have no link to learn it again.
+    net.account.clock = net.r->clock.last();
+    (void)AccountFile(net.user_dir).save(net.account);
+  }
   if (result) {
     delay = net.backoff.after_success();
     int64_t now = wall();
@@ -334,9 +342,9 @@ void ClientCore::Impl::run_sync() {
 
 // ---- store thread -----------------------------------------------------------
 
-void ClientCore::Impl::open_store(const std::string& path, const std::string& device_id, Me me) {
+void ClientCore::Impl::open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start) {
   store = Store{};
-  store.r = std::make_unique<Replica>(path, device_id, wall);
+  store.r = std::make_unique<Replica>(path, device_id, wall, start);
   store.queries = std::make_unique<Queries>(store.r->db);
   store.actions = std::make_unique<FieldActions>(store.r->replica, *store.queries);
   store.me = std::move(me);

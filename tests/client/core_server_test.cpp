@@ -4,10 +4,12 @@
 // second device.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 
 #include "client/core/client_core.hpp"
+#include "shared/json.hpp"
 #include "shared/sqlite.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -293,4 +295,53 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
   s = settle(*app);
   CHECK(s.home->problems.empty());
   CHECK(s.sync.problems == 0);
+}
+
+TEST_CASE("a tablet whose clock runs two hours behind still stamps its offline edits after what it saw") {
+  ServerProcess server({"--demo"});
+  TempDir tablet;
+  auto behind = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count() - 2 * 3'600'000;
+  };
+  auto open_behind = [&] {
+    CoreOptions o;
+    o.data_dir = tablet.path;
+    o.server_url = server.url();
+    o.auto_sync = false;
+    o.wall = behind;
+    return std::make_unique<ClientCore>(o);
+  };
+  auto app = open_behind();
+  REQUIRE(sign_in(*app, "worker01").session.signed_in);
+  auto s = sync(*app);
+  REQUIRE(s.home);
+  REQUIRE_FALSE(s.home->my_grids.empty());
+  const std::string grid = s.home->my_grids.front().id;
+
+  // Restarted with no link, the tablet must not fall back to its slow clock.
+  app.reset();
+  const int64_t newest_seen = count(server.db_path(), "SELECT max(hlc) FROM _log");
+  server.stop();
+  app = open_behind();
+  REQUIRE(sign_in(*app, "worker01").session.offline_unlock);
+  NewCase c;
+  c.grid_id = grid;
+  c.category = "0102";
+  c.title = "stamped after";
+  app->create_case(c);
+  settle(*app);
+  CHECK(first_error(*app).empty());
+  Db db(tablet.path + "/users/worker01/replica.db");
+  auto q = db.prepare("SELECT body FROM _outbox ORDER BY n");
+  int patches = 0;
+  while (q.step()) {
+    auto body = parse_json(q.text(0));
+    REQUIRE(body);
+    const Json* hlc = body->find("hlc");
+    REQUIRE(hlc);
+    CHECK(hlc->as_int() > newest_seen);
+    ++patches;
+  }
+  CHECK(patches == 2);  // the case and its report in the log
 }
