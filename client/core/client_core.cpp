@@ -115,7 +115,7 @@ struct ClientCore::Impl {
 
   // net thread
   void sign_in(const std::string& username, const std::string& secret);
-  Status login_online(const std::string& username, const std::string& secret);
+  Status login_online(HttpTransport& http, const std::string& username, const std::string& secret);
   HttpTransport& transport();
   void run_sync();
   void schedule_sync(int64_t delay_ms);
@@ -183,8 +183,8 @@ HttpTransport& ClientCore::Impl::transport() {
   return *net.http;
 }
 
-Status ClientCore::Impl::login_online(const std::string& username, const std::string& secret) {
-  auto r = transport().login(username, secret, net.account.device_id, opt.device_name);
+Status ClientCore::Impl::login_online(HttpTransport& http, const std::string& username, const std::string& secret) {
+  auto r = http.login(username, secret, net.account.device_id, opt.device_name);
   if (!r) return r.error();
   auto verifier = make_verifier(secret);
   if (!verifier) return verifier.error();
@@ -231,7 +231,7 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
   bool offline_unlock = by_password || by_pin;
   if (by_password) net.secret = secret;
   if (!offline_unlock) {
-    if (auto st = login_online(username, secret); !st) {
+    if (auto st = login_online(transport(), username, secret); !st) {
       const Error& e = st.error();
       if (e.code == Code::offline)
         return fail(known ? "error.wrong_password_offline" : "error.first_login_online", e.message);
@@ -289,7 +289,10 @@ void ClientCore::Impl::run_sync() {
     s.sync.running = true;
     s.sync.records_up = s.sync.records_down = s.sync.bytes_up = s.sync.bytes_down = 0;
   });
-  sync::SyncClient client(net.r->replica, transport());
+  // One transport for the whole run: a new server address saved meanwhile
+  // takes effect at the next sync, never under this one's feet.
+  HttpTransport& http = transport();
+  sync::SyncClient client(net.r->replica, http);
   client.on_progress = [this](const sync::SyncReport& r) {
     publish([&](Snapshot& s) {
       s.sync.records_up = r.pushed + r.refused;
@@ -302,7 +305,7 @@ void ClientCore::Impl::run_sync() {
   // An expired or revoked token: renew it once with the password of this
   // session, if the user typed it (an unlock by PIN cannot).
   if (!result && result.error().code == Code::unauthorized && !net.secret.empty()) {
-    if (auto st = login_online(net.account.username, net.secret); st) result = client.sync();
+    if (auto st = login_online(http, net.account.username, net.secret); st) result = client.sync();
   }
   int64_t delay;
   if (net.r->clock.last() > net.account.clock) {

@@ -198,9 +198,12 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   const auto& t = table("cases");
   Fields set;
   if (move->to != status) add_field(set, t, "status", std::string(move->to));
-  if (move->needs_route) {
-    add_field(set, t, "route", in.route);
-    if (in.route == "department") {
+  // Dispatch picks the route; escalation always goes to the department
+  // linked to the grid (or to its unit grid).
+  std::string route = move->needs_route ? in.route : action == "escalate" ? "department" : "";
+  if (!route.empty()) {
+    add_field(set, t, "route", route);
+    if (route == "department") {
       auto all = queries_.grids();
       auto g = all.find(grid);
       std::string dept = g == all.end() ? "" : g->second.department_id;
@@ -209,7 +212,6 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
       if (!dept.empty()) add_field(set, t, "department_id", dept);
     }
   }
-  if (action == "escalate") add_field(set, t, "route", "department");
   if (action == "start") add_field(set, t, "assignee_id", me.user_id);
   if (move->needs_resolution) add_field(set, t, "resolution", in.resolution);
   if (move->needs_score) add_field(set, t, "score", int64_t{in.score});

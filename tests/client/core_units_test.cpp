@@ -250,3 +250,59 @@ TEST_CASE("a case's due time follows its category's limit on the working calenda
   CHECK(case_due_at("9999", monday_10, false) == 0);
   CHECK(china_day_start(monday_10) == monday_10 - 10 * kHour);
 }
+
+#include "client/core/field_actions.hpp"
+
+TEST_CASE("case steps on the tablet: each writes the case and its log; a step without what it needs writes nothing") {
+  LocalReplica r;
+  const std::string dept = "0190a0a0-0000-7000-8000-0000000000d1";
+  auto unit = r.add("grids", {{"level", int64_t{2}}, {"code", std::string("U")}, {"name", std::string("一号网格")},
+                              {"kind", std::string("unit")}, {"department_id", dept}});
+  auto leaf = r.add("grids", {{"parent_id", unit}, {"level", int64_t{3}}, {"code", std::string("U-1")},
+                              {"name", std::string("一号社区")}, {"kind", std::string("community")}});
+  Queries q(r.db);
+  FieldActions act(r.replica, q);
+  const Me chief{"0190a0a0-0000-7000-8000-0000000000c1", RoleSet{Role::chief, Role::worker}};
+  const Me worker{"0190a0a0-0000-7000-8000-0000000000a1", RoleSet{Role::worker}};
+  NewCase c;
+  c.grid_id = leaf;
+  c.category = "0301";
+  c.title = "欠薪";
+  auto id = act.create_case(worker, c);
+  REQUIRE(id);
+  auto status = [&] { return q.case_detail(chief, *id, r.now)->item.status; };
+  auto log_size = [&] { return q.case_detail(chief, *id, r.now)->log.size(); };
+  int64_t outbox = r.replica.pending_count();
+
+  CHECK(act.case_action(worker, *id, "accept", {}).code() == Code::forbidden);
+  CHECK(act.case_action(chief, *id, "reject", {}).code() == Code::missing);
+  CHECK(act.case_action(chief, *id, "close", {}).code() == Code::state);
+  CHECK(r.replica.pending_count() == outbox);  // refused steps wrote nothing
+  CHECK(log_size() == 1);
+
+  REQUIRE(act.case_action(chief, *id, "accept", {}));
+  CHECK(act.case_action(chief, *id, "dispatch", {"", "", "nowhere", 0}).code() == Code::missing);
+  REQUIRE(act.case_action(chief, *id, "dispatch", {"", "", "grid", 0}));
+  REQUIRE(act.case_action(worker, *id, "start", {}));
+  REQUIRE(act.case_action(worker, *id, "escalate", {"需要劳动监察介入", "", "", 0}));
+  CHECK(status() == "dispatched");
+  auto d = q.case_detail(chief, *id, r.now);
+  REQUIRE(d);
+  CHECK(d->route == "department");
+  auto dept_of = r.db.prepare("SELECT department_id, assignee_id FROM cases WHERE id = ?");
+  dept_of.bind(1, *id);
+  REQUIRE(dept_of.step());
+  CHECK(dept_of.text(0) == dept);  // the level-3 grid's unit grid's department
+  CHECK(dept_of.text(1) == worker.user_id);
+  REQUIRE(act.case_action(worker, *id, "start", {}));
+  REQUIRE(act.case_action(worker, *id, "resolve", {"", "已协调企业补发工资", "", 0}));
+  REQUIRE(act.case_action(chief, *id, "rework", {"工人未全部收到", "", "", 0}));
+  CHECK(status() == "handling");
+  d = q.case_detail(chief, *id, r.now);
+  CHECK(d->rework == 1);
+  std::vector<std::string> actions;
+  for (const auto& l : d->log) actions.push_back(l.action);
+  CHECK(actions == std::vector<std::string>{"report", "accept", "dispatch", "start", "escalate", "start", "resolve",
+                                            "rework"});
+  CHECK(d->log.back().note == "工人未全部收到");
+}
