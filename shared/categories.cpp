@@ -9,7 +9,7 @@ constexpr RouteHint G = RouteHint::grid;
 constexpr RouteHint Dept = RouteHint::department;
 
 constexpr MajorClass kMajors[] = {
-    {"01", "市容环境", "City appearance and environment"},
+    {"01", "市容环境", "City environment"},
     {"02", "安全生产", "Work safety"},
     {"03", "矛盾纠纷", "Disputes"},
     {"04", "突发事件", "Emergencies"},
