@@ -123,8 +123,11 @@ struct ClientCore::Impl {
 
   // store thread
   void open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start);
-  void refresh();
-  void refresh_lists();
+  // The views an edit can change; reference data (grids, categories) and
+  // the households and enterprises to visit change only with a sync.
+  void refresh(bool reference_data);
+  void refresh_targets();
+  void refresh_cases();
   template <class F>
   void command(F&& f);
 };
@@ -337,8 +340,9 @@ void ClientCore::Impl::run_sync() {
   on_store([this, seen] {
     if (!store.r) return;
     (void)store.r->clock.fold(seen, gw::tuning::kClientFoldAheadMs);
-    refresh();
-    refresh_lists();
+    refresh(true);
+    refresh_targets();
+    refresh_cases();
   });
   schedule_sync(delay);
 }
@@ -351,13 +355,14 @@ void ClientCore::Impl::open_store(const std::string& path, const std::string& de
   store.queries = std::make_unique<Queries>(store.r->db);
   store.actions = std::make_unique<FieldActions>(store.r->replica, *store.queries);
   store.me = std::move(me);
-  refresh();
+  refresh(true);
 }
 
-void ClientCore::Impl::refresh() {
+void ClientCore::Impl::refresh(bool reference_data) {
   if (!store.r) return;
   auto home = std::make_shared<HomeView>(store.queries->home(store.me, wall()));
-  auto catalog = std::make_shared<Catalog>(store.queries->catalog(store.me));
+  std::shared_ptr<const Catalog> catalog;
+  if (reference_data) catalog = std::make_shared<Catalog>(store.queries->catalog(store.me));
   for (const auto& p : store.r->replica.problems())
     home->problems.push_back(ProblemItem{p.table, p.row, p.state, p.code, p.reason, p.id});
   int64_t pending = store.r->replica.pending_count();
@@ -375,22 +380,22 @@ void ClientCore::Impl::refresh() {
     s.sync.pending = pending;
     s.sync.problems = static_cast<int64_t>(home->problems.size());
     s.home = home;
-    s.catalog = catalog;
+    if (catalog) s.catalog = catalog;
     s.patrol = patrol;
     s.case_detail = detail;
   });
 }
 
-void ClientCore::Impl::refresh_lists() {
-  if (!store.r) return;
-  if (store.targets) {
-    auto t = std::make_shared<TargetList>(store.queries->targets(*store.targets));
-    publish([&](Snapshot& s) { s.targets = t; });
-  }
-  if (store.cases) {
-    auto c = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
-    publish([&](Snapshot& s) { s.cases = c; });
-  }
+void ClientCore::Impl::refresh_targets() {
+  if (!store.r || !store.targets) return;
+  auto t = std::make_shared<TargetList>(store.queries->targets(*store.targets));
+  publish([&](Snapshot& s) { s.targets = t; });
+}
+
+void ClientCore::Impl::refresh_cases() {
+  if (!store.r || !store.cases) return;
+  auto c = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
+  publish([&](Snapshot& s) { s.cases = c; });
 }
 
 // A local edit: run it, tell the user, rebuild the views, and have the
@@ -401,8 +406,8 @@ void ClientCore::Impl::command(F&& f) {
   Notice n = f();
   bool ok = !n.error;
   notify(std::move(n));
-  refresh();
-  refresh_lists();
+  refresh(false);
+  refresh_cases();
   if (ok) on_net([this] { schedule_sync(tuning::kSyncAfterEditMs); });
 }
 
@@ -483,7 +488,7 @@ void ClientCore::start_patrol(const std::string& grid_id) {
 void ClientCore::open_patrol(const std::string& patrol_id) {
   impl_->on_store([i = impl_.get(), patrol_id] {
     i->store.open_patrol = patrol_id;
-    i->refresh();
+    i->refresh(false);
   });
 }
 
@@ -552,21 +557,21 @@ void ClientCore::dismiss_problem(const std::string& patch_id) {
 void ClientCore::search_targets(const TargetQuery& q) {
   impl_->on_store([i = impl_.get(), q] {
     i->store.targets = q;
-    i->refresh_lists();
+    i->refresh_targets();
   });
 }
 
 void ClientCore::list_cases(const CaseFilter& f) {
   impl_->on_store([i = impl_.get(), f] {
     i->store.cases = f;
-    i->refresh_lists();
+    i->refresh_cases();
   });
 }
 
 void ClientCore::open_case(const std::string& case_id) {
   impl_->on_store([i = impl_.get(), case_id] {
     i->store.open_case = case_id;
-    i->refresh();
+    i->refresh(false);
   });
 }
 

@@ -146,10 +146,8 @@ Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
   if (!find_category(c.category)) return missing("choose a category");
   if (c.title.find_first_not_of(' ') == std::string::npos) return missing("give the case a title");
   auto all = queries_.grids();
-  auto g = all.find(c.grid_id);
-  if (g == all.end()) return Error{Code::not_found, "no such grid on this tablet"};
-  bool takeover = g->second.mode == "takeover";
-  if (auto p = all.find(g->second.parent_id); p != all.end()) takeover = takeover || p->second.mode == "takeover";
+  if (!all.count(c.grid_id)) return Error{Code::not_found, "no such grid on this tablet"};
+  bool takeover = in_takeover(all, c.grid_id);
   int64_t at = now();
   const auto& t = table("cases");
   Fields set = fields_of(t, {{"grid_id", c.grid_id}, {"source", c.source}, {"category", c.category},
@@ -203,14 +201,9 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   std::string route = move->needs_route ? in.route : action == "escalate" ? "department" : "";
   if (!route.empty()) {
     add_field(set, t, "route", route);
-    if (route == "department") {
-      auto all = queries_.grids();
-      auto g = all.find(grid);
-      std::string dept = g == all.end() ? "" : g->second.department_id;
-      if (dept.empty() && g != all.end())
-        if (auto p = all.find(g->second.parent_id); p != all.end()) dept = p->second.department_id;
-      if (!dept.empty()) add_field(set, t, "department_id", dept);
-    }
+    if (route == "department")
+      if (std::string dept = linked_department(queries_.grids(), grid); !dept.empty())
+        add_field(set, t, "department_id", dept);
   }
   if (action == "start") add_field(set, t, "assignee_id", me.user_id);
   if (move->needs_resolution) add_field(set, t, "resolution", in.resolution);

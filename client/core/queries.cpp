@@ -45,8 +45,24 @@ int64_t case_due_at(const std::string& category, int64_t reported_at, bool takeo
   return WorkCalendar::china().due_at(reported_at, takeover ? c->takeover_limit : c->limit);
 }
 
-std::unordered_map<std::string, GridRow> Queries::grids() {
-  std::unordered_map<std::string, GridRow> out;
+bool in_takeover(const GridMap& grids, const std::string& grid_id) {
+  auto g = grids.find(grid_id);
+  if (g == grids.end()) return false;
+  if (g->second.mode == "takeover") return true;
+  auto p = grids.find(g->second.parent_id);
+  return p != grids.end() && p->second.mode == "takeover";
+}
+
+std::string linked_department(const GridMap& grids, const std::string& grid_id) {
+  auto g = grids.find(grid_id);
+  if (g == grids.end()) return {};
+  if (!g->second.department_id.empty()) return g->second.department_id;
+  auto p = grids.find(g->second.parent_id);
+  return p == grids.end() ? std::string() : p->second.department_id;
+}
+
+GridMap Queries::grids() {
+  GridMap out;
   auto s = db_.prepare(
       "SELECT id, parent_id, code, name, kind, IFNULL(mode, 'normal'), department_id, level FROM grids WHERE " +
       std::string(kLive));
@@ -99,12 +115,8 @@ std::vector<CaseItem> Queries::case_items(const std::string& where, const std::v
     c.status = str(s, 5);
     c.reported_at = s.int64(6);
     c.pending = s.int64(8) != 0;
-    if (auto g = all.find(c.grid_id); g != all.end()) {
-      c.grid_name = g->second.name;
-      c.takeover = g->second.mode == "takeover";
-      if (!c.takeover && !g->second.parent_id.empty())
-        if (auto p = all.find(g->second.parent_id); p != all.end()) c.takeover = p->second.mode == "takeover";
-    }
+    if (auto g = all.find(c.grid_id); g != all.end()) c.grid_name = g->second.name;
+    c.takeover = in_takeover(all, c.grid_id);
     if (const CategorySpec* cat = find_category(c.category)) c.category_name = std::string(cat->name_zh);
     c.due_at = s.is_null(7) ? case_due_at(c.category, c.reported_at, c.takeover) : s.int64(7);
     if (case_is_open(c.status) && c.due_at > 0) {

@@ -24,6 +24,13 @@ struct GridRow {
   int level = 0;
 };
 
+using GridMap = std::unordered_map<std::string, GridRow>;
+
+// A level-3 grid shares its unit grid's takeover and linked department
+// (DESIGN §6): the grid's own value, else its parent's.
+bool in_takeover(const GridMap& grids, const std::string& grid_id);
+std::string linked_department(const GridMap& grids, const std::string& grid_id);
+
 class Queries {
  public:
   explicit Queries(Db& db) : db_(db) {}
@@ -37,7 +44,7 @@ class Queries {
 
   // Grids by id, and the ids of the grids the user holds with everything
   // below them (a unit grid's responsibility covers its level-3 grids).
-  std::unordered_map<std::string, GridRow> grids();
+  GridMap grids();
   std::vector<std::string> held_grids(const Me& me, bool with_descendants);
   std::string user_name(const std::string& id);
 
