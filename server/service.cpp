@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "server/log.hpp"
+#include "shared/kpi.hpp"
 #include "shared/demo/park.hpp"
 #include "sync/demo_load.hpp"
 
@@ -237,13 +238,10 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/sync/push" && post_) return push(req, respond);
   if (p == "/v1/sync/pull" && post_) return pull(req, respond);
   if (p == "/v1/sync/wait" && get) return wait(req, respond);
-  if (p == "/v1/reports/kpi" && get) return kpi_not_yet(respond);
+  if (p == "/v1/reports/kpi" && get) return kpi(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
-void SyncService::kpi_not_yet(Responder& respond) {
-  respond(error_reply(Code::not_found, "KPI reports arrive with the case workflow"));
-}
 
 Result<Session> SyncService::session(Request& req, Reader& r) {
   const std::string prefix = "Bearer ";
@@ -377,6 +375,38 @@ void SyncService::pull(Request& req, Responder& respond) {
   auto answer = r->engine->pull(sync::Principal{s->user_id, s->device_id}, *j);
   if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
   respond(Reply{200, "application/json", sync::encode(*answer)});
+}
+
+// KPIs (DESIGN §5, shared/kpi.hpp) for supervisors, and for zone chiefs
+// over their own zone; JSON, or CSV when asked with Accept: text/csv.
+void SyncService::kpi(Request& req, Responder& respond) {
+  ReaderLease r(*this);
+  auto s = session(req, *r);
+  if (!s) return respond(error_reply(s.error().code, s.error().message));
+  auto& directory = r->engine->directory();
+  auto user = directory.user(s->user_id);
+  if (!user) return respond(error_reply(Code::unauthorized, "unknown user"));
+  if (user->disabled) return respond(error_reply(Code::forbidden, "user " + user->username + " is disabled"));
+  bool centre = user->roles.has(Role::supervisor);
+  if (!centre && !user->roles.has(Role::chief))
+    return respond(error_reply(Code::forbidden, "KPI reports are for supervisors and zone chiefs"));
+  std::string group_name = query_param(req.query, "group");
+  auto group = kpi_group_from_name(group_name.empty() ? "grid" : group_name);
+  if (!group) return respond(error_reply(Code::invalid, "group must be grid, worker or department"));
+  KpiQuery q{query_param(req.query, "from"), query_param(req.query, "to"), *group, {}};
+  if (auto st = check_kpi_query(q); !st) return respond(error_reply(st.error().code, st.error().message));
+  ReadSnapshot snapshot(*r->db);
+  if (!centre) {
+    // A chief's report covers the grids the chief may read: the zone.
+    for (const auto& b : directory.readable_buckets(*user))
+      if (b.rfind("grid:", 0) == 0) q.grids.insert(b.substr(5));
+    q.grids.insert("");  // a chief with no grid gets an empty report, not the park's
+  }
+  auto report = compute_kpi(*r->db, q);
+  if (!report) return respond(error_reply(report.error().code, report.error().message));
+  if (req.accept.find("text/csv") != std::string::npos)
+    return respond(Reply{200, "text/csv; charset=utf-8", kpi_csv(*report)});
+  respond(Reply{200, "application/json", kpi_json(*report)});
 }
 
 void SyncService::wait(Request& req, Responder& respond) {

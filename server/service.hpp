@@ -93,7 +93,7 @@ class SyncService {
   void push(Request& req, Responder& respond);
   void pull(Request& req, Responder& respond);
   void wait(Request& req, Responder& respond);
-  void kpi_not_yet(Responder& respond);
+  void kpi(Request& req, Responder& respond);
   Result<Session> session(Request& req, Reader& r);
 
   void post(std::function<void()> job);  // to the writer thread

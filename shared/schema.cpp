@@ -175,12 +175,18 @@ constexpr ColumnSpec kCases[] = {
     Ref("reporter_id").fixed(),
     Text("caller_name", 32).personal(),
     Phone("caller_phone"),
-    Bool("confidential"),
+    Bool("confidential").fixed(),  // asked at intake; pulls hide the reporter from other roles
     Time("reported_at").req().fixed(),
     Time("due_at"),
     Text("resolution", 2000),
     Int("score").range(1, 5),
     Int("rework").range(0, 100),
+    // The last workflow move and its reason: a status change carries its
+    // move with it, so the server can judge it without the case_log row.
+    Text("last_action", 16).in(kCaseActionNames),
+    Text("status_note", 2000),
+    Bool("deferred"),   // 缓办: left out of what was due (KPIs)
+    Time("closed_at"),  // 结案: on time when not after due_at
     Ref("patrol_id").fixed(),
     Ref("visit_id").fixed(),
     Deleted(),

@@ -13,7 +13,7 @@ namespace gw {
 
 // Bumped on any change to the specs below; a replica and a server that
 // disagree refuse to exchange patches rather than guess.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // 2: cases.last_action, status_note, deferred, closed_at
 
 enum class ColType : uint8_t { text, integer, real, boolean, json };
 

@@ -96,4 +96,17 @@ class Transaction {
   bool done_ = false;
 };
 
+// A read snapshot: every query until the end of scope sees one state of the
+// database, even while another connection commits (WAL).
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Db& db_;
+};
+
 }  // namespace gw

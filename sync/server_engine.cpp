@@ -4,6 +4,8 @@
 
 #include "shared/codec.hpp"
 #include "shared/tuning.hpp"
+#include "shared/workflow.hpp"
+#include "sync/case_rules.hpp"
 #include "sync/merge.hpp"
 
 namespace gw::sync {
@@ -222,7 +224,79 @@ void ServerEngine::after_merge(const Patch& p, const Row& before, const Row& aft
     }
   } else if (t.name == "assignments" && p.origin != kServerOrigin) {
     bump_epoch(text_of(col(t, after, "grid_id")), std::nullopt);
+  } else if (t.name == "cases") {
+    for (const char* c : {"route", "department_id", "status"})
+      if (p.value_of(static_cast<uint16_t>(t.index_of(c)))) return route_case(before, after);
   }
+}
+
+// A case routed to a department (分流 to 职能部门) is handled by its cadres:
+// while the department has an open case in a grid, each of its cadres holds
+// one `task` assignment to that grid (task_ref "cases:<department>"), which
+// gives their devices the grid and the right to write it. Routing the last
+// one elsewhere, or closing it, ends them.
+void ServerEngine::route_case(const Row& before, const Row& after) {
+  const TableSpec& t = *find_table("cases");
+  auto routed = [&](const Row& r) -> std::optional<std::pair<std::string, std::string>> {
+    if (!r.exists || text_of(col(t, r, "route")) != "department") return std::nullopt;
+    std::string dept = text_of(col(t, r, "department_id"));
+    if (dept.empty()) return std::nullopt;
+    return std::pair{dept, text_of(col(t, r, "grid_id"))};
+  };
+  auto was = routed(before), now = routed(after);
+  if (was && was != now) department_task(was->first, was->second);
+  if (now) department_task(now->first, now->second);
+}
+
+void ServerEngine::department_task(const std::string& dept, const std::string& grid) {
+  auto open = db_.prepare(
+      "SELECT 1 FROM cases WHERE grid_id = ? AND route = 'department' AND department_id = ? AND deleted IS NOT 1 "
+      "AND status IN " + std::string(kOpenCaseStatusesSql) + " LIMIT 1");
+  open.bind(1, grid).bind(2, dept);
+  std::set<std::string> wanted;
+  if (open.step())
+    for (auto& u : department_cadres(dept)) wanted.insert(std::move(u));
+  std::string ref = "cases:" + dept;
+  auto held = db_.prepare(
+      "SELECT id, user_id FROM assignments WHERE grid_id = ? AND kind = 'task' AND task_ref = ? AND active = 1");
+  held.bind(1, grid).bind(2, ref);
+  std::vector<std::string> to_end;
+  while (held.step())
+    if (!wanted.erase(std::string(held.text(1)))) to_end.emplace_back(held.text(0));
+  int64_t now = clock_.wall_ms();
+  for (const auto& id : to_end) end_assignment(id, now);
+  for (const auto& u : wanted) assign(u, grid, "task", {"task_ref", ref}, now);
+}
+
+void ServerEngine::assign(const std::string& user, const std::string& grid, std::string_view kind,
+                          std::pair<const char*, std::string> ref, int64_t from) {
+  const TableSpec& a = *find_table("assignments");
+  Fields f;
+  auto put = [&](const char* name, Value v) { add_field(f, a, name, std::move(v)); };
+  put("user_id", user);
+  put("grid_id", grid);
+  put("kind", std::string(kind));
+  put(ref.first, std::move(ref.second));
+  put("active", int64_t{1});
+  put("from_at", from);
+  write_as_server(a, ids_.next(clock_.wall_ms()), f);
+}
+
+void ServerEngine::end_assignment(const std::string& id, int64_t at) {
+  const TableSpec& a = *find_table("assignments");
+  write_as_server(a, id, {{static_cast<uint16_t>(a.index_of("active")), Value{int64_t{0}}},
+                          {static_cast<uint16_t>(a.index_of("to_at")), Value{at}}});
+}
+
+std::vector<std::string> ServerEngine::department_cadres(const std::string& department_id) {
+  auto s = db_.prepare("SELECT id, roles FROM users WHERE department_id = ? AND deleted IS NOT 1 ORDER BY id");
+  s.bind(1, department_id);
+  std::vector<std::string> users;
+  while (s.step()) {
+    auto roles = RoleSet::parse(s.text(1));
+    if (roles && roles->has(Role::cadre)) users.emplace_back(s.text(0));
+  }
+  return users;
 }
 
 void ServerEngine::bump_epoch(const std::string& grid_id, std::optional<std::string> mode) {
@@ -237,36 +311,17 @@ void ServerEngine::bump_epoch(const std::string& grid_id, std::optional<std::str
 
 void ServerEngine::start_takeover(const std::string& takeover_id, const Row& row) {
   const TableSpec& t = *find_table("takeovers");
-  const TableSpec& a = *find_table("assignments");
   std::string grid = text_of(col(t, row, "grid_id"));
   std::string dept = text_of(col(t, row, "department_id"));
   int64_t from = std::get<int64_t>(col(t, row, "started_at"));
   bump_epoch(grid, "takeover");
-  auto cadres = db_.prepare("SELECT id, roles FROM users WHERE department_id = ? AND deleted IS NOT 1 ORDER BY id");
-  cadres.bind(1, dept);
-  std::vector<std::string> users;
-  while (cadres.step()) {
-    auto roles = RoleSet::parse(cadres.text(1));
-    if (roles && roles->has(Role::cadre)) users.emplace_back(cadres.text(0));
-  }
-  for (const auto& g : directory_.grid_and_descendants(grid)) {
-    for (const auto& u : users) {
-      Fields f;
-      auto put = [&](const char* name, Value v) { add_field(f, a, name, std::move(v)); };
-      put("user_id", u);
-      put("grid_id", g);
-      put("kind", std::string("takeover"));
-      put("takeover_id", takeover_id);
-      put("active", int64_t{1});
-      put("from_at", from);
-      write_as_server(a, ids_.next(clock_.wall_ms()), f);
-    }
-  }
+  std::vector<std::string> users = department_cadres(dept);
+  for (const auto& g : directory_.grid_and_descendants(grid))
+    for (const auto& u : users) assign(u, g, "takeover", {"takeover_id", takeover_id}, from);
 }
 
 void ServerEngine::end_takeover(const std::string& takeover_id, int64_t ended_at) {
   const TableSpec& t = *find_table("takeovers");
-  const TableSpec& a = *find_table("assignments");
   Row row;
   if (!store_.load(t, takeover_id, row)) return;
   bump_epoch(text_of(col(t, row, "grid_id")), "normal");
@@ -274,9 +329,7 @@ void ServerEngine::end_takeover(const std::string& takeover_id, int64_t ended_at
   s.bind(1, takeover_id);
   std::vector<std::string> ids;
   while (s.step()) ids.emplace_back(s.text(0));
-  for (const auto& id : ids)
-    write_as_server(a, id, {{static_cast<uint16_t>(a.index_of("active")), Value{int64_t{0}}},
-                            {static_cast<uint16_t>(a.index_of("to_at")), Value{ended_at}}});
+  for (const auto& id : ids) end_assignment(id, ended_at);
 }
 
 // ---- push ----------------------------------------------------------------------
@@ -348,6 +401,8 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
         }
       }
       if (v.code == Code::ok) v = check(*user, *p, row);
+      if (v.code == Code::ok)
+        if (auto st = check_case_patch(*user, *p, row); !st) v = {st.error().code, st.error().message};
       if (v.code == Code::ok && p->table->name == "takeovers" && !row.exists) {
         auto active = db_.prepare("SELECT id FROM takeovers WHERE grid_id = ? AND ended_at IS NULL");
         active.bind(1, text_of(*p->value_of(static_cast<uint16_t>(p->table->index_of("grid_id")))));
@@ -387,17 +442,7 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
   try {
     // One snapshot for the whole answer: scopes, rows and cursors agree even
     // while the writer commits on another connection.
-    struct ReadTxn {
-      Db& db;
-      explicit ReadTxn(Db& d) : db(d) { db.exec("BEGIN"); }
-      ~ReadTxn() {
-        try {
-          db.exec("COMMIT");
-        } catch (...) {
-          // A read transaction has nothing to lose.
-        }
-      }
-    } snapshot(db_);
+    ReadSnapshot snapshot(db_);
     PullAnswer answer;
     auto buckets = directory_.readable_buckets(*user);
     std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
@@ -430,6 +475,7 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
         if (!store_.load(t, changes.text(2), row)) continue;
         // One patch per distinct write among the columns newer than the cursor.
         std::vector<bool> done(t.columns.size(), false);
+        for (uint16_t c : hidden_columns(*user, t, row, store_)) done[c] = true;
         for (uint16_t c = 0; c < t.columns.size(); ++c) {
           const auto& clk = row.clocks[c];
           if (done[c] || clk.seq <= since || clk.hlc == 0) continue;

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 #include <string>
+#include <vector>
 
 #include "shared/error.hpp"
 #include "shared/hlc.hpp"
@@ -68,6 +69,14 @@ class ServerEngine {
   void after_merge(const Patch& p, const Row& before, const Row& after);
   void start_takeover(const std::string& takeover_id, const Row& row);
   void end_takeover(const std::string& takeover_id, int64_t ended_at);
+  void route_case(const Row& before, const Row& after);
+  void department_task(const std::string& department_id, const std::string& grid_id);
+  // A new active assignment (ref: the takeover_id or task_ref column and its
+  // value), and the end of one.
+  void assign(const std::string& user, const std::string& grid, std::string_view kind,
+              std::pair<const char*, std::string> ref, int64_t from);
+  void end_assignment(const std::string& id, int64_t at);
+  std::vector<std::string> department_cadres(const std::string& department_id);
   void bump_epoch(const std::string& grid_id, std::optional<std::string> mode);
   std::optional<PushAnswer> replayed(const std::string& batch, const std::string& user);
   int64_t next_seq() { return ++seq_; }

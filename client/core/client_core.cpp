@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "client/core/account.hpp"
 #include "client/core/backoff.hpp"
@@ -14,6 +15,7 @@
 #include "client/core/settings_file.hpp"
 #include "client/core/tuning.hpp"
 #include "client/core/worker.hpp"
+#include "shared/kpi.hpp"
 #include "shared/tuning.hpp"
 #include "sync/sync_client.hpp"
 
@@ -73,7 +75,9 @@ struct ClientCore::Impl {
     Me me;
     std::optional<TargetQuery> targets;
     std::optional<CaseFilter> cases;
-    std::string open_case, open_patrol;
+    std::optional<std::string> dispatch_stage;
+    std::optional<KpiQuery> kpi;
+    std::string open_case, open_patrol, kpi_exported_to;
   } store;
   Worker store_worker;
 
@@ -127,7 +131,7 @@ struct ClientCore::Impl {
   // the households and enterprises to visit change only with a sync.
   void refresh(bool reference_data);
   void refresh_targets();
-  void refresh_cases();
+  void refresh_cases();  // and the other lists an edit changes: dispatch queue, KPIs
   template <class F>
   void command(F&& f);
 };
@@ -393,9 +397,23 @@ void ClientCore::Impl::refresh_targets() {
 }
 
 void ClientCore::Impl::refresh_cases() {
-  if (!store.r || !store.cases) return;
-  auto c = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
-  publish([&](Snapshot& s) { s.cases = c; });
+  if (!store.r) return;
+  std::shared_ptr<const CaseList> cases;
+  std::shared_ptr<const DispatchQueue> dispatch;
+  std::shared_ptr<KpiView> kpi;
+  if (store.cases) cases = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
+  if (store.dispatch_stage)
+    dispatch = std::make_shared<DispatchQueue>(store.queries->dispatch_queue(store.me, *store.dispatch_stage, wall()));
+  if (store.kpi) {
+    kpi = std::make_shared<KpiView>(store.queries->kpi(store.kpi->from, store.kpi->to,
+                                                      std::string(kpi_group_name(store.kpi->group))));
+    kpi->exported_to = store.kpi_exported_to;
+  }
+  publish([&](Snapshot& s) {
+    if (cases) s.cases = cases;
+    if (dispatch) s.dispatch = dispatch;
+    if (kpi) s.kpi = kpi;
+  });
 }
 
 // A local edit: run it, tell the user, rebuild the views, and have the
@@ -572,6 +590,49 @@ void ClientCore::open_case(const std::string& case_id) {
   impl_->on_store([i = impl_.get(), case_id] {
     i->store.open_case = case_id;
     i->refresh(false);
+  });
+}
+
+void ClientCore::list_dispatch(const std::string& stage) {
+  impl_->on_store([i = impl_.get(), stage] {
+    i->store.dispatch_stage = stage;
+    i->refresh_cases();
+  });
+}
+
+void ClientCore::load_kpi(const std::string& from, const std::string& to, const std::string& group) {
+  impl_->on_store([i = impl_.get(), from, to, group] {
+    auto g = kpi_group_from_name(group);
+    // An unknown group still reaches the view, which says what is wrong.
+    i->store.kpi = KpiQuery{from, to, g.value_or(KpiGroup::grid), {}};
+    i->store.kpi_exported_to.clear();
+    if (!g) {
+      auto v = std::make_shared<KpiView>(KpiView{from, to, group, {}, {}, "group must be grid, worker or department", {}});
+      i->publish([&](Snapshot& s) { s.kpi = v; });
+      return;
+    }
+    i->refresh_cases();
+  });
+}
+
+void ClientCore::export_kpi_csv() {
+  impl_->on_store([i = impl_.get()] {
+    if (!i->store.r || !i->store.kpi) return i->notify(Notice{true, "error.not_found", "no KPI report loaded", ""});
+    auto r = compute_kpi(i->store.r->db, *i->store.kpi);
+    if (!r) return i->notify(error_notice(r.error()));
+    const KpiQuery& q = *i->store.kpi;
+    fs::path dir = fs::path(i->opt.data_dir) / "exports";
+    fs::path file = dir / ("kpi-" + std::string(kpi_group_name(q.group)) + "-" + q.from + "-" + q.to + ".csv");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    // UTF-8 with a byte-order mark: spreadsheet programs then read the Chinese names right.
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << "\xEF\xBB\xBF" << kpi_csv(*r);
+    out.close();
+    if (!out) return i->notify(Notice{true, "error.io", "cannot write " + file.string(), ""});
+    i->store.kpi_exported_to = file.string();
+    i->notify(Notice{false, "notice.kpi_exported", file.string(), ""});
+    i->refresh_cases();
   });
 }
 

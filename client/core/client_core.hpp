@@ -28,6 +28,10 @@ struct NewCase {
   std::string parties;   // free text: who is involved (stored as a JSON list of names)
   std::string source = "patrol";  // patrol | visit | hotline | assigned
   std::string patrol_id, visit_id;
+  // Hotline intake (民声热线, supervisors): who called; confidential hides
+  // the caller and the reporter from every other role.
+  std::string caller_name, caller_phone;
+  bool confidential = false;
 };
 
 struct NewVisit {
@@ -38,7 +42,7 @@ struct NewVisit {
 };
 
 struct CaseActionInput {
-  std::string note;        // reason of a rejection or rework, or a comment
+  std::string note;        // reason of a rejection, rework, escalation or deferral
   std::string resolution;  // resolve
   std::string route;       // dispatch: grid | department
   int score = 0;           // evaluate
@@ -78,6 +82,13 @@ class ClientCore {
   void search_targets(const TargetQuery& q);
   void list_cases(const CaseFilter& f);
   void open_case(const std::string& case_id);
+  // The dispatch queue; stage: a status to show alone, or empty for all.
+  void list_dispatch(const std::string& stage);
+  // KPIs of the period over the replica; group: grid | worker | department.
+  void load_kpi(const std::string& from, const std::string& to, const std::string& group);
+  // Writes the KPIs last loaded as CSV under DATA/exports; the notice and
+  // KpiView::exported_to name the file.
+  void export_kpi_csv();
 
   // ---- UI thread ----
   Snapshot snapshot() const;

@@ -145,6 +145,8 @@ Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
   if (c.grid_id.empty()) return missing("choose the grid");
   if (!find_category(c.category)) return missing("choose a category");
   if (c.title.find_first_not_of(' ') == std::string::npos) return missing("give the case a title");
+  bool caller = !c.caller_name.empty() || !c.caller_phone.empty();
+  if (auto st = check_new_case(me.roles, c.source, caller); !st) return st.error();
   auto all = queries_.grids();
   if (!all.count(c.grid_id)) return Error{Code::not_found, "no such grid on this tablet"};
   bool takeover = in_takeover(all, c.grid_id);
@@ -153,8 +155,12 @@ Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
   Fields set = fields_of(t, {{"grid_id", c.grid_id}, {"source", c.source}, {"category", c.category},
                              {"severity", c.severity}, {"title", c.title}, {"status", "reported"},
                              {"reporter_id", me.user_id}, {"reported_at", at},
-                             {"due_at", case_due_at(c.category, at, takeover)}, {"rework", int64_t{0}}});
+                             {"due_at", case_due_at(c.category, at, takeover)}, {"rework", int64_t{0}},
+                             {"last_action", "report"}});
   if (!c.description.empty()) add_field(set, t, "description", c.description);
+  if (!c.caller_name.empty()) add_field(set, t, "caller_name", c.caller_name);
+  if (!c.caller_phone.empty()) add_field(set, t, "caller_phone", c.caller_phone);
+  if (c.confidential) add_field(set, t, "confidential", int64_t{1});
   if (!c.location.empty()) add_field(set, t, "location", c.location);
   if (!c.parties.empty()) add_field(set, t, "parties", parties_json(c.parties));
   if (!c.patrol_id.empty()) add_field(set, t, "patrol_id", c.patrol_id);
@@ -185,17 +191,16 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   if (!s.step()) return Error{Code::not_found, "no such case on this tablet"};
   std::string status(s.text(0)), grid(s.text(1));
   int64_t rework = s.int64(2);
+  if (auto st = check_case_step(me.roles, {.action = action, .from = status, .note = in.note,
+                                           .resolution = in.resolution, .route = in.route, .score = in.score});
+      !st)
+    return st.error();
   const CaseMove* move = find_case_move(action, status);
-  if (!move) return Error{Code::state, "a case that is " + status + " cannot take '" + action + "'"};
-  if (!move->roles.intersects(me.roles)) return Error{Code::forbidden, "your role may not " + action + " this case"};
-  auto blank = [](const std::string& x) { return x.find_first_not_of(' ') == std::string::npos; };
-  if (move->needs_note && blank(in.note)) return missing("give a reason");
-  if (move->needs_resolution && blank(in.resolution)) return missing("say how it was resolved");
-  if (move->needs_score && (in.score < 1 || in.score > 5)) return missing("give a score from 1 to 5");
-  if (move->needs_route && in.route != "grid" && in.route != "department") return missing("choose grid or department");
   const auto& t = table("cases");
-  Fields set;
-  if (move->to != status) add_field(set, t, "status", std::string(move->to));
+  // The move travels with the case (status, action, reason) so the server
+  // can judge it on its own; the log row is its history.
+  Fields set = fields_of(t, {{"status", std::string(move->to)}, {"last_action", std::string(move->action)}});
+  if (!in.note.empty()) add_field(set, t, "status_note", in.note);
   // Dispatch picks the route; escalation always goes to the department
   // linked to the grid (or to its unit grid).
   std::string route = move->needs_route ? in.route : action == "escalate" ? "department" : "";
@@ -209,8 +214,9 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   if (move->needs_resolution) add_field(set, t, "resolution", in.resolution);
   if (move->needs_score) add_field(set, t, "score", int64_t{in.score});
   if (action == "rework") add_field(set, t, "rework", rework + 1);
-  if (!set.empty())
-    if (auto w = replica_.write(t, case_id, set); !w) return w.error();
+  if (action == "close") add_field(set, t, "closed_at", now());
+  if (action == "defer") add_field(set, t, "deferred", int64_t{1});
+  if (auto w = replica_.write(t, case_id, set); !w) return w.error();
   std::string note = move->needs_resolution ? in.resolution : in.note;
   return log_case(me, case_id, grid, move->action, move->from, move->to, note);
 }

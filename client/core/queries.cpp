@@ -1,12 +1,14 @@
 #include "client/core/queries.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_set>
 
 #include "client/core/checklists.hpp"
 #include "client/core/tuning.hpp"
 #include "shared/categories.hpp"
 #include "shared/json.hpp"
+#include "shared/kpi.hpp"
 #include "shared/workflow.hpp"
 
 namespace gw::client {
@@ -14,7 +16,6 @@ namespace {
 
 std::string str(const Stmt& s, int i) { return s.is_null(i) ? std::string() : std::string(s.text(i)); }
 
-constexpr std::string_view kOpenStatuses = "('reported','accepted','dispatched','handling','resolved','verified')";
 constexpr std::string_view kLive = "IFNULL(deleted, 0) = 0";
 
 std::string placeholders(size_t n) {
@@ -153,7 +154,7 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
 
   // A field user's due cases are those of the grids they hold and those
   // given to them; the centre's staff see every open case.
-  std::string where = "c.status IN " + std::string(kOpenStatuses);
+  std::string where = "c.status IN " + std::string(kOpenCaseStatusesSql);
   std::vector<std::string> args;
   if (!me.office()) {
     auto scope = held_grids(me, true);
@@ -227,7 +228,7 @@ CaseList Queries::cases(const Me& me, const CaseFilter& f, int64_t now_ms) {
   std::string where = "1 = 1";
   std::vector<std::string> args;
   if (f.status == "open") {
-    where += " AND c.status IN " + std::string(kOpenStatuses);
+    where += " AND c.status IN " + std::string(kOpenCaseStatusesSql);
   } else if (!f.status.empty()) {
     where += " AND c.status = ?";
     args.push_back(f.status);
@@ -256,7 +257,8 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
   auto s = db_.prepare(
       "SELECT IFNULL(description, ''), IFNULL(location, ''), IFNULL(parties, ''), IFNULL(route, ''), "
       "IFNULL(department_id, ''), IFNULL(assignee_id, ''), IFNULL(reporter_id, ''), IFNULL(resolution, ''), "
-      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0) FROM cases WHERE id = ?");
+      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0), IFNULL(caller_name, ''), "
+      "IFNULL(caller_phone, ''), IFNULL(deferred, 0) FROM cases WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   d.description = str(s, 0);
@@ -269,14 +271,19 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
   d.confidential = s.int64(9) != 0;
   d.score = static_cast<int>(s.int64(10));
   d.rework = static_cast<int>(s.int64(11));
+  d.caller_name = str(s, 12);
+  d.caller_phone = str(s, 13);
+  d.deferred = s.int64(14) != 0;
   if (!dept.empty()) {
     auto q = db_.prepare("SELECT name FROM departments WHERE id = ?");
     q.bind(1, dept);
     if (q.step()) d.department_name = str(q, 0);
   }
   d.assignee_name = assignee.empty() ? std::string() : user_name(assignee);
-  // A confidential reporter is hidden from everyone but the centre (DESIGN §5).
-  if (!d.confidential || me.office() || reporter == me.user_id) d.reporter_name = user_name(reporter);
+  // A confidential reporter is hidden from everyone but the centre (DESIGN §5);
+  // the server already leaves it out of other roles' pulls.
+  if (!d.confidential || me.roles.has(Role::supervisor) || reporter == me.user_id)
+    d.reporter_name = user_name(reporter);
   if (auto parties = parse_json(d.parties); parties && parties->is_array()) {
     std::string names;
     for (const auto& p : parties->as_array())
@@ -293,6 +300,77 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
     d.actions.push_back(CaseActionItem{std::string(m->action), std::string(m->to), m->needs_note,
                                        m->needs_resolution, m->needs_score, m->needs_route});
   return d;
+}
+
+DispatchQueue Queries::dispatch_queue(const Me& me, const std::string& stage, int64_t now_ms) {
+  DispatchQueue q;
+  q.stage = stage;
+  // The statuses that wait for a triage step (accept, dispatch, verify, close,
+  // evaluate) this user's roles may take.
+  std::vector<std::string> waiting;
+  for (std::string_view st : {"reported", "accepted", "resolved", "verified", "closed"})
+    if (!case_moves_for(me.roles, st).empty()) waiting.emplace_back(st);
+  std::string in = "(";
+  for (size_t k = 0; k < waiting.size(); ++k) in += (k ? ", '" : "'") + waiting[k] + "'";
+  in += ")";
+  if (waiting.empty()) return q;
+  auto counts = db_.prepare("SELECT status, COUNT(*) FROM cases WHERE IFNULL(deleted, 0) = 0 AND status IN " + in +
+                            " GROUP BY status");
+  std::map<std::string, int64_t> by_status;
+  while (counts.step()) by_status[str(counts, 0)] = counts.int64(1);
+  for (const auto& st : waiting) q.stages.emplace_back(st, by_status[st]);
+  std::vector<std::string> args;
+  std::string where = "c.status IN " + in;
+  if (!stage.empty()) {
+    where += " AND c.status = ?";
+    args.push_back(stage);
+  }
+  for (auto& c : case_items(where, args, now_ms, tuning::kMaxListRows)) {
+    auto moves = case_moves_for(me.roles, c.status);
+    std::string next = moves.empty() ? std::string() : std::string(moves.front()->action);
+    q.items.push_back(DispatchItem{std::move(c), std::move(next)});
+  }
+  std::stable_sort(q.items.begin(), q.items.end(),
+                   [](const DispatchItem& a, const DispatchItem& b) { return more_urgent(a.item, b.item); });
+  return q;
+}
+
+KpiView Queries::kpi(const std::string& from, const std::string& to, const std::string& group) {
+  KpiView v;
+  v.from = from;
+  v.to = to;
+  v.group = group;
+  auto g = kpi_group_from_name(group);
+  if (!g) {
+    v.error = "group must be grid, worker or department";
+    return v;
+  }
+  auto r = compute_kpi(db_, KpiQuery{from, to, *g, {}});
+  if (!r) {
+    v.error = r.error().message;
+    return v;
+  }
+  auto bar = [](const KpiRow& row, std::string label) {
+    KpiBar b;
+    b.label = std::move(label);
+    b.due = row.due;
+    b.closed = row.closed;
+    b.closed_on_time = row.closed_on_time;
+    b.deferred = row.deferred;
+    b.rework = row.rework;
+    b.patrols = row.patrols;
+    b.visits = row.visits;
+    b.evaluated = row.evaluated;
+    b.close_rate = row.close_rate().value_or(-1);
+    b.on_time_rate = row.on_time_rate().value_or(-1);
+    b.mean_handling_hours = row.mean_handling_hours().value_or(-1);
+    b.satisfaction = row.satisfaction().value_or(-1);
+    return b;
+  };
+  for (const auto& row : r->rows)
+    v.rows.push_back(bar(row, row.code.empty() || *g == KpiGroup::worker ? row.name : row.code + " " + row.name));
+  v.total = bar(r->total, "");
+  return v;
 }
 
 std::optional<PatrolView> Queries::patrol(const std::string& id) {

@@ -41,6 +41,8 @@ class Queries {
   CaseList cases(const Me& me, const CaseFilter& f, int64_t now_ms);
   std::optional<CaseDetail> case_detail(const Me& me, const std::string& id, int64_t now_ms);
   std::optional<PatrolView> patrol(const std::string& id);
+  DispatchQueue dispatch_queue(const Me& me, const std::string& stage, int64_t now_ms);
+  KpiView kpi(const std::string& from, const std::string& to, const std::string& group);
 
   // Grids by id, and the ids of the grids the user holds with everything
   // below them (a unit grid's responsibility covers its level-3 grids).

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shared/calendar.hpp"
@@ -121,11 +122,45 @@ struct CaseDetail {
   CaseItem item;
   std::string description, location, parties, route, department_name, assignee_name, reporter_name, resolution;
   std::string source;
+  std::string caller_name, caller_phone;  // hotline cases; empty where hidden (confidential)
   bool confidential = false;
+  bool deferred = false;  // 缓办
   int score = 0, rework = 0;
   std::vector<CaseLogItem> log;  // oldest first
   std::vector<CaseActionItem> actions;
   std::vector<ProblemItem> problems;  // refusals of this case's records
+};
+
+// The centre's and the chiefs' work list (分流): cases waiting for a step
+// the user's roles take, most urgent first (takeover, red, yellow, green,
+// then the earliest due).
+struct DispatchItem {
+  CaseItem item;
+  std::string next_action;  // the first step offered: accept, dispatch, verify, close, evaluate
+};
+
+struct DispatchQueue {
+  std::string stage;  // the filter: a status, or empty for every stage
+  std::vector<DispatchItem> items;
+  // How many wait in each status (reported, accepted, resolved, verified, closed).
+  std::vector<std::pair<std::string, int64_t>> stages;
+};
+
+// The KPI screen's figures, computed from the replica (shared/kpi.hpp), so
+// a supervisor sees them offline; the server's report gives the same.
+struct KpiBar {
+  std::string label;  // grid code and name, user's name, department's name
+  int64_t due = 0, closed = 0, closed_on_time = 0, deferred = 0, rework = 0, patrols = 0, visits = 0;
+  int64_t evaluated = 0;
+  double close_rate = -1, on_time_rate = -1, mean_handling_hours = -1, satisfaction = -1;  // -1: undefined
+};
+
+struct KpiView {
+  std::string from, to, group;  // YYYY-MM-DD, grid | worker | department
+  std::vector<KpiBar> rows;
+  KpiBar total;
+  std::string error;        // untranslated, when the period is invalid
+  std::string exported_to;  // the last CSV written, if any
 };
 
 enum class CheckMark : uint8_t { unchecked, ok, problem };
@@ -175,6 +210,8 @@ struct Snapshot {
   std::shared_ptr<const CaseList> cases;
   std::shared_ptr<const CaseDetail> case_detail;
   std::shared_ptr<const PatrolView> patrol;  // the patrol last opened or started
+  std::shared_ptr<const DispatchQueue> dispatch;
+  std::shared_ptr<const KpiView> kpi;
 };
 
 // A message for the user about a command's outcome.

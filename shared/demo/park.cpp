@@ -1506,6 +1506,10 @@ void Generator::emit_case(Rng& rng, size_t index) {
   if (reached("resolved")) row.text("resolution", resolution);
   if (score > 0) row.integer("score", score);
   row.integer("rework", c.rework);
+  row.text("last_action", std::string(steps.back().action));
+  if (steps.size() > 1) row.text("status_note", steps.back().note);
+  for (size_t k = 0; k < steps.size(); ++k)
+    if (steps[k].action == "close") row.integer("closed_at", times[k]);
   if (c.patrol >= 0) row.text("patrol_id", patrols_[static_cast<size_t>(c.patrol)].id);
   if (c.visit >= 0) row.text("visit_id", visits_[static_cast<size_t>(c.visit)].id);
   out_.put(row, c.id);

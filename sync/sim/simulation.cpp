@@ -1,5 +1,7 @@
 #include "sync/sim/simulation.hpp"
 
+#include "shared/workflow.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -8,6 +10,7 @@
 
 #include "shared/codec.hpp"
 #include "shared/uuid.hpp"
+#include "shared/workflow.hpp"
 #include "sync/loopback.hpp"
 #include "sync/merge.hpp"
 #include "sync/replica.hpp"
@@ -269,12 +272,22 @@ class World {
               "reports");
         break;
       }
-      case 5: {  // a workflow move, mostly forward, sometimes a rework or a rejection
+      case 5: {  // a workflow step this device's roles may take; devices that
+                 // hold the same case step it concurrently, the state merge orders them
         std::string row = any_row(d, "cases");
         if (row.empty()) break;
-        static const std::vector<std::string> kStatus = {"accepted", "rejected", "dispatched", "handling",
-                                                         "resolved", "verified", "closed", "handling"};
-        write(d, T("cases"), row, fields_of(T("cases"), {{"status", rng_.pick(kStatus)}}), "moves");
+        auto s = d.db->prepare("SELECT status FROM cases WHERE id = ?");
+        s.bind(1, row);
+        if (!s.step()) break;
+        auto moves = case_moves_for(d.roles, s.text(0));
+        if (moves.empty()) break;
+        const CaseMove& m = *rng_.pick(moves);
+        Fields f = fields_of(T("cases"), {{"status", std::string(m.to)}, {"last_action", std::string(m.action)}});
+        if (m.needs_note) add_field(f, T("cases"), "status_note", std::string("模拟理由"));
+        if (m.needs_resolution) add_field(f, T("cases"), "resolution", std::string("已调解"));
+        if (m.needs_score) add_field(f, T("cases"), "score", int64_t{1 + rng_.below(5)});
+        if (m.needs_route) add_field(f, T("cases"), "route", std::string(rng_.chance(0.5) ? "grid" : "department"));
+        write(d, T("cases"), row, f, "moves");
         break;
       }
       case 6: {

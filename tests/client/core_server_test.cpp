@@ -11,61 +11,13 @@
 #include "client/core/client_core.hpp"
 #include "shared/json.hpp"
 #include "shared/sqlite.hpp"
+#include "tests/client/core_fixture.hpp"
 #include "tests/support/server_process.hpp"
 
 using namespace gw;
 using namespace gw::client;
 using gw::test::ServerProcess;
-
-namespace {
-
-constexpr const char* kPassword = "gridwork-demo";
-
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/gridwork-client-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-std::unique_ptr<ClientCore> open_app(const std::string& dir, const std::string& url) {
-  CoreOptions o;
-  o.data_dir = dir;
-  o.server_url = url;
-  o.auto_sync = false;  // the test decides when to sync
-  return std::make_unique<ClientCore>(o);
-}
-
-Snapshot settle(ClientCore& app) {
-  app.wait_idle();
-  return app.snapshot();
-}
-
-Snapshot sign_in(ClientCore& app, const char* user, const std::string& secret = kPassword) {
-  app.sign_in(user, secret);
-  return settle(app);
-}
-
-Snapshot sync(ClientCore& app) {
-  app.sync_now();
-  return settle(app);
-}
-
-// The notices since the last call, with the first error's key if any.
-std::string first_error(ClientCore& app) {
-  for (const auto& n : app.take_notices())
-    if (n.error) return n.key + ": " + n.detail;
-  return "";
-}
-
-int64_t count(const std::string& db_path, const std::string& sql) {
-  Db db(db_path);
-  return db.query_int(sql);
-}
-
-}  // namespace
+using namespace gw::test;
 
 TEST_CASE("a worker records offline, survives restarts of app and server, and everything arrives") {
   ServerProcess server({"--demo"});
@@ -75,7 +27,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
   auto s = sign_in(*app, "worker01");
   REQUIRE_MESSAGE(s.session.signed_in, (s.session.error_key + " " + s.session.error_detail));
   CHECK_FALSE(s.session.offline_unlock);
-  s = sync(*app);
+  s = synced(*app);
   CHECK(s.sync.link == Link::online);
   CHECK(s.sync.last_sync_at > 0);
   CHECK(s.sync.records_down > 100);  // the grids' rows came down
@@ -142,7 +94,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
   CHECK(first_error(*app).find("error.missing") == 0);
   CHECK(s.sync.pending == pending);
 
-  s = sync(*app);
+  s = synced(*app);
   CHECK(s.sync.link == Link::offline);
   CHECK(s.sync.pending == pending);
 
@@ -176,7 +128,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
 
   // The server comes back; one sync sends everything.
   server.restart();
-  s = sync(*app);
+  s = synced(*app);
   CHECK(s.sync.link == Link::online);
   CHECK(s.sync.pending == 0);
   CHECK(s.sync.problems == 0);
@@ -194,7 +146,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
   auto chief = open_app(second.path, server.url());
   s = sign_in(*chief, "chief01");
   REQUIRE(s.session.signed_in);
-  s = sync(*chief);
+  s = synced(*chief);
   CHECK(s.sync.link == Link::online);
   chief->open_case(dispute_id);
   s = settle(*chief);
@@ -211,7 +163,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
   chief->case_action(dispute_id, "accept", CaseActionInput{"受理", "", "", 0});
   s = settle(*chief);
   CHECK(first_error(*chief).empty());
-  s = sync(*chief);
+  s = synced(*chief);
   CHECK(s.sync.pending == 0);
   const std::string chief_db = second.path + "/users/chief01/replica.db";
   CHECK(count(chief_db, "SELECT COUNT(*) FROM patrols WHERE id = '" + patrol + "'") == 1);
@@ -219,7 +171,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
 
   // Back on the worker's tablet the case has moved on.
   app->open_case(dispute_id);
-  s = sync(*app);
+  s = synced(*app);
   REQUIRE(s.case_detail);
   CHECK(s.case_detail->item.status == "accepted");
   CHECK(s.case_detail->log.size() == 2);
@@ -230,7 +182,7 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
   TempDir tablet;
   auto app = open_app(tablet.path, server.url());
   REQUIRE(sign_in(*app, "pworker001").session.signed_in);
-  sync(*app);
+  synced(*app);
   app->set_pin("12");
   settle(*app);
   CHECK(first_error(*app) .find("error.bad_pin") == 0);
@@ -256,12 +208,12 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
   // Signed in by PIN, with the token gone: sync needs the password again,
   // and says so instead of failing silently.
   server.restart();
-  s = sync(*app);
+  s = synced(*app);
   CHECK(s.sync.pending == 1);
   CHECK_FALSE(s.sync.error.empty());
   s = sign_in(*app, "pworker001");
   REQUIRE(s.session.signed_in);
-  s = sync(*app);
+  s = synced(*app);
   CHECK(s.sync.pending == 0);
 
   // A case in a grid that is not theirs: the server refuses it, the tablet
@@ -279,7 +231,7 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
   app->create_case(c);
   settle(*app);
   CHECK(first_error(*app).empty());
-  s = sync(*app);
+  s = synced(*app);
   REQUIRE(s.home);
   REQUIRE(s.home->problems.size() >= 1);
   CHECK(s.sync.problems == static_cast<int64_t>(s.home->problems.size()));
@@ -314,7 +266,7 @@ TEST_CASE("a tablet whose clock runs two hours behind still stamps its offline e
   };
   auto app = open_behind();
   REQUIRE(sign_in(*app, "worker01").session.signed_in);
-  auto s = sync(*app);
+  auto s = synced(*app);
   REQUIRE(s.home);
   REQUIRE_FALSE(s.home->my_grids.empty());
   const std::string grid = s.home->my_grids.front().id;

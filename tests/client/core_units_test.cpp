@@ -306,3 +306,55 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
                                             "rework"});
   CHECK(d->log.back().note == "工人未全部收到");
 }
+
+#include "tests/support/workflow_rules.hpp"
+
+// Every (role, status, action) on the tablet: an allowed step moves the case
+// where the hand-written rules say; a refused one says why and writes nothing.
+TEST_CASE("case steps by role, status and action, against the rules written by hand") {
+  LocalReplica r;
+  auto unit = r.add("grids", {{"level", int64_t{2}}, {"code", std::string("U")}, {"name", std::string("一号网格")},
+                              {"kind", std::string("unit")},
+                              {"department_id", std::string("0190a0a0-0000-7000-8000-0000000000d1")}});
+  Queries q(r.db);
+  FieldActions act(r.replica, q);
+  const CaseActionInput full{"理由", "已处理", "department", 4};
+  int allowed = 0, refused = 0;
+  for (Role role : kAllRoles) {
+    const Me me{"0190a0a0-0000-7000-8000-0000000000e" + std::to_string(static_cast<int>(role)), RoleSet{role}};
+    for (auto status : kCaseStatusNames)
+      for (auto action : kCaseActionNames) {
+        CAPTURE(role_name(role));
+        CAPTURE(status);
+        CAPTURE(action);
+        auto id = r.add("cases", {{"grid_id", unit}, {"source", std::string("patrol")},
+                                  {"category", std::string("0302")}, {"severity", std::string("normal")},
+                                  {"title", std::string("噪音")}, {"status", std::string(status)},
+                                  {"reported_at", r.now}});
+        int64_t outbox = r.replica.pending_count();
+        Status st = act.case_action(me, id, std::string(action), full);
+        if (test::may_take(RoleSet{role}, action, status)) {
+          ++allowed;
+          REQUIRE_MESSAGE(st.is_ok(), st.error().message);
+          auto d = q.case_detail(me, id, r.now);
+          CHECK(d->item.status == test::rule_for(action, status)->to);
+          CHECK(d->log.back().action == action);
+          CHECK(r.replica.pending_count() == outbox + 2);  // the case and its log row
+        } else {
+          ++refused;
+          REQUIRE_FALSE(st.is_ok());
+          CHECK((st.code() == Code::state || st.code() == Code::forbidden));
+          CHECK_FALSE(st.error().message.empty());
+          CHECK(r.replica.pending_count() == outbox);
+        }
+      }
+    NewCase c;
+    c.grid_id = unit;
+    c.category = "0302";
+    c.title = "噪音";
+    auto made = act.create_case(me, c);
+    CHECK(made.is_ok() == test::may_take(RoleSet{role}, "report", ""));
+  }
+  CHECK(allowed == 25);  // kRules' role letters, less the four of report
+  CHECK(refused == 5 * 9 * 14 - 25);
+}

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "client/core/http_transport.hpp"
+#include "tests/server/fixture.hpp"
 #include "tests/support/server_process.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
@@ -17,80 +18,15 @@
 #include "sync/sync_client.hpp"
 
 using namespace gw;
+using gw::test::Device;
+using gw::test::Raw;
+using gw::test::error_code;
+using gw::test::raw;
 using gw::test::ServerProcess;
+using gw::test::demo_server;
+using gw::test::now_ms;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-ServerProcess& demo_server() {
-  static ServerProcess s({"--demo"});
-  return s;
-}
-
-struct Raw {
-  int status = 0;
-  std::string body;
-  Json json;
-};
-
-Raw raw_once(const std::string& url, const std::string& method, const std::string& path, const std::string& body,
-             const std::vector<std::pair<std::string, std::string>>& headers) {
-  using namespace web::http;
-  web::http::client::http_client c(url);
-  http_request req(method);
-  req.set_request_uri(path);
-  for (auto& [k, v] : headers) req.headers().add(k, v);
-  if (method == methods::POST) req.set_body(body, "application/json");
-  auto resp = c.request(req).get();
-  auto bytes = resp.extract_vector().get();
-  Raw r;
-  r.status = resp.status_code();
-  r.body.assign(bytes.begin(), bytes.end());
-  if (auto j = parse_json(r.body)) r.json = *j;
-  return r;
-}
-
-// cpprestsdk shares keep-alive connections between clients and may hand out
-// one the server has closed: that request never reached the server, so it
-// is sent once more (as the app's HttpTransport does).
-Raw raw(const std::string& url, const std::string& method, const std::string& path, const std::string& body,
-        std::vector<std::pair<std::string, std::string>> headers = {}) {
-  try {
-    return raw_once(url, method, path, body, headers);
-  } catch (const web::http::http_exception&) {
-    return raw_once(url, method, path, body, headers);
-  }
-}
-
-std::string error_code(const Raw& r) {
-  const Json* e = r.json.find("error");
-  const Json* c = e ? e->find("code") : nullptr;
-  return c && c->is_string() ? c->as_string() : "";
-}
-
-// A device over HTTP with its own replica, like a tablet.
-struct Device {
-  client::DeviceKey key = client::DeviceKey::generate();
-  std::string id;
-  client::HttpTransport http;
-  Db db{":memory:"};
-  Hlc clock{now_ms};
-  sync::Replica replica;
-  sync::SyncClient sync;
-  client::LoginResult me;
-
-  Device(const std::string& url, const std::string& user, const std::string& password = "gridwork-demo")
-      : id("dev-" + UuidV7().next(now_ms())), http(url, key), replica(db, id, clock), sync(replica, http) {
-    auto r = http.login(user, password, id, "test tablet");
-    REQUIRE_MESSAGE(r.is_ok(), (r ? std::string() : r.error().to_string()));
-    me = *r;
-  }
-  int64_t count(const char* sql) { return db.query_int(sql); }
-};
 
 struct ServerState {
   int64_t log = 0, seq = 0, households = 0;

@@ -1,0 +1,66 @@
+// What the client core's tests against the real server share: app
+// instances on temporary data directories, driven step by step.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "client/core/client_core.hpp"
+#include "shared/sqlite.hpp"
+
+namespace gw::test {
+
+using client::ClientCore;
+using client::CoreOptions;
+using client::Snapshot;
+
+inline constexpr const char* kPassword = "gridwork-demo";
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/gridwork-client-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+inline std::unique_ptr<ClientCore> open_app(const std::string& dir, const std::string& url) {
+  CoreOptions o;
+  o.data_dir = dir;
+  o.server_url = url;
+  o.auto_sync = false;  // the test decides when to sync
+  return std::make_unique<ClientCore>(o);
+}
+
+inline Snapshot settle(ClientCore& app) {
+  app.wait_idle();
+  return app.snapshot();
+}
+
+inline Snapshot sign_in(ClientCore& app, const char* user, const std::string& secret = kPassword) {
+  app.sign_in(user, secret);
+  return settle(app);
+}
+
+inline Snapshot synced(ClientCore& app) {
+  app.sync_now();
+  return settle(app);
+}
+
+// The notices since the last call, with the first error's key if any.
+inline std::string first_error(ClientCore& app) {
+  for (const auto& n : app.take_notices())
+    if (n.error) return n.key + ": " + n.detail;
+  return "";
+}
+
+inline int64_t count(const std::string& db_path, const std::string& sql) {
+  Db db(db_path);
+  return db.query_int(sql);
+}
+
+}  // namespace gw::test
