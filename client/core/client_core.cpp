@@ -247,7 +247,12 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
     }
   }
   const Account& a = net.account;
-  net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock);
+  try {
+    net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock);
+  } catch (const SqliteError& e) {
+    // A replica of another schema version is not opened, let alone changed.
+    return fail(e.code() == SQLITE_MISMATCH ? "error.version_mismatch" : "error.io", e.what());
+  }
   Me me{a.user_id, RoleSet::parse(a.roles).value_or(RoleSet{})};
   on_store([this, path = net.user_dir + "/replica.db", id = a.device_id, me, start = a.clock] {
     open_store(path, id, me, start);
