@@ -9,7 +9,9 @@
 #include "client/ui/screens/case_form.hpp"
 #include "client/ui/screens/cases.hpp"
 #include "client/ui/screens/conflicts.hpp"
+#include "client/ui/screens/dispatch.hpp"
 #include "client/ui/screens/home.hpp"
+#include "client/ui/screens/hotline.hpp"
 #include "client/ui/screens/kpi.hpp"
 #include "client/ui/screens/login.hpp"
 #include "client/ui/screens/patrol.hpp"
@@ -26,7 +28,8 @@ constexpr std::pair<ScreenId, std::string_view> kScreenNames[] = {
     {ScreenId::login, "login"},         {ScreenId::home, "home"},         {ScreenId::patrol, "patrol"},
     {ScreenId::visit, "visit"},         {ScreenId::cases, "cases"},       {ScreenId::case_detail, "case"},
     {ScreenId::case_new, "case_new"},   {ScreenId::settings, "settings"}, {ScreenId::takeover, "takeover"},
-    {ScreenId::conflicts, "conflicts"}, {ScreenId::kpi, "kpi"},
+    {ScreenId::conflicts, "conflicts"}, {ScreenId::kpi, "kpi"},           {ScreenId::dispatch, "dispatch"},
+    {ScreenId::hotline, "hotline"},
 };
 
 constexpr int64_t kIdleAfterMs = 1000;  // no input for this long: stop drawing 60 frames a second
@@ -69,6 +72,8 @@ App::App(Options options, std::string assets_dir) : options_(std::move(options))
   screens_[ScreenId::takeover] = std::make_unique<TakeoverScreen>();
   screens_[ScreenId::conflicts] = std::make_unique<ConflictsScreen>();
   screens_[ScreenId::kpi] = std::make_unique<KpiScreen>();
+  screens_[ScreenId::dispatch] = std::make_unique<DispatchScreen>();
+  screens_[ScreenId::hotline] = std::make_unique<HotlineScreen>();
   stack_ = {ScreenId::login};
 }
 
@@ -174,8 +179,9 @@ void App::apply_settings(const Snapshot& snap) {
 // Names and addresses come from data, and some lie outside the common set
 // the atlas starts with: add what each new part of the snapshot needs.
 void App::note_glyphs(const Snapshot& snap) {
-  const std::vector<const void*> parts{snap.home.get(),         snap.catalog.get(), snap.targets.get(),
-                                       snap.cases.get(),        snap.case_detail.get(), snap.patrol.get()};
+  const std::vector<const void*> parts{snap.home.get(),   snap.catalog.get(),     snap.targets.get(),
+                                       snap.cases.get(),  snap.case_detail.get(), snap.patrol.get(),
+                                       snap.dispatch.get(), snap.kpi.get()};
   if (parts == seen_) return;
   Window& w = *window_;
   auto changed = [&](size_t i) { return parts[i] && (seen_.size() <= i || seen_[i] != parts[i]); };
@@ -194,10 +200,16 @@ void App::note_glyphs(const Snapshot& snap) {
   if (changed(4)) {
     const CaseDetail& d = *snap.case_detail;
     w.note_text(d.item.title + d.item.grid_name + d.description + d.location + d.parties + d.department_name +
-                d.assignee_name + d.reporter_name + d.resolution);
+                d.assignee_name + d.reporter_name + d.resolution + d.caller_name);
     for (const auto& l : d.log) w.note_text(l.actor_name + l.note);
   }
   if (changed(5)) w.note_text(snap.patrol->grid_name + snap.patrol->notes);
+  if (changed(6))
+    for (const auto& d : snap.dispatch->items) w.note_text(d.item.title + d.item.grid_name);
+  if (changed(7)) {
+    for (const auto& r : snap.kpi->rows) w.note_text(r.label);
+    w.note_text(snap.kpi->error + snap.kpi->exported_to);
+  }
   w.note_text(snap.session.name + snap.session.error_detail + snap.sync.error);
   seen_ = parts;
 }
@@ -264,6 +276,7 @@ void App::frame() {
   for (const Notice& n : core_->take_notices()) {
     if (options_.verbose) std::fprintf(stderr, "gridwork: %s %s %s\n", n.error ? "error" : "notice", n.key.c_str(), n.detail.c_str());
     window_->note_text(n.detail);
+    current().notice(n);
     toasts_.add(n, now);
   }
   if (snap.version != last_version_) last_input_ms_ = now;  // new data: draw it promptly

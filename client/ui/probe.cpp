@@ -22,10 +22,10 @@ void Probe::state(std::string_view key, std::string value) {
   if (active()) lines_["state " + std::string(key)] = std::move(value);
 }
 
-void Probe::widget(std::string_view id, float x, float y, float w, float h) {
+void Probe::widget(std::string_view id, float x, float y, float w, float h, bool clipped) {
   if (!active()) return;
   auto i = [](float v) { return std::to_string(static_cast<long>(std::lround(v))); };
-  lines_[std::string(id)] = i(x) + " " + i(y) + " " + i(w) + " " + i(h);
+  lines_[std::string(id)] = i(x) + " " + i(y) + " " + i(w) + " " + i(h) + (clipped ? " clipped" : "");
 }
 
 void Probe::end_frame() {

@@ -20,7 +20,9 @@ class Probe {
   void begin_frame();
   void screen(std::string_view name);
   void state(std::string_view key, std::string value);
-  void widget(std::string_view id, float x, float y, float w, float h);
+  // clipped: only part of it shows (a row half scrolled out); the line then
+  // ends in "clipped", and the rectangle is the visible part.
+  void widget(std::string_view id, float x, float y, float w, float h, bool clipped = false);
   // Writes the file when this frame's content differs from the last written.
   void end_frame();
 

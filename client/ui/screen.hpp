@@ -13,7 +13,9 @@
 
 namespace gw::client::ui {
 
-enum class ScreenId { login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi };
+enum class ScreenId {
+  login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi, dispatch, hotline,
+};
 
 // The names of DESIGN §10's --screen option, also the probe's screen line.
 std::string_view screen_name(ScreenId id);
@@ -44,6 +46,9 @@ class Screen {
   virtual std::string_view title_key() const = 0;
   // Navigated to: ask the core for what the screen shows.
   virtual void enter(Frame&) {}
+  // A notice from the core while this screen is up: the outcome of what it
+  // asked for (a form waiting for its record's id). Shown as a toast anyway.
+  virtual void notice(const Notice&) {}
   virtual void draw(Frame& f) = 0;
 };
 

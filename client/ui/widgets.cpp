@@ -43,11 +43,12 @@ bool colored_button(Frame& f, std::string_view id, const std::string& label, ImV
 
 void probe_item(Frame& f, std::string_view id) {
   if (!f.probe.active()) return;
-  ImRect r(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
-  ImRect clip = ImGui::GetCurrentWindow()->ClipRect;
-  r.ClipWith(clip);
+  const ImRect whole(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+  ImRect r = whole;
+  r.ClipWith(ImGui::GetCurrentWindow()->ClipRect);
   if (r.GetWidth() < 2 || r.GetHeight() < 2) return;
-  f.probe.widget(id, r.Min.x, r.Min.y, r.GetWidth(), r.GetHeight());
+  const bool clipped = r.GetWidth() < whole.GetWidth() || r.GetHeight() < whole.GetHeight();
+  f.probe.widget(id, r.Min.x, r.Min.y, r.GetWidth(), r.GetHeight(), clipped);
 }
 
 bool button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
@@ -58,7 +59,7 @@ bool button(Frame& f, std::string_view id, const std::string& label, ImVec2 size
 }
 
 bool primary_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
-  return colored_button(f, id, label, size, ImVec4(0.13f, 0.42f, 0.82f, 1.0f));
+  return colored_button(f, id, label, size, kPrimary);
 }
 
 bool danger_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
@@ -66,7 +67,7 @@ bool danger_button(Frame& f, std::string_view id, const std::string& label, ImVe
 }
 
 bool toggle_button(Frame& f, std::string_view id, const std::string& label, bool on, ImVec2 size) {
-  if (on) return colored_button(f, id, label, size, ImVec4(0.13f, 0.42f, 0.82f, 1.0f));
+  if (on) return colored_button(f, id, label, size, kPrimary);
   return button(f, id, label, size);
 }
 
@@ -184,6 +185,17 @@ void dot(ImU32 color) {
   ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + h * 0.5f, p.y + h * 0.5f), h * 0.36f, color);
 }
 
+void badge(const std::string& text, ImU32 color) {
+  const ImVec2 pad(ImGui::GetStyle().FramePadding.x * 0.5f, 0);
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+  ImVec2 p = ImGui::GetCursorScreenPos();
+  p.y += ImGui::GetCurrentWindow()->DC.CurrLineTextBaseOffset;
+  ImGui::Dummy(ImVec2(size.x + pad.x * 2, size.y));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p, ImVec2(p.x + size.x + pad.x * 2, p.y + size.y), color, size.y * 0.25f);
+  dl->AddText(ImVec2(p.x + pad.x, p.y), IM_COL32_WHITE, text.c_str());
+}
+
 ImU32 light_color(Light l) {
   switch (l) {
     case Light::green: return kGreen;
@@ -222,7 +234,12 @@ std::string clock_time(int64_t ms) {
 
 std::string date_only(int64_t ms) {
   if (ms <= 0) return "—";
-  CivilDate d = civil_of(ms, nullptr);
+  return iso_date(civil_of(ms, nullptr));
+}
+
+CivilDate china_date(int64_t ms) { return civil_of(ms, nullptr); }
+
+std::string iso_date(CivilDate d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
   return buf;
@@ -247,5 +264,7 @@ std::string major_name(const Frame& f, std::string_view major) {
 std::string status_name(const Frame& f, std::string_view status) { return f.s.tr("status." + std::string(status)); }
 
 std::string count_text(int64_t n) { return std::to_string(n); }
+
+RoleSet my_roles(const Frame& f) { return RoleSet::parse(f.snap.session.roles).value_or(RoleSet{}); }
 
 }  // namespace gw::client::ui

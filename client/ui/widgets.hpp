@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client/ui/screen.hpp"
+#include "shared/roles.hpp"
 
 namespace gw::client::ui {
 
@@ -20,6 +21,7 @@ inline constexpr ImU32 kGrey = IM_COL32(140, 140, 140, 255);
 inline const ImVec4 kRedText{0.80f, 0.12f, 0.10f, 1.0f};
 inline const ImVec4 kMutedText{0.40f, 0.42f, 0.46f, 1.0f};
 inline const ImVec4 kGreenText{0.10f, 0.50f, 0.20f, 1.0f};
+inline const ImVec4 kPrimary{0.13f, 0.42f, 0.82f, 1.0f};  // primary buttons, chosen toggles, next steps
 
 // Registers the last item with the probe when any of it is visible.
 void probe_item(Frame& f, std::string_view id);
@@ -57,6 +59,9 @@ void field(const std::string& label, const std::string& value);
 
 // A filled circle in the text flow, text-high.
 void dot(ImU32 color);
+// A short word on a coloured pill in the text flow (保密, 缓办): a state to
+// see at a glance, not to tap.
+void badge(const std::string& text, ImU32 color);
 ImU32 light_color(Light l);
 ImU32 link_color(Link l);
 
@@ -65,11 +70,16 @@ std::string date_time(int64_t ms);   // 2026-11-27 14:05
 std::string clock_time(int64_t ms);  // 14:05
 std::string date_only(int64_t ms);   // 2026-11-27
 int64_t start_of_day(int64_t ms);    // 00:00 CST of that day, Unix ms
+CivilDate china_date(int64_t ms);    // the calendar day of that time in China
+std::string iso_date(CivilDate d);   // 2026-11-27
 
 // Names of codes in the current language.
 std::string category_name(const Frame& f, std::string_view code);
 std::string major_name(const Frame& f, std::string_view major);
 std::string status_name(const Frame& f, std::string_view status);
 std::string count_text(int64_t n);
+
+// The signed-in user's roles; screens offer what those roles may do.
+RoleSet my_roles(const Frame& f);
 
 }  // namespace gw::client::ui

@@ -337,6 +337,22 @@ int main(int argc, char** argv) {
   });
   double echo_rps = rate(static_cast<int64_t>(echo_stats.ms.size()), echo_start);
 
+  // Phase 4: the supervisor's KPI report over a year of the park, each group.
+  Stats kpi;
+  {
+    Device sup;
+    sup.http = std::make_unique<client::HttpTransport>(url, sup.key);
+    auto login = sup.http->login("supervisor01", "gridwork-demo", sup.id, "bench");
+    if (!login) kpi.error("login supervisor01: " + login.error().to_string());
+    for (int k = 0; login && k < 60; ++k) {
+      const char* group = k % 3 == 0 ? "grid" : k % 3 == 1 ? "worker" : "department";
+      auto t = Clock::now();
+      auto r = sup.http->get(std::string("/v1/reports/kpi?from=2026-01-01&to=2026-12-31&group=") + group, 30'000);
+      kpi.add(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+      if (!r) kpi.error(r.error().to_string());
+    }
+  }
+
   kill(echo, SIGTERM);
   kill(server, SIGTERM);
   int status = 0;
@@ -344,7 +360,7 @@ int main(int argc, char** argv) {
   waitpid(echo, nullptr, 0);
   std::filesystem::remove_all(dir);
 
-  int64_t errors = setup.errors + mix.errors + pulls.errors;
+  int64_t errors = setup.errors + mix.errors + pulls.errors + kpi.errors;
   printf("gridwork-server under %d devices, %d client threads, loopback, 2 cores shared with the clients\n",
          o.devices, o.threads);
   printf("  setup (login, scope pull, 50 patches each): %.1f s, %lld requests, p50 %.1f ms, p99 %.1f ms\n", setup_s,
@@ -353,6 +369,8 @@ int main(int argc, char** argv) {
          mix_rps, mix.pct(0.5), mix.pct(0.99));
   printf("  small-scope pulls: %.0f requests/s, p99 %.1f ms; echo handler: %.0f requests/s, p99 %.1f ms\n", pull_rps,
          pulls.pct(0.99), echo_rps, echo_stats.pct(0.99));
+  printf("  KPI report of a year (supervisor01, by grid, worker, department): p50 %.1f ms, p99 %.1f ms\n",
+         kpi.pct(0.5), kpi.pct(0.99));
   printf("  errors: %lld; server exit status %d\n", static_cast<long long>(errors),
          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   printf("bench server.mix_requests_per_s %.0f req/s\n", mix_rps);
@@ -363,5 +381,7 @@ int main(int argc, char** argv) {
   printf("bench server.pull_small_per_s %.0f req/s\n", pull_rps);
   printf("bench server.echo_per_s %.0f req/s\n", echo_rps);
   printf("bench server.pull_vs_echo %.2f x\n", echo_rps > 0 ? pull_rps / echo_rps : 0.0);
+  printf("bench server.kpi_year_p50_ms %.2f ms\n", kpi.pct(0.5));
+  printf("bench server.kpi_year_p99_ms %.2f ms\n", kpi.pct(0.99));
   return errors == 0 ? 0 : 1;
 }

@@ -4,6 +4,13 @@
 #include "client/ui/widgets.hpp"
 
 namespace gw::client::ui {
+namespace {
+
+// Badge colours dark enough for white words.
+constexpr ImU32 kConfidentialColor = IM_COL32(100, 70, 160, 255);
+constexpr ImU32 kDeferredColor = IM_COL32(190, 110, 0, 255);
+
+}  // namespace
 
 void CaseScreen::enter(Frame&) {
   action_.clear();
@@ -15,6 +22,7 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
   dot(light_color(c.light));
   ImGui::SameLine();
   ImGui::TextWrapped("%s", c.title.c_str());
+  badges(f, d);
   if (c.takeover) error_text(f.s.tr("case.takeover_note"));
   field(f.s.tr("case.status"), status_name(f, c.status));
   field(f.s.tr("case.category"), category_name(f, c.category) + " (" + c.category + ")");
@@ -23,7 +31,13 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
   field(f.s.tr("case.reported_at"), date_time(c.reported_at));
   field(f.s.tr("case.due_label"), date_time(c.due_at) + (c.overdue ? "  " + f.s.tr("case.overdue") : ""));
   field(f.s.tr("case.source"), f.s.tr("source." + d.source));
-  field(f.s.tr("case.reporter"), d.confidential ? f.s.tr("case.confidential") : d.reporter_name);
+  // The core leaves hidden names empty; say why rather than show nothing.
+  const std::string hidden = d.confidential ? f.s.tr("case.confidential") : std::string();
+  field(f.s.tr("case.reporter"), d.reporter_name.empty() ? hidden : d.reporter_name);
+  if (d.source == "hotline") {
+    field(f.s.tr("case.caller"), d.caller_name.empty() ? hidden : d.caller_name);
+    if (!d.caller_phone.empty() || !d.confidential) field(f.s.tr("case.caller_phone"), d.caller_phone);
+  }
   field(f.s.tr("case.parties"), d.parties);
   field(f.s.tr("case.location"), d.location);
   field(f.s.tr("case.description"), d.description);
@@ -37,6 +51,16 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
   if (!d.problems.empty()) {
     heading(f.s.tr("case.problems"));
     problem_rows(f, d.problems);
+  }
+}
+
+// States to see at a glance under the title: the caller is confidential,
+// the centre deferred it (缓办).
+void CaseScreen::badges(Frame& f, const CaseDetail& d) {
+  if (d.confidential) badge(f.s.tr("case.badge_confidential"), kConfidentialColor);
+  if (d.deferred) {
+    if (d.confidential) ImGui::SameLine();
+    badge(f.s.tr("case.badge_deferred"), kDeferredColor);
   }
 }
 
@@ -100,7 +124,7 @@ void CaseScreen::history(Frame& f, const CaseDetail& d) {
     std::string line = date_time(l.at) + "  " + f.s.tr("action." + l.action);
     if (!l.to_status.empty() && l.to_status != l.from_status) line += " → " + status_name(f, l.to_status);
     ImGui::BulletText("%s", line.c_str());
-    muted((l.actor_name.empty() ? std::string() : l.actor_name + ": ") + l.note);
+    muted(l.actor_name.empty() || l.note.empty() ? l.actor_name + l.note : l.actor_name + ": " + l.note);
   }
 }
 
@@ -110,6 +134,8 @@ void CaseScreen::draw(Frame& f) {
     muted(f.s.tr("common.loading"));
     return;
   }
+  f.probe.state("case", d->item.id + " " + d->source + (d->confidential ? " confidential" : "") +
+                            (d->deferred ? " deferred" : ""));
   const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
   begin_panel("##case_fields", ImVec2(half, 0));
   fields(f, *d);

@@ -18,6 +18,7 @@ class CaseScreen : public Screen {
 
  private:
   void fields(Frame& f, const CaseDetail& d);
+  void badges(Frame& f, const CaseDetail& d);
   void actions(Frame& f, const CaseDetail& d);
   void action_inputs(Frame& f, const CaseDetail& d, const CaseActionItem& a);
   void history(Frame& f, const CaseDetail& d);

@@ -2,9 +2,8 @@
 // severity, title, parties, description, location; saved to the outbox.
 #pragma once
 
-#include <string>
-
 #include "client/ui/screen.hpp"
+#include "client/ui/screens/case_draft.hpp"
 
 namespace gw::client::ui {
 
@@ -16,14 +15,7 @@ class CaseFormScreen : public Screen {
   void draw(Frame& f) override;
 
  private:
-  void where_and_what(Frame& f, const Catalog& cat);
-  void details(Frame& f);
-  bool valid(Frame& f);
-  void save(Frame& f);
-
-  NewCase draft_;
-  std::string major_;
-  std::string problem_key_;  // why the last save was refused, empty when fine
+  CaseDraftEditor editor_{"case_form"};
 };
 
 }  // namespace gw::client::ui

@@ -46,23 +46,9 @@ void CasesScreen::draw(Frame& f) {
     return;
   }
   muted(f.s.format("cases.count_n", {count_text(static_cast<int64_t>(list->items.size()))}));
-  begin_panel("##case_list", ImVec2(0, 0));
   if (list->items.empty()) muted(f.s.tr("cases.none"));
-  const float width = ImGui::GetContentRegionAvail().x;
-  const float row_h = ImGui::GetTextLineHeightWithSpacing() * 2 + ImGui::GetStyle().FramePadding.y +
-                      ImGui::GetStyle().ItemSpacing.y;
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(list->items.size()), row_h);
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const CaseItem& c = list->items[static_cast<size_t>(i)];
-      if (case_row(f, "cases.row." + std::to_string(i), c, width)) {
-        f.core.open_case(c.id);
-        f.nav.go(ScreenId::case_detail);
-      }
-    }
-  }
-  end_panel();
+  case_list(f, "##case_list", "cases.row.", list->items.size(),
+            [&](size_t i) -> const CaseItem& { return list->items[i]; });
 }
 
 }  // namespace gw::client::ui

@@ -7,7 +7,7 @@
 
 namespace gw::client::ui {
 
-bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float width) {
+bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float width, const std::string& tag) {
   const float line = ImGui::GetTextLineHeightWithSpacing();
   const float height = line * 2 + ImGui::GetStyle().FramePadding.y;
   const ImVec2 top = ImGui::GetCursorScreenPos();
@@ -18,14 +18,43 @@ bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float wi
   const float pad = ImGui::GetStyle().FramePadding.x * 0.5f;
   dl->AddCircleFilled(ImVec2(top.x + pad + r, top.y + line * 0.5f + 4), r, light_color(c.light));
   const float tx = top.x + pad + r * 2 + pad;
+  float title_end = top.x + width - pad;
+  if (!tag.empty()) {
+    // The tag keeps its place; a long title gives way with an ellipsis.
+    const float tag_w = ImGui::CalcTextSize(tag.c_str()).x;
+    title_end -= tag_w + ImGui::GetStyle().ItemSpacing.x;
+    dl->AddText(ImVec2(top.x + width - pad - tag_w, top.y + 2), ImGui::GetColorU32(kPrimary), tag.c_str());
+  }
   std::string title = c.title;
   if (c.takeover) title = f.s.tr("case.takeover_tag") + " " + title;
   if (c.pending) title += "  " + f.s.tr("case.pending_tag");
-  dl->AddText(ImVec2(tx, top.y + 2), ImGui::GetColorU32(ImGuiCol_Text), title.c_str());
+  ImGui::RenderTextEllipsis(dl, ImVec2(tx, top.y + 2), ImVec2(title_end, top.y + line), title_end, title_end,
+                            title.c_str(), nullptr, nullptr);
   std::string sub = category_name(f, c.category) + " · " + c.grid_name + " · " + status_name(f, c.status) + " · " +
                     f.s.tr("case.due") + " " + date_time(c.due_at);
   dl->AddText(ImVec2(tx, top.y + line + 2), c.overdue ? kRed : ImGui::GetColorU32(kMutedText), sub.c_str());
   return pressed;
+}
+
+void case_list(Frame& f, const char* panel_id, const std::string& probe_prefix, size_t count,
+               const std::function<const CaseItem&(size_t)>& item, const std::function<std::string(size_t)>& tag) {
+  begin_panel(panel_id, ImVec2(0, 0));
+  const float width = ImGui::GetContentRegionAvail().x;
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const float row_h = ImGui::GetTextLineHeightWithSpacing() * 2 + st.FramePadding.y + st.ItemSpacing.y;
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(count), row_h);
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const size_t k = static_cast<size_t>(i);
+      const CaseItem& c = item(k);
+      if (case_row(f, probe_prefix + std::to_string(i), c, width, tag ? tag(k) : std::string())) {
+        f.core.open_case(c.id);
+        f.nav.go(ScreenId::case_detail);
+      }
+    }
+  }
+  end_panel();
 }
 
 void problem_rows(Frame& f, const std::vector<ProblemItem>& problems) {
@@ -100,6 +129,17 @@ void HomeScreen::actions(Frame& f, const HomeView* home) {
   if (button(f, "home.cases", f.s.tr("home.cases"), big)) f.nav.go(ScreenId::cases);
   ImGui::SameLine();
   if (button(f, "home.new_case", f.s.tr("home.new_case"), big)) f.nav.go(ScreenId::case_new);
+  // Triage is the chiefs' and the centre's; hotline calls only the centre's.
+  const RoleSet roles = my_roles(f);
+  if (roles.has(Role::supervisor) || roles.has(Role::chief)) {
+    const bool centre = roles.has(Role::supervisor);
+    if (button(f, "home.dispatch", f.s.tr("home.dispatch"), centre ? big : ImVec2(-1, big.y)))
+      f.nav.go(ScreenId::dispatch);
+    if (centre) {
+      ImGui::SameLine();
+      if (button(f, "home.hotline", f.s.tr("home.hotline"), big)) f.nav.go(ScreenId::hotline);
+    }
+  }
   const float w3 = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * 2) / 3.0f;
   if (button(f, "home.kpi", f.s.tr("kpi.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::kpi);
   ImGui::SameLine();

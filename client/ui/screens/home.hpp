@@ -3,6 +3,8 @@
 // other screen. A red banner when one of my grids is under takeover.
 #pragma once
 
+#include <functional>
+
 #include "client/ui/screen.hpp"
 
 namespace gw::client::ui {
@@ -22,9 +24,15 @@ class HomeScreen : public Screen {
   void problems(Frame& f, const HomeView& home);
 };
 
-// One row of a case list: light, title, category, grid, status, due time.
-// Shared by the home, cases and KPI screens; true when tapped.
-bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float width);
+// One row of a case list: light, title, category, grid, status, due time,
+// and `tag` (the next step, say) at the right when given. Shared by the
+// home, cases and dispatch screens; true when tapped.
+bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float width, const std::string& tag = {});
+// A scrolling list of `count` case rows, only the visible ones drawn; a
+// tapped row opens on the case screen. tag(i) may be empty.
+void case_list(Frame& f, const char* panel_id, const std::string& probe_prefix, size_t count,
+               const std::function<const CaseItem&(size_t)>& item,
+               const std::function<std::string(size_t)>& tag = {});
 // Refused records with their reasons, for home and the conflicts screen.
 void problem_rows(Frame& f, const std::vector<ProblemItem>& problems);
 

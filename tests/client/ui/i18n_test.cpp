@@ -112,6 +112,8 @@ TEST_CASE("i18n: the families of keys built from data exist") {
   }
   for (auto k : {"responsibility", "takeover", "task"}) has(std::string("assignment.") + k);
   for (auto r : {"grid", "department"}) has(std::string("route.") + r);
+  // The dispatch queue's stages are the statuses waiting for a triage step.
+  for (auto s : {"reported", "accepted", "resolved", "verified", "closed"}) has(std::string("dispatch.stage.") + s);
   for (auto m : {"normal", "takeover"}) has(std::string("mode.") + m);
   for (auto p : {"rejected", "quarantined"}) has(std::string("problem.") + p);
   for (auto l : kLanguages) has("lang." + std::string(l));

@@ -1,7 +1,8 @@
 // The real app in a real window: Xvfb, the real server with the demo park,
 // `gridwork` driven by xdotool as a person would (click, type), found through
-// the UI probe. A worker reports a dispute and syncs; a supervisor's device
-// then finds it on the server.
+// the UI probe. A worker reports a dispute and syncs; a supervisor takes a
+// hotline call from the dispatch queue and exports the KPIs; a second device
+// then finds each case on the server.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -91,6 +93,7 @@ class Child {
 
 struct Rect {
   int x = 0, y = 0, w = 0, h = 0;
+  bool clipped = false;  // partly scrolled out: the visible part
 };
 
 struct ProbeFile {
@@ -116,7 +119,9 @@ ProbeFile read_probe(const std::string& path) {
       p.state[key] = value.empty() ? value : value.substr(1);
     } else {
       Rect r;
-      s >> r.x >> r.y >> r.w >> r.h;
+      std::string flag;
+      s >> r.x >> r.y >> r.w >> r.h >> flag;
+      r.clipped = flag == "clipped";
       p.widgets[first] = r;
     }
   }
@@ -180,6 +185,107 @@ int free_display() {
   return -1;
 }
 
+// Touch: whatever a finger may tap is at least 48 px tall (at 1280x800);
+// a row half scrolled out of its list shows less, by design.
+void fingers_fit(const ProbeFile& p) {
+  CHECK(!p.widgets.empty());
+  for (const auto& [id, r] : p.widgets)
+    if (!r.clipped) CHECK_MESSAGE(r.h >= 48, p.screen << ": " << id << " is " << r.h << " px tall");
+}
+
+// A desk to test at: Xvfb at a 10-inch tablet's 1280x800, the real server
+// with the demo park, and `gridwork` on that display writing the probe.
+// Everything stops when it goes.
+class Desk {
+ public:
+  Desk() : deadline_(Clock::now() + 120s) {
+    // Not a skip: a window test that does not run has shown nothing.
+    REQUIRE_MESSAGE((on_path("Xvfb") && on_path("xdotool")), "Xvfb or xdotool missing: run ./dev deps");
+    dir_ = fs::temp_directory_path() / ("gw-window-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const int n = free_display();
+    REQUIRE(n > 0);
+    display_ = ":" + std::to_string(n);
+    xvfb_ = std::make_unique<Child>(
+        std::vector<std::string>{"Xvfb", display_, "-screen", "0", "1280x800x24", "-nolisten", "tcp"},
+        std::map<std::string, std::string>{}, (dir_ / "xvfb.log").string());
+    while (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n))) {
+      REQUIRE_MESSAGE(Clock::now() < deadline_, "Xvfb did not start");
+      REQUIRE(xvfb_->running());
+      std::this_thread::sleep_for(50ms);
+    }
+    server_ = std::make_unique<gw::test::ServerProcess>(std::vector<std::string>{"--demo"});
+    const std::string probe = (dir_ / "probe.txt").string();
+    app_ = std::make_unique<Child>(
+        std::vector<std::string>{GRIDWORK_CLIENT_BIN, "--server", server_->url(), "--data", (dir_ / "app").string(),
+                                 "--lang", "zh_CN", "--size", "1280x800"},
+        std::map<std::string, std::string>{{"DISPLAY", display_}, {"GRIDWORK_UI_PROBE", probe}},
+        (dir_ / "gridwork.log").string());
+    driver_ = std::make_unique<Driver>(display_, probe, deadline_);
+  }
+  ~Desk() {
+    app_.reset();
+    server_.reset();
+    xvfb_.reset();
+    if (!verbose()) fs::remove_all(dir_);
+  }
+  Desk(const Desk&) = delete;
+  Desk& operator=(const Desk&) = delete;
+
+  Driver& d() { return *driver_; }
+  const fs::path& dir() const { return dir_; }
+  const std::string& url() const { return server_->url(); }
+  bool app_running() { return app_->running(); }
+
+  // Signs in with real typing and waits for home after the first sync; the
+  // login screen is checked for finger-sized targets on the way.
+  void sign_in(const std::string& user) {
+    fingers_fit(d().wait_for("login screen", [](const ProbeFile& p) {
+      return p.screen == "login" && p.widgets.count("login.username") && p.widgets.count("login.submit");
+    }));
+    d().type_into("login.username", user);
+    d().type_into("login.password", "gridwork-demo");
+    d().click("login.submit");
+    d().wait_for("home after sign-in, first sync done", [](const ProbeFile& p) {
+      return p.screen == "home" && p.state.count("last_sync_at") && p.state.at("last_sync_at") != "0";
+    });
+  }
+
+  void sync_all() {
+    d().click("top.sync");
+    d().wait_for("everything synced", [](const ProbeFile& p) {
+      return p.state.count("pending") && p.state.at("pending") == "0" && p.state.at("running") == "0";
+    });
+  }
+
+  // A clean exit also means LeakSanitizer found nothing of ours.
+  void stop_app() {
+    CHECK(app_->running());
+    const int status = app_->stop();
+    if (status != 0) {
+      std::ifstream log(dir_ / "gridwork.log");
+      std::stringstream text;
+      text << log.rdbuf();
+      FAIL_CHECK("gridwork exited with " << status << ":\n" << text.str());
+    }
+  }
+
+ private:
+  Clock::time_point deadline_;
+  fs::path dir_;
+  std::string display_;
+  std::unique_ptr<Child> xvfb_;
+  std::unique_ptr<gw::test::ServerProcess> server_;
+  std::unique_ptr<Child> app_;
+  std::unique_ptr<Driver> driver_;
+};
+
+std::string random_title(const std::string& prefix) {
+  std::mt19937_64 rng(std::random_device{}());
+  return prefix + "-" + std::to_string(rng() % 1'000'000'000);
+}
+
 // The supervisor's view of the server: a second device signs in and syncs.
 bool server_has_case(const std::string& url, const std::string& title, const fs::path& dir) {
   gw::client::CoreOptions o;
@@ -204,52 +310,23 @@ bool server_has_case(const std::string& url, const std::string& title, const fs:
   return false;
 }
 
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
 TEST_CASE("window: a worker reports a dispute with real input, and it reaches the server") {
-  // Not a skip: a window test that does not run has shown nothing.
-  REQUIRE_MESSAGE((on_path("Xvfb") && on_path("xdotool")), "Xvfb or xdotool missing: run ./dev deps");
-  const auto deadline = Clock::now() + 90s;
-  const fs::path dir = fs::temp_directory_path() / ("gw-window-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-
-  const int n = free_display();
-  REQUIRE(n > 0);
-  const std::string display = ":" + std::to_string(n);
-  Child xvfb({"Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, {}, (dir / "xvfb.log").string());
-  while (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n))) {
-    REQUIRE_MESSAGE(Clock::now() < deadline, "Xvfb did not start");
-    REQUIRE(xvfb.running());
-    std::this_thread::sleep_for(50ms);
-  }
-
-  gw::test::ServerProcess server({"--demo"});
-  const std::string probe = (dir / "probe.txt").string();
-  Child app({GRIDWORK_CLIENT_BIN, "--server", server.url(), "--data", (dir / "worker").string(), "--lang", "zh_CN",
-             "--size", "1280x800"},
-            {{"DISPLAY", display}, {"GRIDWORK_UI_PROBE", probe}}, (dir / "gridwork.log").string());
-
-  Driver d(display, probe, deadline);
-  // Touch: whatever a finger may tap is at least 48 px tall (at 1280x800).
-  auto fingers_fit = [](const ProbeFile& p) {
-    CHECK(!p.widgets.empty());
-    for (const auto& [id, r] : p.widgets) CHECK_MESSAGE(r.h >= 48, p.screen << ": " << id << " is " << r.h << " px tall");
-  };
-  fingers_fit(d.wait_for("login screen", [](const ProbeFile& p) {
-    return p.screen == "login" && p.widgets.count("login.username") && p.widgets.count("login.submit");
-  }));
-  d.type_into("login.username", "worker01");
-  d.type_into("login.password", "gridwork-demo");
-  d.click("login.submit");
-  d.wait_for("home after sign-in, first sync done", [](const ProbeFile& p) {
-    return p.screen == "home" && p.state.count("last_sync_at") && p.state.at("last_sync_at") != "0";
-  });
-
+  Desk desk;
+  Driver& d = desk.d();
+  desk.sign_in("worker01");
   fingers_fit(d.wait_widget("home.settings"));
+  CHECK(d.wait_for("home", [](const ProbeFile& p) { return p.screen == "home"; }).widgets.count("home.dispatch") == 0);
 
-  std::mt19937_64 rng(std::random_device{}());
-  const std::string title = "dispute-" + std::to_string(rng() % 1'000'000'000);
+  const std::string title = random_title("dispute");
   d.click("home.new_case");
   d.wait_for("case form", [](const ProbeFile& p) { return p.screen == "case_new"; });
   d.click("case_form.grid");
@@ -261,21 +338,67 @@ TEST_CASE("window: a worker reports a dispute with real input, and it reaches th
   d.wait_for("back home with the case pending", [](const ProbeFile& p) {
     return p.screen == "home" && p.state.count("pending") && p.state.at("pending") != "0";
   });
-  d.click("home.sync");
-  d.wait_for("everything synced", [](const ProbeFile& p) {
-    return p.state.count("pending") && p.state.at("pending") == "0" && p.state.at("running") == "0";
-  });
-  CHECK(app.running());
-  // A clean exit also means LeakSanitizer found nothing of ours.
-  const int status = app.stop();
-  if (status != 0) {
-    std::ifstream log(dir / "gridwork.log");
-    std::stringstream text;
-    text << log.rdbuf();
-    FAIL_CHECK("gridwork exited with " << status << ":\n" << text.str());
-  }
+  desk.sync_all();
+  desk.stop_app();
+  CHECK_MESSAGE(server_has_case(desk.url(), title, desk.dir()), "the server has no case titled " << title);
+}
 
-  CHECK_MESSAGE(server_has_case(server.url(), title, dir), "the server has no case titled " << title);
-  xvfb.stop();
-  if (!verbose()) fs::remove_all(dir);
+TEST_CASE("window: a supervisor takes a hotline call from the dispatch queue, and exports the KPIs") {
+  Desk desk;
+  Driver& d = desk.d();
+  desk.sign_in("supervisor01");
+  fingers_fit(d.wait_widget("home.hotline"));
+  d.click("home.dispatch");
+  fingers_fit(d.wait_for("the dispatch queue", [](const ProbeFile& p) {
+    return p.screen == "dispatch" && p.widgets.count("dispatch.stage.reported") && p.widgets.count("dispatch.row.0");
+  }));
+  d.click("dispatch.stage.reported");
+
+  const std::string title = random_title("hotline");
+  d.click("dispatch.hotline");
+  fingers_fit(d.wait_for("the hotline form", [](const ProbeFile& p) {
+    return p.screen == "hotline" && p.widgets.count("hotline.save") && p.widgets.count("hotline.confidential");
+  }));
+  d.type_into("hotline.caller_name", "Lin");
+  d.type_into("hotline.caller_phone", "13800000000");
+  d.click("hotline.confidential");
+  d.click("hotline.grid");
+  d.click("hotline.grid.0");
+  d.click("hotline.major.03");
+  d.click("hotline.category.0302");
+  d.type_into("hotline.title", title);
+  d.click("hotline.save");
+  // Saved, the call opens as a case: confidential, from the hotline.
+  fingers_fit(d.wait_for("the new case on the case screen", [](const ProbeFile& p) {
+    return p.screen == "case" && p.widgets.count("case.action.accept") && p.state.count("case") &&
+           p.state.at("case").find(" hotline confidential") != std::string::npos;
+  }));
+  // Accepted, dispatched to the grid, then deferred (缓办) with a reason.
+  d.click("case.action.accept");
+  d.click("case.confirm");
+  d.click("case.action.dispatch");
+  d.click("case.route.grid");
+  d.click("case.confirm");
+  d.click("case.action.defer");
+  d.type_into("case.note", "caller away until Monday");
+  d.click("case.confirm");
+  d.wait_for("the case deferred", [](const ProbeFile& p) {
+    return p.screen == "case" && p.state.count("case") && p.state.at("case").find(" deferred") != std::string::npos;
+  });
+  desk.sync_all();
+
+  d.click("top.home");
+  d.click("home.kpi");
+  fingers_fit(d.wait_for("the KPI screen", [](const ProbeFile& p) {
+    return p.screen == "kpi" && p.widgets.count("kpi.export") && p.widgets.count("kpi.tile.close_rate");
+  }));
+  d.click("kpi.group.worker");
+  d.click("kpi.export");
+  const ProbeFile exported =
+      d.wait_for("the KPI CSV", [](const ProbeFile& p) { return p.state.count("kpi_exported_to") > 0; });
+  const std::string path = exported.state.at("kpi_exported_to");
+  CHECK(path.find("kpi-worker-") != std::string::npos);
+  CHECK(read_text(path).find("\ntotal,") != std::string::npos);
+  desk.stop_app();
+  CHECK_MESSAGE(server_has_case(desk.url(), title, desk.dir()), "the server has no hotline case titled " << title);
 }
