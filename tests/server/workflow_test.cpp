@@ -383,3 +383,43 @@ TEST_SUITE("workflow on the server") {
     CHECK(text_of(server, "SELECT status FROM cases WHERE id = ?", id) == "closed");
   }
 }
+
+TEST_SUITE("workflow on the server") {
+  TEST_CASE("two offline steps from the same status both arrive; the state policy settles them and admins see it") {
+    auto& s = demo_server();
+    Device worker(s.url(), "worker01"), sup(s.url(), "supervisor01"), chief(s.url(), "chief01"),
+        admin(s.url(), "admin01");
+    Place at = place_of(worker);
+    std::string id = new_case(worker, at, "厂区门口车辆乱停");
+    REQUIRE(worker.sync.sync());
+    REQUIRE(sup.sync.sync());
+    REQUIRE(chief.sync.sync());
+
+    // Both saw it reported; the chief accepts it, the centre rejects it.
+    logged_step(chief, at, id, "accept", "reported", "accepted");
+    logged_step(sup, at, id, "reject", "reported", "rejected");
+    for (Device* d : {&chief, &sup}) {
+      auto r = d->sync.sync();
+      REQUIRE(r);
+      CHECK(r->refused == 0);
+    }
+    // A worker's step on the same stale view is still not a worker's step.
+    logged_step(worker, at, id, "accept", "reported", "accepted");
+    auto w = worker.sync.sync();
+    REQUIRE(w);
+    CHECK(w->refused == 2);
+
+    Db server(s.db_path());
+    std::string settled = text_of(server, "SELECT status FROM cases WHERE id = ?", id);
+    CHECK(settled == "rejected");  // the further status along the workflow, DESIGN §3
+    for (Device* d : {&worker, &sup, &chief}) {
+      REQUIRE(d->sync.sync());
+      CHECK(text_of(d->db, "SELECT status FROM cases WHERE id = ?", id) == settled);
+      // One step each of the chief and the centre; the worker's refused one is not a step.
+      CHECK(text_of(d->db, "SELECT count(*) FROM case_log WHERE case_id = ?", id) == "2");
+    }
+    REQUIRE(admin.sync.sync());
+    CHECK(text_of(admin.db, "SELECT kind || ' ' || col || ' ' || status FROM conflicts WHERE row_id = ?", id) ==
+          "state status open");
+  }
+}
