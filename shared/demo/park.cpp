@@ -1476,9 +1476,11 @@ void Generator::emit_case(Rng& rng, size_t index) {
     Json parties = Json::array();
     Json applicant = Json::object();
     applicant.set("role", "申请人");
-    // A caller with a dispute is its applicant.
-    applicant.set("name", hotline ? caller : person_name(rng));
-    applicant.set("phone", hotline ? caller_phone : mobile(rng));
+    // A caller with a dispute is its applicant, unless the caller asked
+    // not to be named: then the call came from someone else about it.
+    bool caller_is_party = hotline && !confidential;
+    applicant.set("name", caller_is_party ? caller : person_name(rng));
+    applicant.set("phone", caller_is_party ? caller_phone : mobile(rng));
     parties.push(std::move(applicant));
     Json respondent = Json::object();
     respondent.set("role", "被申请人");
