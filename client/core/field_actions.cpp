@@ -199,8 +199,10 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   const auto& t = table("cases");
   // The move travels with the case (status, action, reason) so the server
   // can judge it on its own; the log row is its history.
-  Fields set = fields_of(t, {{"status", std::string(move->to)}, {"last_action", std::string(move->action)}});
-  if (!in.note.empty()) add_field(set, t, "status_note", in.note);
+  // The reason is written even when empty: it belongs to this step, and an
+  // older step's reason must not stand beside it.
+  Fields set = fields_of(t, {{"status", std::string(move->to)}, {"last_action", std::string(move->action)},
+                             {"status_note", in.note}});
   // Dispatch picks the route; escalation always goes to the department
   // linked to the grid (or to its unit grid).
   std::string route = move->needs_route ? in.route : action == "escalate" ? "department" : "";

@@ -305,6 +305,16 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
   CHECK(actions == std::vector<std::string>{"report", "accept", "dispatch", "start", "escalate", "start", "resolve",
                                             "rework"});
   CHECK(d->log.back().note == "工人未全部收到");
+  // Each step carries its own reason: a later step without one clears it.
+  auto note_of = [&] {
+    auto n = r.db.prepare("SELECT last_action, status_note FROM cases WHERE id = ?");
+    n.bind(1, *id);
+    REQUIRE(n.step());
+    return std::string(n.text(0)) + ":" + std::string(n.text(1));
+  };
+  CHECK(note_of() == "rework:工人未全部收到");
+  REQUIRE(act.case_action(worker, *id, "resolve", {"", "工资已补发", "", 0}));
+  CHECK(note_of() == "resolve:");
 }
 
 #include "tests/support/workflow_rules.hpp"
