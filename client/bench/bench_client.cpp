@@ -3,9 +3,6 @@
 // into a data dir first (not timed); then `gridwork --bench` under Xvfb:
 // cold start to first frame, frame times while the visit list of every
 // household scrolls, and peak resident memory.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +15,7 @@
 #include <vector>
 
 #include "client/core/client_core.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace fs = std::filesystem;
@@ -39,57 +37,6 @@ int64_t unix_ms() {
 }
 
 // A child whose stdout we read; stderr goes to a file; killed on scope exit.
-class Child {
- public:
-  Child(std::vector<std::string> args, const std::map<std::string, std::string>& env, const std::string& err_log) {
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      dup2(out[1], STDOUT_FILENO);
-      int fd = open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) dup2(fd, STDERR_FILENO);
-      close(out[0]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_ = fdopen(out[0], "r");
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_) fclose(out_);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // The next line of stdout, false at EOF.
-  bool line(std::string* s) {
-    char buf[4096];
-    if (!out_ || !fgets(buf, sizeof buf, out_)) return false;
-    *s = buf;
-    while (!s->empty() && (s->back() == '\n' || s->back() == '\r')) s->pop_back();
-    return true;
-  }
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-};
-
 int usage(int code) {
   std::printf(
       "usage: bench-client [--quick] [--user NAME] [--frames N]\n\n"
@@ -102,13 +49,6 @@ int usage(int code) {
 }
 
 bool on_path(const char* tool) { return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0; }
-
-int free_display() {
-  for (int n = 200; n < 500; ++n)
-    if (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n)) && !fs::exists("/tmp/.X" + std::to_string(n) + "-lock"))
-      return n;
-  return -1;
-}
 
 // The replica the client starts from: synced once, like a device used yesterday.
 bool sync_replica(const std::string& url, const std::string& data, const std::string& user, double* seconds) {
@@ -170,9 +110,9 @@ int run(const Options& opt, const fs::path& dir) {
 
   const int port = gw::test::ServerProcess::free_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  Child server({GRIDWORK_SERVER_BIN, "--db", (dir / "park.db").string(), "--listen", "127.0.0.1:" + std::to_string(port),
-                "--demo"},
-               {}, (dir / "server.log").string());
+  gw::test::ChildProcess server(
+      {GRIDWORK_SERVER_BIN, "--db", (dir / "park.db").string(), "--listen", "127.0.0.1:" + std::to_string(port), "--demo"},
+      {.env = {}, .log = (dir / "server.log").string(), .pipe_stdout = true, .own_group = false});
   std::string line;
   bool ready = false;
   while (!ready && server.line(&line)) ready = line.find("listening on") != std::string::npos;
@@ -187,16 +127,18 @@ int run(const Options& opt, const fs::path& dir) {
     return 1;
   }
 
-  const int n = free_display();
-  const std::string display = ":" + std::to_string(n);
-  Child xvfb({"Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, {}, (dir / "xvfb.log").string());
-  for (int i = 0; i < 200 && !fs::exists("/tmp/.X11-unix/X" + std::to_string(n)); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  gw::test::Xvfb xvfb(200, (dir / "xvfb.log").string());
+  if (!xvfb.ready()) {
+    std::fprintf(stderr, "bench-client: Xvfb did not start (see %s)\n", (dir / "xvfb.log").c_str());
+    return 1;
+  }
+  const std::string& display = xvfb.display();
 
   const int64_t spawned = unix_ms();
-  Child app({GRIDWORK_CLIENT_BIN, "--server", url, "--data", data, "--user", opt.user, "--password", "gridwork-demo",
-             "--size", "1280x800", "--bench", "--bench-frames", std::to_string(opt.frames)},
-            {{"DISPLAY", display}}, (dir / "gridwork.log").string());
+  gw::test::ChildProcess app(
+      {GRIDWORK_CLIENT_BIN, "--server", url, "--data", data, "--user", opt.user, "--password", "gridwork-demo", "--size",
+       "1280x800", "--bench", "--bench-frames", std::to_string(opt.frames)},
+      {.env = {{"DISPLAY", display}}, .log = (dir / "gridwork.log").string(), .pipe_stdout = true, .own_group = false});
   std::map<std::string, double> fig;
   while (app.line(&line)) {
     char key[64];

@@ -54,46 +54,28 @@ void ServerProcess::start() {
                                    verbose && *verbose == '1' ? "--verbose" : "--quiet"};
   args.insert(args.end(), extra_.begin(), extra_.end());
 
-  int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe");
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out[1]);
+  child_ = std::make_unique<ChildProcess>(args, ChildOptions{.env = {}, .log = {}, .pipe_stdout = true, .own_group = false});
   // Wait for the ready line; the demo park takes a while under sanitizers.
-  std::string seen;
-  char buf[512];
+  std::string seen, line;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
   while (seen.find("listening on") == std::string::npos) {
     if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("server did not start: " + seen);
-    ssize_t n = read(out[0], buf, sizeof buf);
-    if (n <= 0) throw std::runtime_error("server exited before listening: " + seen);
-    seen.append(buf, static_cast<size_t>(n));
+    if (!child_->line(&line)) throw std::runtime_error("server exited before listening: " + seen);
+    seen += line + "\n";
   }
-  close(out[0]);
 }
 
 int ServerProcess::stop() {
-  if (pid_ <= 0) return 0;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (!child_) return 0;
+  // A clean stop finishes what is in flight: slow under sanitizers, never a minute.
+  int status = child_->stop(std::chrono::seconds(60));
+  child_.reset();
+  return status;
 }
 
 void ServerProcess::kill_hard() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  if (child_) child_->kill_hard();
+  child_.reset();
 }
 
 int ServerProcess::admin(const std::vector<std::string>& args, const std::string& stdin_text) const {

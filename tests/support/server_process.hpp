@@ -3,8 +3,11 @@
 // stopped with SIGTERM.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "tests/support/child_process.hpp"
 
 namespace gw::test {
 
@@ -36,7 +39,7 @@ class ServerProcess {
   std::vector<std::string> extra_;
   std::string dir_, db_, url_;
   int port_ = 0;
-  int pid_ = -1;
+  std::unique_ptr<ChildProcess> child_;
 };
 
 }  // namespace gw::test

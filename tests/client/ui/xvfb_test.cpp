@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "client/core/client_core.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace fs = std::filesystem;
@@ -37,60 +38,6 @@ bool on_path(const std::string& tool) {
 }
 
 // A child process with its own environment additions; killed on scope exit.
-class Child {
- public:
-  Child(std::vector<std::string> argv, std::map<std::string, std::string> env, const std::string& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Child() { stop(); }
-  // The exit status after SIGTERM and a wait: 0 for a clean stop.
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  int stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return 137;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 struct Rect {
   int x = 0, y = 0, w = 0, h = 0;
   bool clipped = false;  // partly scrolled out: the visible part
@@ -178,13 +125,6 @@ class Driver {
   Clock::time_point deadline_;
 };
 
-int free_display() {
-  for (int n = 90; n < 400; ++n)
-    if (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n)) && !fs::exists("/tmp/.X" + std::to_string(n) + "-lock"))
-      return n;
-  return -1;
-}
-
 // Touch: whatever a finger may tap is at least 48 px tall (at 1280x800);
 // a row half scrolled out of its list shows less, by design.
 void fingers_fit(const ProbeFile& p) {
@@ -204,24 +144,18 @@ class Desk {
     dir_ = fs::temp_directory_path() / ("gw-window-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    const int n = free_display();
-    REQUIRE(n > 0);
-    display_ = ":" + std::to_string(n);
-    xvfb_ = std::make_unique<Child>(
-        std::vector<std::string>{"Xvfb", display_, "-screen", "0", "1280x800x24", "-nolisten", "tcp"},
-        std::map<std::string, std::string>{}, (dir_ / "xvfb.log").string());
-    while (!fs::exists("/tmp/.X11-unix/X" + std::to_string(n))) {
-      REQUIRE_MESSAGE(Clock::now() < deadline_, "Xvfb did not start");
-      REQUIRE(xvfb_->running());
-      std::this_thread::sleep_for(50ms);
-    }
+    xvfb_ = std::make_unique<gw::test::Xvfb>(90, (dir_ / "xvfb.log").string());
+    REQUIRE_MESSAGE(xvfb_->ready(), "Xvfb did not start");
+    display_ = xvfb_->display();
     server_ = std::make_unique<gw::test::ServerProcess>(std::vector<std::string>{"--demo"});
     const std::string probe = (dir_ / "probe.txt").string();
-    app_ = std::make_unique<Child>(
+    app_ = std::make_unique<gw::test::ChildProcess>(
         std::vector<std::string>{GRIDWORK_CLIENT_BIN, "--server", server_->url(), "--data", (dir_ / "app").string(),
                                  "--lang", "zh_CN", "--size", "1280x800"},
-        std::map<std::string, std::string>{{"DISPLAY", display_}, {"GRIDWORK_UI_PROBE", probe}},
-        (dir_ / "gridwork.log").string());
+        gw::test::ChildOptions{.env = {{"DISPLAY", display_}, {"GRIDWORK_UI_PROBE", probe}},
+                               .log = (dir_ / "gridwork.log").string(),
+                               .pipe_stdout = false,
+                               .own_group = true});
     driver_ = std::make_unique<Driver>(display_, probe, deadline_);
   }
   ~Desk() {
@@ -275,9 +209,9 @@ class Desk {
   Clock::time_point deadline_;
   fs::path dir_;
   std::string display_;
-  std::unique_ptr<Child> xvfb_;
+  std::unique_ptr<gw::test::Xvfb> xvfb_;
   std::unique_ptr<gw::test::ServerProcess> server_;
-  std::unique_ptr<Child> app_;
+  std::unique_ptr<gw::test::ChildProcess> app_;
   std::unique_ptr<Driver> driver_;
 };
 
