@@ -132,8 +132,11 @@ SyncService::~SyncService() { shutdown(); }
 void SyncService::shutdown() {
   {
     std::lock_guard lock(queue_m_);
-    if (stopping_ && !writer_.joinable()) return;
-    stopping_ = true;
+    stopping_ = true;  // from here a new request is answered "shutting down" at once
+  }
+  {
+    std::unique_lock lock(handlers_m_);
+    handlers_cv_.wait(lock, [&] { return handlers_ == 0; });
   }
   queue_cv_.notify_all();
   timer_cv_.notify_all();
@@ -201,6 +204,17 @@ void SyncService::timer_loop() {
 // ---- routing -----------------------------------------------------------------------
 
 void SyncService::handle(Request req, Responder respond) {
+  struct Running {
+    SyncService& s;
+    explicit Running(SyncService& service) : s(service) {
+      std::lock_guard lock(s.handlers_m_);
+      ++s.handlers_;
+    }
+    ~Running() {
+      std::lock_guard lock(s.handlers_m_);
+      if (--s.handlers_ == 0) s.handlers_cv_.notify_all();
+    }
+  } running(*this);
   auto start = std::chrono::steady_clock::now();
   std::string endpoint = req.path;
   Responder timed = [this, start, endpoint, respond = std::move(respond)](Reply r) {

@@ -121,6 +121,13 @@ class SyncService {
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Reader>> free_readers_;
 
+  // Handlers still running on the HTTP threads: shutdown waits for them,
+  // since they hold readers and use this object until they return (a reply
+  // goes out before its handler has unwound).
+  std::mutex handlers_m_;
+  std::condition_variable handlers_cv_;
+  int handlers_ = 0;
+
   // Long-polls, and the recent commits they may have missed.
   std::mutex waiters_m_;
   std::vector<Waiter> waiters_;

@@ -34,6 +34,11 @@ std::string create_table_sql(const TableSpec& t, std::string_view extra, std::st
   return sql;
 }
 
+std::string add_column_sql(const TableSpec& t, const ColumnSpec& c, std::string_view prefix) {
+  return "ALTER TABLE " + std::string(prefix) + std::string(t.name) + " ADD COLUMN " + std::string(c.name) + " " +
+         std::string(sql_type(c.type));
+}
+
 std::vector<std::string> create_index_sql(const TableSpec& t, std::string_view prefix) {
   std::vector<std::string> out;
   auto index = [&](std::string_view col) {

@@ -16,6 +16,9 @@ std::string_view sql_type(ColType t);
 std::string create_table_sql(const TableSpec& t, std::string_view extra_columns = {},
                              std::string_view prefix = {});
 
+// ALTER TABLE <prefix><name> ADD COLUMN for one data column of a newer spec.
+std::string add_column_sql(const TableSpec& t, const ColumnSpec& c, std::string_view prefix = {});
+
 // Indexes every replica wants: the bucket column, and references to parents.
 std::vector<std::string> create_index_sql(const TableSpec& t, std::string_view prefix = {});
 

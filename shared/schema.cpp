@@ -181,15 +181,15 @@ constexpr ColumnSpec kCases[] = {
     Text("resolution", 2000),
     Int("score").range(1, 5),
     Int("rework").range(0, 100),
-    // The last workflow move and its reason: a status change carries its
-    // move with it, so the server can judge it without the case_log row.
+    Ref("patrol_id").fixed(),
+    Ref("visit_id").fixed(),
+    Deleted(),
+    // Schema version 2. The last workflow move and its reason: a status
+    // change carries its move, so the server judges it without the log row.
     Text("last_action", 16).in(kCaseActionNames),
     Text("status_note", 2000),
     Bool("deferred"),   // 缓办: left out of what was due (KPIs)
     Time("closed_at"),  // 结案: on time when not after due_at
-    Ref("patrol_id").fixed(),
-    Ref("visit_id").fixed(),
-    Deleted(),
 };
 
 constexpr ColumnSpec kCaseLog[] = {

@@ -11,8 +11,10 @@
 
 namespace gw {
 
-// Bumped on any change to the specs below; a replica and a server that
-// disagree refuse to exchange patches rather than guess.
+// Bumped on any change to the specs below. Columns are only ever appended
+// to a table's spec, never removed or reordered: a store of an older version
+// then gains the new columns on open (sync/row_store), its packed clocks and
+// unsynced records intact; a store of a newer version is refused.
 inline constexpr int kSchemaVersion = 2;  // 2: cases.last_action, status_note, deferred, closed_at
 
 enum class ColType : uint8_t { text, integer, real, boolean, json };

@@ -77,18 +77,48 @@ BucketFilter bucket_filter(const TableSpec& t, std::string_view bucket) {
   return {std::string(t.bucket_column) + " = ?", std::string(bucket.substr(prefix.size()))};
 }
 
-RowStore::RowStore(Db& db) : db_(db) {
-  db_.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value)");
+// Brings a store made by an older build up to this schema: the columns its
+// tables lack are added at their end, which is where the spec appended them,
+// so every packed clock keeps its column (a shorter blob unpacks with the new
+// columns never written). A store whose columns are not a prefix of the spec
+// was made by a build that reordered them: refused, not guessed at.
+void RowStore::upgrade() {
+  Transaction txn(db_);
+  int64_t version = 0;
   {
     auto get = db_.prepare("SELECT value FROM _meta WHERE key = 'schema_version'");
-    if (get.step()) {
-      if (get.int64(0) != kSchemaVersion)
-        throw SqliteError(SQLITE_MISMATCH, "database has schema version " + std::to_string(get.int64(0)) +
-                                               ", this build needs " + std::to_string(kSchemaVersion));
-    } else {
-      db_.prepare("INSERT INTO _meta VALUES ('schema_version', ?)").bind(1, kSchemaVersion).run();
-    }
+    version = get.step() ? get.int64(0) : kSchemaVersion;
   }
+  if (version > kSchemaVersion)
+    throw SqliteError(SQLITE_MISMATCH, "database has schema version " + std::to_string(version) +
+                                           ", newer than this build's " + std::to_string(kSchemaVersion) +
+                                           ": update the app");
+  for (const auto& t : all_tables()) {
+    std::vector<std::string> have;
+    auto info = db_.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid");
+    info.bind(1, t.name);
+    while (info.step())
+      if (std::string_view n = info.text(0); n != "id" && n.substr(0, 1) != "_") have.emplace_back(n);
+    if (have.empty()) continue;  // a new table: created below
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      if (i < have.size()) {
+        if (have[i] != t.columns[i].name)
+          throw SqliteError(SQLITE_MISMATCH, std::string(t.name) + " has column " + have[i] + " where this build has " +
+                                                 std::string(t.columns[i].name) + ": the database is not of this schema");
+        continue;
+      }
+      db_.exec(add_column_sql(t, t.columns[i]));
+    }
+    if (have.size() > t.columns.size())
+      throw SqliteError(SQLITE_MISMATCH, std::string(t.name) + " has columns this build does not know");
+  }
+  db_.prepare("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)").bind(1, kSchemaVersion).run();
+  txn.commit();
+}
+
+RowStore::RowStore(Db& db) : db_(db) {
+  db_.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value)");
+  upgrade();
   db_.exec("CREATE TABLE IF NOT EXISTS _origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)");
   for (const auto& t : all_tables()) {
     db_.exec(create_table_sql(t, "_clk BLOB, _bucket TEXT, _seq INTEGER"));

@@ -60,7 +60,8 @@ class Txn {
 class RowStore {
  public:
   // Creates the data tables (with _clk, _bucket, _seq) and the origin table
-  // if missing, and checks the schema version the file was made with.
+  // if missing; brings a file of an older schema version up to this one and
+  // refuses one of a newer version (SqliteError, SQLITE_MISMATCH).
   explicit RowStore(Db& db);
 
   Db& db() { return db_; }
@@ -90,6 +91,7 @@ class RowStore {
   std::vector<std::string> ids(const TableSpec& t, std::string_view bucket = {});
 
  private:
+  void upgrade();
   struct TableStmts {
     Stmt load, load_clocks, save, erase;
     std::unordered_map<uint64_t, Stmt> update;  // by set of changed columns

@@ -250,7 +250,8 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
   try {
     net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock);
   } catch (const SqliteError& e) {
-    // A replica of another schema version is not opened, let alone changed.
+    // A replica of a newer schema version is not opened, let alone changed
+    // (an older one is brought up to this version when opened).
     return fail(e.code() == SQLITE_MISMATCH ? "error.version_mismatch" : "error.io", e.what());
   }
   Me me{a.user_id, RoleSet::parse(a.roles).value_or(RoleSet{})};

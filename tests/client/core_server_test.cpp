@@ -181,18 +181,18 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
   ServerProcess server({"--demo"});
   TempDir tablet;
   {
-    // Another user's replica from a build of another schema version is
-    // refused with a clear error and left as it was.
+    // Another user's replica from a newer build (a tablet rolled back to
+    // this one) is refused with a clear error and left as it was.
     std::filesystem::create_directories(tablet.path + "/users/pworker002");
-    Db old(tablet.path + "/users/pworker002/replica.db");
-    old.exec("CREATE TABLE _meta (key TEXT PRIMARY KEY, value); INSERT INTO _meta VALUES ('schema_version', 1)");
+    Db newer(tablet.path + "/users/pworker002/replica.db");
+    newer.exec("CREATE TABLE _meta (key TEXT PRIMARY KEY, value); INSERT INTO _meta VALUES ('schema_version', 99)");
   }
   auto app = open_app(tablet.path, server.url());
   auto refused = sign_in(*app, "pworker002");
   CHECK_FALSE(refused.session.signed_in);
   CHECK_FALSE(refused.session.busy);
   CHECK(refused.session.error_key == "error.version_mismatch");
-  CHECK(refused.session.error_detail.find("schema version 1") != std::string::npos);
+  CHECK(refused.session.error_detail.find("schema version 99") != std::string::npos);
   REQUIRE(sign_in(*app, "pworker001").session.signed_in);
   synced(*app);
   app->set_pin("12");

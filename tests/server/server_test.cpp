@@ -3,6 +3,7 @@
 
 #include <cpprest/http_client.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -334,6 +335,36 @@ TEST_SUITE("server-lifecycle") {
     CHECK(s.admin({"device", "revoke", "dev-amy"}) == 0);
     CHECK(s.admin({"device", "revoke", "dev-nobody"}) != 0);
     CHECK(s.stop() == 0);
+  }
+
+  TEST_CASE("SIGTERM while requests are in flight: every handler returns before the service goes, exit 0") {
+    ServerProcess s;
+    REQUIRE(s.admin({"user", "add", "sue", "--roles", "supervisor", "--password", "longpassword"}) == 0);
+    auto login = raw(s.url(), "POST", "/v1/auth/login", login_body("sue", "longpassword", "dev-sue"));
+    REQUIRE(login.status == 200);
+    std::string auth = "Bearer " + login.json.find("token")->as_string();
+    std::atomic<bool> done{false};
+    std::atomic<int> answered{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; ++t)
+      clients.emplace_back([&] {
+        while (!done) {
+          try {
+            auto r = raw(s.url(), "GET", "/v1/reports/kpi?from=2026-01-01&to=2026-12-31&group=worker", "",
+                         {{"Authorization", auth}});
+            answered += r.status == 200;
+          } catch (const std::exception&) {
+            // The server is going: a refused connection is expected now.
+          }
+        }
+      });
+    while (answered < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // A clean exit under load. The race this guards (a reply sent, its handler
+    // still unwinding when the service went) showed once under ASan in the
+    // workflow end-to-end test; this load makes it likelier, not certain.
+    CHECK(s.stop() == 0);
+    done = true;
+    for (auto& c : clients) c.join();
   }
 
   TEST_CASE("too many failed logins are throttled with 429") {
