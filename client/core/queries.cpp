@@ -148,6 +148,12 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
   a.bind(1, me.user_id);
   while (a.step()) {
     AssignmentItem it{str(a, 0), str(a, 1), "", str(a, 2), str(a, 3), a.int64(4)};
+    // The server's standing task for a department's routed cases: what it
+    // means, not its reference ("cases:<department>").
+    if (it.kind == "task" && it.task.rfind("cases:", 0) == 0) {
+      it.kind = "department_cases";
+      it.task.clear();
+    }
     if (auto g = all.find(it.grid_id); g != all.end()) it.grid_name = g->second.name;
     h.assignments.push_back(std::move(it));
   }

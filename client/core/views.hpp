@@ -44,7 +44,7 @@ struct GridItem {
 };
 
 struct AssignmentItem {
-  std::string id, grid_id, grid_name, kind;  // kind: responsibility | takeover | task
+  std::string id, grid_id, grid_name, kind;  // kind: responsibility | takeover | task | department_cases
   std::string task;                          // task_ref, if any
   int64_t to_at = 0;
 };

@@ -368,3 +368,20 @@ TEST_CASE("case steps by role, status and action, against the rules written by h
   CHECK(allowed == 25);  // kRules' role letters, less the four of report
   CHECK(refused == 5 * 9 * 14 - 25);
 }
+
+TEST_CASE("home names a department's standing task for its routed cases, not its reference") {
+  LocalReplica r;
+  const std::string me = "0190a0a0-0000-7000-8000-0000000000e7";
+  auto grid = r.add("grids", {{"level", int64_t{3}}, {"code", std::string("E-1")}, {"name", std::string("特步")},
+                              {"kind", std::string("enterprise")}});
+  r.add("assignments", {{"user_id", me}, {"grid_id", grid}, {"kind", std::string("task")},
+                        {"task_ref", std::string("cases:0190a0a0-0000-7000-8000-0000000000d1")},
+                        {"active", int64_t{1}}, {"from_at", r.now - kHour}});
+  r.add("assignments", {{"user_id", me}, {"grid_id", grid}, {"kind", std::string("task")},
+                        {"task_ref", std::string("消防检查")}, {"active", int64_t{1}}, {"from_at", r.now - kHour}});
+  Queries q(r.db);
+  auto home = q.home(Me{me, RoleSet{Role::cadre}}, r.now);
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& a : home.assignments) seen.emplace(a.kind, a.task);
+  CHECK(seen == std::set<std::pair<std::string, std::string>>{{"department_cases", ""}, {"task", "消防检查"}});
+}

@@ -110,7 +110,7 @@ TEST_CASE("i18n: the families of keys built from data exist") {
     has(std::string("kind.") + k);
     for (const CheckItem& item : checklist_for(k)) has("check." + std::string(item.key));
   }
-  for (auto k : {"responsibility", "takeover", "task"}) has(std::string("assignment.") + k);
+  for (auto k : {"responsibility", "takeover", "task", "department_cases"}) has(std::string("assignment.") + k);
   for (auto r : {"grid", "department"}) has(std::string("route.") + r);
   // The dispatch queue's stages are the statuses waiting for a triage step.
   for (auto s : {"reported", "accepted", "resolved", "verified", "closed"}) has(std::string("dispatch.stage.") + s);
