@@ -608,15 +608,16 @@ void ClientCore::list_dispatch(const std::string& stage) {
 
 void ClientCore::load_kpi(const std::string& from, const std::string& to, const std::string& group) {
   impl_->on_store([i = impl_.get(), from, to, group] {
-    auto g = kpi_group_from_name(group);
-    // An unknown group still reaches the view, which says what is wrong.
-    i->store.kpi = KpiQuery{from, to, g.value_or(KpiGroup::grid), {}};
+    if (!i->store.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
     i->store.kpi_exported_to.clear();
+    auto g = kpi_group_from_name(group);
     if (!g) {
-      auto v = std::make_shared<KpiView>(KpiView{from, to, group, {}, {}, "group must be grid, worker or department", {}});
-      i->publish([&](Snapshot& s) { s.kpi = v; });
-      return;
+      // The view says what is wrong; nothing stays loaded to refresh or export.
+      i->store.kpi.reset();
+      auto v = std::make_shared<KpiView>(i->store.queries->kpi(from, to, group));
+      return i->publish([&](Snapshot& s) { s.kpi = v; });
     }
+    i->store.kpi = KpiQuery{from, to, *g, {}};
     i->refresh_cases();
   });
 }

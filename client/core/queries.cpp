@@ -18,7 +18,8 @@ std::string str(const Stmt& s, int i) { return s.is_null(i) ? std::string() : st
 
 constexpr std::string_view kLive = "IFNULL(deleted, 0) = 0";
 
-std::string placeholders(size_t n) {
+// "?,?,?" for an IN list of n bound values.
+std::string bind_list(size_t n) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
   return out;
@@ -164,7 +165,7 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
   std::vector<std::string> args;
   if (!me.office()) {
     auto scope = held_grids(me, true);
-    where += " AND (c.assignee_id = ? OR c.grid_id IN (" + placeholders(scope.size()) + "))";
+    where += " AND (c.assignee_id = ? OR c.grid_id IN (" + bind_list(scope.size()) + "))";
     args.push_back(me.user_id);
     args.insert(args.end(), scope.begin(), scope.end());
   }

@@ -12,7 +12,7 @@ void SettingsScreen::enter(Frame& f) {
 void SettingsScreen::pin(Frame& f) {
   heading(f.s.tr("settings.pin"));
   muted(f.s.tr(f.snap.session.has_pin ? "settings.pin_set" : "settings.pin_hint"));
-  input_text(f, "settings.pin", f.s.tr("settings.pin_placeholder"), &pin_,
+  input_text(f, "settings.pin", f.s.tr("settings.pin_field_hint"), &pin_,
              ImGuiInputTextFlags_Password | ImGuiInputTextFlags_CharsDecimal, 300 * f.scale);
   ImGui::SameLine();
   const bool ok = pin_.size() >= 4 && pin_.size() <= 8;

@@ -50,7 +50,7 @@ std::set<std::string> literals(const std::string& dir, const std::regex& re, boo
   return keys;
 }
 
-std::set<std::string> placeholders(const std::string& text) {
+std::set<std::string> substitutions(const std::string& text) {
   std::set<std::string> out;
   static const std::regex re(R"(\{[0-9]+\})");
   for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.insert(it->str());
@@ -59,14 +59,14 @@ std::set<std::string> placeholders(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("i18n: zh_CN and en have the same keys, none empty, same placeholders") {
+TEST_CASE("i18n: zh_CN and en have the same keys, none empty, same {n} substitutions") {
   const auto zh = table("zh_CN");
   const auto en = table("en");
   CHECK(zh.size() > 200);
   for (const auto& [key, text] : zh) {
     CHECK_MESSAGE(en.count(key) == 1, "en lacks " << key);
     CHECK_MESSAGE(!text.empty(), "empty zh_CN text for " << key);
-    if (auto it = en.find(key); it != en.end()) CHECK_MESSAGE(placeholders(text) == placeholders(it->second), key);
+    if (auto it = en.find(key); it != en.end()) CHECK_MESSAGE(substitutions(text) == substitutions(it->second), key);
   }
   for (const auto& [key, text] : en) {
     CHECK_MESSAGE(zh.count(key) == 1, "zh_CN lacks " << key);
