@@ -229,13 +229,15 @@ constexpr ColumnSpec kConflicts[] = {
     Time("resolved_at"),
 };
 
+// Written by the server (and the office); the recipient marks them read,
+// on their own rows only (the server's check of user-bucketed tables).
 constexpr ColumnSpec kNotices[] = {
-    Ref("user_id").req().fixed(),
-    Text("kind", 16).req().fixed().in(kNoticeKinds),
-    Text("title", 100).req(),
-    Text("body", 2000),
-    Text("ref_table", 32),
-    Ref("ref_id"),
+    Ref("user_id").req().fixed().only(kOffice),
+    Text("kind", 16).req().fixed().in(kNoticeKinds).only(kOffice),
+    Text("title", 100).req().only(kOffice),  // the event: takeover_started, assigned, ... (i18n notices.<title>)
+    Text("body", 2000).only(kOffice),        // the event in words, for readers without the i18n table
+    Text("ref_table", 32).only(kOffice),
+    Ref("ref_id").only(kOffice),
     Bool("read"),
 };
 
@@ -253,7 +255,7 @@ constexpr std::array kTables = {
     TableSpec{"case_log", kCaseLog, BucketRule::grid, "grid_id", kField, 0},
     TableSpec{"takeovers", kTakeovers, BucketRule::global, {}, kOffice, 0},
     TableSpec{"conflicts", kConflicts, BucketRule::admins, {}, RoleSet{Role::admin}, 1},
-    TableSpec{"notices", kNotices, BucketRule::user, "user_id", kOffice, 1},
+    TableSpec{"notices", kNotices, BucketRule::user, "user_id", kField, 1},
 };
 
 }  // namespace

@@ -62,6 +62,13 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// "?,?,?" for an IN list of n bound values.
+inline std::string bind_list(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
 class Db {
  public:
   // Opens (creating) a database file in WAL mode with synchronous=NORMAL:

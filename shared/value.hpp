@@ -13,6 +13,11 @@ using Null = std::monostate;
 using Value = std::variant<Null, int64_t, double, std::string>;
 
 inline bool is_null(const Value& v) { return v.index() == 0; }
+// A text column's value, or "" when it holds none (or another kind).
+inline std::string text_or_empty(const Value& v) {
+  auto* s = std::get_if<std::string>(&v);
+  return s ? *s : std::string();
+}
 
 // One column written: the column's index in its TableSpec, and the value.
 struct Field {

@@ -5,10 +5,6 @@
 namespace gw::sync {
 
 namespace {
-std::string text(const Value& v) {
-  auto* s = std::get_if<std::string>(&v);
-  return s ? *s : std::string();
-}
 int64_t integer(const Value& v, int64_t fallback) {
   auto* i = std::get_if<int64_t>(&v);
   return i ? *i : fallback;
@@ -22,9 +18,9 @@ std::optional<UserInfo> Directory::user(std::string_view user_id) {
   auto at = [&](const char* c) -> const Value& { return row.values[static_cast<size_t>(t.index_of(c))]; };
   UserInfo u;
   u.id = std::string(user_id);
-  u.username = text(at("username"));
-  u.roles = RoleSet::parse(text(at("roles"))).value_or(RoleSet{});
-  u.department_id = text(at("department_id"));
+  u.username = text_or_empty(at("username"));
+  u.roles = RoleSet::parse(text_or_empty(at("roles"))).value_or(RoleSet{});
+  u.department_id = text_or_empty(at("department_id"));
   u.disabled = integer(at("disabled"), 0) != 0 || integer(at("deleted"), 0) != 0;
   return u;
 }
@@ -90,7 +86,7 @@ std::vector<Directory::Span> Directory::spans(const UserInfo& u) {
     if (!store_.load(t, id, row)) continue;
     if (integer(row.values[static_cast<size_t>(c_deleted)], 0)) continue;
     Span sp;
-    sp.grid_id = text(row.values[static_cast<size_t>(c_grid)]);
+    sp.grid_id = text_or_empty(row.values[static_cast<size_t>(c_grid)]);
     sp.from = integer(row.values[static_cast<size_t>(c_from)], 0);
     sp.active = integer(row.values[static_cast<size_t>(c_active)], 0) != 0;
     sp.to = integer(row.values[static_cast<size_t>(c_to)], INT64_MAX);

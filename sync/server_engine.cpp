@@ -1,5 +1,6 @@
 #include "sync/server_engine.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "shared/codec.hpp"
@@ -11,15 +12,6 @@
 namespace gw::sync {
 
 namespace {
-
-std::string text_of(const Value& v) {
-  auto* s = std::get_if<std::string>(&v);
-  return s ? *s : std::string();
-}
-
-const Value& col(const TableSpec& t, const Row& r, std::string_view name) {
-  return r.values[static_cast<size_t>(t.index_of(name))];
-}
 
 // {"value":..,"hlc":..,"origin":..} as stored in a conflict's ours/theirs.
 std::string side_json(const ColumnSpec& c, const Value& v, HlcTime hlc, std::string_view origin) {
@@ -74,9 +66,14 @@ ServerEngine::Verdict ServerEngine::check(const UserInfo& u, const Patch& p, con
       return {Code::forbidden, "role " + u.roles.to_string() + " may not write " + std::string(t.name) + "." +
                                    std::string(c.name)};
   }
+  if (t.bucket == BucketRule::user && !u.office()) {
+    // A user's own rows only: the notices addressed to them.
+    std::string bucket = row.exists ? row.bucket : bucket_of(t, p.set);
+    if (bucket != "user:" + u.id) return {Code::forbidden, u.username + " may write only their own " + std::string(t.name)};
+  }
   if (t.bucket != BucketRule::grid) return {};
-  std::string grid = row.exists ? text_of(row.values[static_cast<size_t>(t.bucket_index())])
-                                : text_of(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
+  std::string grid = row.exists ? text_or_empty(row.values[static_cast<size_t>(t.bucket_index())])
+                                : text_or_empty(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
   if (!directory_.grid_exists(grid)) return {Code::invalid, "unknown grid " + grid};
   switch (directory_.grid_right(u, grid, Hlc::ms_of(p.hlc))) {
     case GridRight::held: return {};
@@ -149,7 +146,7 @@ void ServerEngine::open_conflict(const Patch& p, const Row& row, uint16_t c, std
   put("row_id", p.row);
   put("col", std::string(column.name));
   put("kind", std::string(kind));
-  if (t.bucket == BucketRule::grid) put("grid_id", text_of(row.values[static_cast<size_t>(t.bucket_index())]));
+  if (t.bucket == BucketRule::grid) put("grid_id", text_or_empty(row.values[static_cast<size_t>(t.bucket_index())]));
   put("base", "{\"hlc\":" + std::to_string(p.base_of(c)) + "}");
   put("ours", side_json(column, row.values[c], clk.hlc, store_.origin_name(clk.origin)));
   put("theirs", side_json(column, theirs, p.hlc, p.origin));
@@ -167,8 +164,8 @@ void ServerEngine::quarantine(const Patch& p, const Row& row, const std::string&
   put("col", std::string("*"));
   put("kind", std::string("quarantine"));
   if (t.bucket == BucketRule::grid) {
-    std::string grid = row.exists ? text_of(row.values[static_cast<size_t>(t.bucket_index())])
-                                  : text_of(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
+    std::string grid = row.exists ? text_or_empty(row.values[static_cast<size_t>(t.bucket_index())])
+                                  : text_or_empty(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
     put("grid_id", grid);
   }
   std::string theirs = "{\"patch\":" + encode_patch(p) + ",\"reason\":";
@@ -207,129 +204,6 @@ void ServerEngine::log(const Patch& p, const std::string& batch, const std::stri
   if (v.code == Code::ok) s.bind(12, seq);
   s.bind(13, encode_patch(p));
   s.run();
-}
-
-// ---- services: takeover and epochs (DESIGN §6) ---------------------------------
-
-void ServerEngine::after_merge(const Patch& p, const Row& before, const Row& after) {
-  const TableSpec& t = *p.table;
-  if (t.name == "takeovers") {
-    bool ended_before = !is_null(col(t, before, "ended_at"));
-    bool ended_now = !is_null(col(t, after, "ended_at"));
-    if (!before.exists && !ended_now) start_takeover(p.row, after);
-    else if (before.exists && !ended_before && ended_now)
-      end_takeover(p.row, std::get<int64_t>(col(t, after, "ended_at")));
-    else if (!before.exists && ended_now) {
-      // Started and ended offline before it ever reached the server: nothing to undo.
-    }
-  } else if (t.name == "assignments" && p.origin != kServerOrigin) {
-    bump_epoch(text_of(col(t, after, "grid_id")), std::nullopt);
-  } else if (t.name == "cases") {
-    for (const char* c : {"route", "department_id", "status"})
-      if (p.value_of(static_cast<uint16_t>(t.index_of(c)))) return route_case(before, after);
-  }
-}
-
-// A case routed to a department (分流 to 职能部门) is handled by its cadres:
-// while the department has an open case in a grid, each of its cadres holds
-// one `task` assignment to that grid (task_ref "cases:<department>"), which
-// gives their devices the grid and the right to write it. Routing the last
-// one elsewhere, or closing it, ends them.
-void ServerEngine::route_case(const Row& before, const Row& after) {
-  const TableSpec& t = *find_table("cases");
-  auto routed = [&](const Row& r) -> std::optional<std::pair<std::string, std::string>> {
-    if (!r.exists || text_of(col(t, r, "route")) != "department") return std::nullopt;
-    std::string dept = text_of(col(t, r, "department_id"));
-    if (dept.empty()) return std::nullopt;
-    return std::pair{dept, text_of(col(t, r, "grid_id"))};
-  };
-  auto was = routed(before), now = routed(after);
-  if (was && was != now) department_task(was->first, was->second);
-  if (now) department_task(now->first, now->second);
-}
-
-void ServerEngine::department_task(const std::string& dept, const std::string& grid) {
-  auto open = db_.prepare(
-      "SELECT 1 FROM cases WHERE grid_id = ? AND route = 'department' AND department_id = ? AND deleted IS NOT 1 "
-      "AND status IN " + std::string(kOpenCaseStatusesSql) + " LIMIT 1");
-  open.bind(1, grid).bind(2, dept);
-  std::set<std::string> wanted;
-  if (open.step())
-    for (auto& u : department_cadres(dept)) wanted.insert(std::move(u));
-  std::string ref = "cases:" + dept;
-  auto held = db_.prepare(
-      "SELECT id, user_id FROM assignments WHERE grid_id = ? AND kind = 'task' AND task_ref = ? AND active = 1");
-  held.bind(1, grid).bind(2, ref);
-  std::vector<std::string> to_end;
-  while (held.step())
-    if (!wanted.erase(std::string(held.text(1)))) to_end.emplace_back(held.text(0));
-  int64_t now = clock_.wall_ms();
-  for (const auto& id : to_end) end_assignment(id, now);
-  for (const auto& u : wanted) assign(u, grid, "task", {"task_ref", ref}, now);
-}
-
-void ServerEngine::assign(const std::string& user, const std::string& grid, std::string_view kind,
-                          std::pair<const char*, std::string> ref, int64_t from) {
-  const TableSpec& a = *find_table("assignments");
-  Fields f;
-  auto put = [&](const char* name, Value v) { add_field(f, a, name, std::move(v)); };
-  put("user_id", user);
-  put("grid_id", grid);
-  put("kind", std::string(kind));
-  put(ref.first, std::move(ref.second));
-  put("active", int64_t{1});
-  put("from_at", from);
-  write_as_server(a, ids_.next(clock_.wall_ms()), f);
-}
-
-void ServerEngine::end_assignment(const std::string& id, int64_t at) {
-  const TableSpec& a = *find_table("assignments");
-  write_as_server(a, id, {{static_cast<uint16_t>(a.index_of("active")), Value{int64_t{0}}},
-                          {static_cast<uint16_t>(a.index_of("to_at")), Value{at}}});
-}
-
-std::vector<std::string> ServerEngine::department_cadres(const std::string& department_id) {
-  auto s = db_.prepare("SELECT id, roles FROM users WHERE department_id = ? AND deleted IS NOT 1 ORDER BY id");
-  s.bind(1, department_id);
-  std::vector<std::string> users;
-  while (s.step()) {
-    auto roles = RoleSet::parse(s.text(1));
-    if (roles && roles->has(Role::cadre)) users.emplace_back(s.text(0));
-  }
-  return users;
-}
-
-void ServerEngine::bump_epoch(const std::string& grid_id, std::optional<std::string> mode) {
-  const TableSpec& g = *find_table("grids");
-  Row row;
-  if (!store_.load(g, grid_id, row)) return;
-  auto* epoch = std::get_if<int64_t>(&col(g, row, "epoch"));
-  Fields f{{static_cast<uint16_t>(g.index_of("epoch")), Value{(epoch ? *epoch : 0) + 1}}};
-  if (mode) f.push_back({static_cast<uint16_t>(g.index_of("mode")), Value{*mode}});
-  write_as_server(g, grid_id, f);
-}
-
-void ServerEngine::start_takeover(const std::string& takeover_id, const Row& row) {
-  const TableSpec& t = *find_table("takeovers");
-  std::string grid = text_of(col(t, row, "grid_id"));
-  std::string dept = text_of(col(t, row, "department_id"));
-  int64_t from = std::get<int64_t>(col(t, row, "started_at"));
-  bump_epoch(grid, "takeover");
-  std::vector<std::string> users = department_cadres(dept);
-  for (const auto& g : directory_.grid_and_descendants(grid))
-    for (const auto& u : users) assign(u, g, "takeover", {"takeover_id", takeover_id}, from);
-}
-
-void ServerEngine::end_takeover(const std::string& takeover_id, int64_t ended_at) {
-  const TableSpec& t = *find_table("takeovers");
-  Row row;
-  if (!store_.load(t, takeover_id, row)) return;
-  bump_epoch(text_of(col(t, row, "grid_id")), "normal");
-  auto s = db_.prepare("SELECT id FROM assignments WHERE takeover_id = ? AND active = 1");
-  s.bind(1, takeover_id);
-  std::vector<std::string> ids;
-  while (s.step()) ids.emplace_back(s.text(0));
-  for (const auto& id : ids) end_assignment(id, ended_at);
 }
 
 // ---- push ----------------------------------------------------------------------
@@ -403,12 +277,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
       if (v.code == Code::ok) v = check(*user, *p, row);
       if (v.code == Code::ok)
         if (auto st = check_case_patch(*user, *p, row); !st) v = {st.error().code, st.error().message};
-      if (v.code == Code::ok && p->table->name == "takeovers" && !row.exists) {
-        auto active = db_.prepare("SELECT id FROM takeovers WHERE grid_id = ? AND ended_at IS NULL");
-        active.bind(1, text_of(*p->value_of(static_cast<uint16_t>(p->table->index_of("grid_id")))));
-        if (active.step() && !p->value_of(static_cast<uint16_t>(p->table->index_of("ended_at"))))
-          v = {Code::state, "this grid is already under takeover (" + std::string(active.text(0)) + ")"};
-      }
+      if (v.code == Code::ok && p->table->name == "takeovers" && !row.exists) v = check_new_takeover(*p);
       if (v.code == Code::quarantined) {
         quarantine(*p, row, v.message);
         ++answer.conflicts;
@@ -433,6 +302,60 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
 
 // ---- pull ----------------------------------------------------------------------
 
+// One patch per distinct write among the row's columns newer than `since`,
+// less the columns this user may not read.
+void ServerEngine::emit_row(const UserInfo& u, const TableSpec& t, std::string_view row_id, const Row& row,
+                            const std::string& bucket, int64_t since, std::vector<Patch>& out) {
+  std::vector<bool> done(t.columns.size(), false);
+  for (uint16_t c : hidden_columns(u, t, row, store_)) done[c] = true;
+  for (uint16_t c = 0; c < t.columns.size(); ++c) {
+    const auto& clk = row.clocks[c];
+    if (done[c] || clk.seq <= since || clk.hlc == 0) continue;
+    Patch p;
+    p.table = &t;
+    p.row = std::string(row_id);
+    p.hlc = clk.hlc;
+    p.origin = store_.origin_name(clk.origin);
+    p.cycle = clk.cycle;
+    p.bucket = bucket;
+    for (uint16_t k = c; k < t.columns.size(); ++k) {
+      const auto& o = row.clocks[k];
+      if (done[k] || o.seq <= since || o.hlc != clk.hlc || o.origin != clk.origin || o.cycle != clk.cycle) continue;
+      done[k] = true;
+      p.set.push_back({k, row.values[k]});
+      p.seq = std::max(p.seq, o.seq);
+    }
+    out.push_back(std::move(p));
+  }
+}
+
+// Grids new to a device (a takeover, a new assignment) come before the
+// catch-up of the rest, and their open cases, most severe and soonest due
+// first, lead the first page: a cadre taking a grid over at 2 a.m. sees what
+// is burning while its households still stream in. They come again later in
+// sequence order, which the device skips (same seq), so paging stays exact.
+int64_t ServerEngine::urgent_first(const UserInfo& u, const std::vector<std::string>& fresh, int64_t budget,
+                                   std::vector<Patch>& out) {
+  if (fresh.empty() || budget <= 0) return 0;
+  const TableSpec& t = *find_table("cases");
+  std::string sql = "SELECT id FROM cases WHERE status IN " + std::string(kOpenCaseStatusesSql) +
+                    " AND deleted IS NOT 1 AND grid_id IN (" + bind_list(fresh.size()) +
+                    ") ORDER BY CASE severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
+                    "due_at LIMIT ?";
+  auto s = db_.prepare(sql);
+  int i = 1;
+  for (const auto& b : fresh) s.bind(i++, std::string_view(b).substr(5));  // "grid:<id>"
+  s.bind(i, budget);
+  int64_t rows = 0;
+  Row row;
+  while (s.step()) {
+    if (!store_.load(t, s.text(0), row)) continue;
+    emit_row(u, t, s.text(0), row, row.bucket, 0, out);
+    ++rows;
+  }
+  return rows;
+}
+
 Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
   auto req = decode_pull_request(body);
   if (!req) return req.error();
@@ -448,8 +371,21 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
     std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
     for (const auto& [bucket, seq] : req->cursors)
       if (!allowed.count(bucket)) answer.evict.push_back(bucket);
+    // user: and global first (they say what the device holds), then grids
+    // the device has not begun, then the rest. A bucket no answer has named
+    // yet (absent from the cursors) is new: its urgent cases lead, once.
+    auto begun = [&](const std::string& b) {
+      auto it = req->cursors.find(b);
+      return it != req->cursors.end() && it->second > 0;
+    };
+    std::vector<std::string> fresh;
+    for (const auto& b : buckets)
+      if (b.starts_with("grid:") && !req->cursors.count(b)) fresh.push_back(b);
+    std::stable_partition(buckets.begin(), buckets.end(),
+                          [&](const std::string& b) { return !b.starts_with("grid:") || !begun(b); });
 
     int64_t budget = req->limit ? req->limit : tuning::kPullPageRows;
+    budget -= urgent_first(*user, fresh, budget / 2, answer.patches);
     auto changes = db_.prepare("SELECT seq, tbl, row_id FROM _changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
     Row row;
     for (const auto& bucket : buckets) {
@@ -472,30 +408,7 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
         ++rows;
         int64_t seq = changes.int64(0);
         const TableSpec& t = all_tables()[static_cast<size_t>(changes.int64(1))];
-        if (!store_.load(t, changes.text(2), row)) continue;
-        // One patch per distinct write among the columns newer than the cursor.
-        std::vector<bool> done(t.columns.size(), false);
-        for (uint16_t c : hidden_columns(*user, t, row, store_)) done[c] = true;
-        for (uint16_t c = 0; c < t.columns.size(); ++c) {
-          const auto& clk = row.clocks[c];
-          if (done[c] || clk.seq <= since || clk.hlc == 0) continue;
-          Patch p;
-          p.table = &t;
-          p.row = std::string(changes.text(2));
-          p.hlc = clk.hlc;
-          p.origin = store_.origin_name(clk.origin);
-          p.cycle = clk.cycle;
-          p.bucket = bucket;
-          for (uint16_t k = c; k < t.columns.size(); ++k) {
-            const auto& o = row.clocks[k];
-            if (done[k] || o.seq <= since || o.hlc != clk.hlc || o.origin != clk.origin || o.cycle != clk.cycle)
-              continue;
-            done[k] = true;
-            p.set.push_back({k, row.values[k]});
-            p.seq = std::max(p.seq, o.seq);
-          }
-          answer.patches.push_back(std::move(p));
-        }
+        if (store_.load(t, changes.text(2), row)) emit_row(*user, t, changes.text(2), row, bucket, since, answer.patches);
         answer.cursors[bucket] = seq;
       }
       changes.reset();

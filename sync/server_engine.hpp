@@ -66,9 +66,13 @@ class ServerEngine {
            const Verdict& v, int64_t seq);
   void open_conflict(const Patch& p, const Row& row, uint16_t col, std::string_view kind, const Value& theirs);
   void quarantine(const Patch& p, const Row& row, const std::string& reason);
+  // Services (engine_services.cpp): what accepted rows set off.
   void after_merge(const Patch& p, const Row& before, const Row& after);
+  Verdict check_new_takeover(const Patch& p);
   void start_takeover(const std::string& takeover_id, const Row& row);
-  void end_takeover(const std::string& takeover_id, int64_t ended_at);
+  void end_takeover(const std::string& takeover_id, const Row& row);
+  std::vector<std::string> takeover_audience(const std::string& grid, std::vector<std::string> cadres);
+  void assignment_changed(const std::string& id, const Row& before, const Row& after);
   void route_case(const Row& before, const Row& after);
   void department_task(const std::string& department_id, const std::string& grid_id);
   // A new active assignment (ref: the takeover_id or task_ref column and its
@@ -78,6 +82,14 @@ class ServerEngine {
   void end_assignment(const std::string& id, int64_t at);
   std::vector<std::string> department_cadres(const std::string& department_id);
   void bump_epoch(const std::string& grid_id, std::optional<std::string> mode);
+  void notify(const std::string& user, std::string_view kind, std::string_view event, const std::string& words,
+              std::pair<std::string_view, std::string> ref);
+  std::string grid_name(const std::string& grid_id);
+  std::string department_name(const std::string& department_id);
+  void emit_row(const UserInfo& u, const TableSpec& t, std::string_view row_id, const Row& row,
+                const std::string& bucket, int64_t since, std::vector<Patch>& out);
+  int64_t urgent_first(const UserInfo& u, const std::vector<std::string>& fresh, int64_t budget,
+                       std::vector<Patch>& out);
   std::optional<PushAnswer> replayed(const std::string& batch, const std::string& user);
   int64_t next_seq() { return ++seq_; }
 

@@ -41,6 +41,7 @@ Status SyncClient::pull(SyncReport& report) {
     auto answer = decode_pull_answer(*json);
     if (!answer) return answer.error();
     replica_.apply_pull(*answer);
+    report.server_hlc = answer->server_hlc;
     report.pulled += static_cast<int64_t>(answer->patches.size());
     report.evicted += static_cast<int64_t>(answer->evict.size());
     if (on_progress) on_progress(report);

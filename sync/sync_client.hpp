@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "shared/error.hpp"
+#include "shared/hlc.hpp"
 #include "sync/replica.hpp"
 #include "sync/transport.hpp"
 
@@ -20,6 +21,9 @@ struct SyncReport {
   int64_t bytes_up = 0;
   int64_t bytes_down = 0;
   int exchanges = 0;
+  // The server's clock at the last pull: what a long-poll (/v1/sync/wait)
+  // names as `since`, to hear of anything that landed after it.
+  HlcTime server_hlc = 0;
 };
 
 class SyncClient {

@@ -10,11 +10,13 @@
 #include "client/core/backoff.hpp"
 #include "client/core/device_key.hpp"
 #include "client/core/field_actions.hpp"
+#include "client/core/grid_office.hpp"
 #include "client/core/http_transport.hpp"
 #include "client/core/queries.hpp"
 #include "client/core/settings_file.hpp"
 #include "client/core/tuning.hpp"
 #include "client/core/worker.hpp"
+#include "shared/json.hpp"
 #include "shared/kpi.hpp"
 #include "shared/tuning.hpp"
 #include "sync/sync_client.hpp"
@@ -72,11 +74,13 @@ struct ClientCore::Impl {
     std::unique_ptr<Replica> r;
     std::unique_ptr<Queries> queries;
     std::unique_ptr<FieldActions> actions;
+    std::unique_ptr<GridOffice> office;
     Me me;
     std::optional<TargetQuery> targets;
     std::optional<CaseFilter> cases;
     std::optional<std::string> dispatch_stage;
     std::optional<KpiQuery> kpi;
+    bool takeover_console = false, grid_map = false;  // loaded: kept fresh
     std::string open_case, open_patrol, kpi_exported_to;
   } store;
   Worker store_worker;
@@ -97,6 +101,14 @@ struct ClientCore::Impl {
   // Set when the app closes: queued syncs are dropped rather than make the
   // window wait for a slow link (what is recorded is safe in the replica).
   std::atomic<bool> closing{false};
+
+  // ---- watch thread: the long-poll (/v1/sync/wait) that brings what the
+  // server merged within seconds instead of at the next planned sync: a
+  // takeover reaches the cadres' tablets while the supervisor watches ----
+  Worker watch_worker;
+  std::atomic<uint64_t> watch_generation{0};
+  std::mutex watch_m;
+  HttpTransport* watch_http = nullptr;  // the long-poll in flight, under watch_m
 
   // Posting: counted, so wait_idle() knows when everything has run.
   void on_store(std::function<void()> job) { post(store_worker, std::move(job)); }
@@ -124,6 +136,9 @@ struct ClientCore::Impl {
   void run_sync();
   void schedule_sync(int64_t delay_ms);
   void close_net();
+  void start_watch(HlcTime since);
+  void stop_watch();
+  void watch(const std::string& url, DeviceKey key, const std::string& token, HlcTime since, uint64_t gen);
 
   // store thread
   void open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start);
@@ -144,12 +159,16 @@ ClientCore::Impl::Impl(CoreOptions o) : opt(std::move(o)) {
   snap.settings = sanitized(s);
   store_worker.start();
   net_worker.start();
+  watch_worker.start();
 }
 
 ClientCore::Impl::~Impl() {
   closing = true;
-  // The network first: a sync in flight finishes its exchange, then the
-  // store thread drains the refreshes it queued.
+  // The network first: the long-poll is cut short, a sync in flight
+  // finishes its exchange, then the store thread drains the refreshes it
+  // queued.
+  stop_watch();
+  watch_worker.stop();
   net_worker.stop();
   store_worker.stop();
 }
@@ -269,6 +288,7 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
 
 void ClientCore::Impl::close_net() {
   ++sync_generation;  // cancels planned syncs
+  stop_watch();
   net.r.reset();
   net.http.reset();
   net.secret.clear();
@@ -285,6 +305,7 @@ void ClientCore::Impl::schedule_sync(int64_t delay_ms) {
     automatic = snap.settings.auto_sync && opt.auto_sync;
   }
   if (!automatic) {
+    stop_watch();
     publish([](Snapshot& s) { s.sync.next_attempt_at = 0; });
     return;
   }
@@ -328,6 +349,7 @@ void ClientCore::Impl::run_sync() {
   }
   if (result) {
     delay = net.backoff.after_success();
+    start_watch(result->server_hlc);
     int64_t now = wall();
     publish([&](Snapshot& s) {
       s.sync.link = Link::online;
@@ -357,6 +379,57 @@ void ClientCore::Impl::run_sync() {
   schedule_sync(delay);
 }
 
+// ---- long-poll (watch thread) --------------------------------------------------
+
+void ClientCore::Impl::start_watch(HlcTime since) {
+  {
+    std::lock_guard lock(m);
+    if (!snap.settings.auto_sync || !opt.auto_sync || since == 0) return;
+  }
+  stop_watch();  // a watch from before this sync asks about older news
+  uint64_t gen = watch_generation.load();
+  // Not counted as in flight: wait_idle() must not wait out a long-poll.
+  watch_worker.post([this, url = net.http_url, key = *net.key, token = net.account.token, since, gen] {
+    watch(url, key, token, since, gen);
+  });
+}
+
+void ClientCore::Impl::stop_watch() {
+  ++watch_generation;
+  std::lock_guard lock(watch_m);
+  if (watch_http) watch_http->cancel();
+}
+
+void ClientCore::Impl::watch(const std::string& url, DeviceKey key, const std::string& token, HlcTime since,
+                             uint64_t gen) {
+  HttpTransport http(url, key, tuning::kLongPollTimeoutMs);
+  http.set_token(token);
+  {
+    std::lock_guard lock(watch_m);
+    if (gen != watch_generation.load() || closing) return;
+    watch_http = &http;
+  }
+  // The server answers at its ceiling with nothing changed: ask again. Any
+  // failure (no link, an expired token) ends the watch; the planned sync
+  // deals with it and starts the next one.
+  while (gen == watch_generation.load() && !closing) {
+    auto r = http.get("/v1/sync/wait?since=" + std::to_string(since), tuning::kLongPollTimeoutMs);
+    if (!r) break;
+    auto j = parse_json(*r);
+    const Json* changed = j ? j->find("changed") : nullptr;
+    if (changed && changed->is_bool() && changed->as_bool()) {
+      on_net([this, gen] {
+        if (gen != watch_generation.load()) return;  // a sync already ran since
+        ++sync_generation;  // this sync replaces the planned one
+        run_sync();
+      });
+      break;
+    }
+  }
+  std::lock_guard lock(watch_m);
+  if (watch_http == &http) watch_http = nullptr;
+}
+
 // ---- store thread -----------------------------------------------------------
 
 void ClientCore::Impl::open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start) {
@@ -364,6 +437,7 @@ void ClientCore::Impl::open_store(const std::string& path, const std::string& de
   store.r = std::make_unique<Replica>(path, device_id, wall, start);
   store.queries = std::make_unique<Queries>(store.r->db);
   store.actions = std::make_unique<FieldActions>(store.r->replica, *store.queries);
+  store.office = std::make_unique<GridOffice>(store.r->replica, *store.queries);
   store.me = std::move(me);
   refresh(true);
 }
@@ -407,6 +481,10 @@ void ClientCore::Impl::refresh_cases() {
   std::shared_ptr<const CaseList> cases;
   std::shared_ptr<const DispatchQueue> dispatch;
   std::shared_ptr<KpiView> kpi;
+  std::shared_ptr<const TakeoverConsole> console;
+  std::shared_ptr<const GridMapView> map;
+  if (store.takeover_console) console = std::make_shared<TakeoverConsole>(store.office->console());
+  if (store.grid_map) map = std::make_shared<GridMapView>(store.queries->grid_map(store.me, wall()));
   if (store.cases) cases = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
   if (store.dispatch_stage)
     dispatch = std::make_shared<DispatchQueue>(store.queries->dispatch_queue(store.me, *store.dispatch_stage, wall()));
@@ -419,6 +497,8 @@ void ClientCore::Impl::refresh_cases() {
     if (cases) s.cases = cases;
     if (dispatch) s.dispatch = dispatch;
     if (kpi) s.kpi = kpi;
+    if (console) s.takeover = console;
+    if (map) s.grid_map = map;
   });
 }
 
@@ -575,6 +655,51 @@ void ClientCore::dismiss_problem(const std::string& patch_id) {
       if (!i->store.r->replica.dismiss(patch_id)) return Notice{true, "error.not_found", patch_id, ""};
       return Notice{false, "notice.problem_dismissed", "", ""};
     });
+  });
+}
+
+void ClientCore::mark_notice_read(const std::string& notice_id) {
+  impl_->on_store([i = impl_.get(), notice_id] {
+    i->command([&] { return done(i->store.actions->mark_notice_read(i->store.me, notice_id), "notice.notice_read"); });
+  });
+}
+
+void ClientCore::start_takeover(const std::string& unit_grid_id, const std::string& reason) {
+  impl_->on_store([i = impl_.get(), unit_grid_id, reason] {
+    i->command([&] {
+      return made(i->store.office->start_takeover(i->store.me, unit_grid_id, reason), "notice.takeover_started");
+    });
+  });
+}
+
+void ClientCore::end_takeover(const std::string& takeover_id) {
+  impl_->on_store([i = impl_.get(), takeover_id] {
+    i->command([&] { return done(i->store.office->end_takeover(i->store.me, takeover_id), "notice.takeover_ended"); });
+  });
+}
+
+void ClientCore::move_responsibility(const std::string& assignment_id, const std::string& to_grid_id) {
+  impl_->on_store([i = impl_.get(), assignment_id, to_grid_id] {
+    i->command([&] {
+      return made(i->store.office->move_responsibility(i->store.me, assignment_id, to_grid_id),
+                  "notice.responsibility_moved");
+    });
+  });
+}
+
+void ClientCore::load_takeover_console() {
+  impl_->on_store([i = impl_.get()] {
+    if (!i->store.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    i->store.takeover_console = true;
+    i->refresh_cases();
+  });
+}
+
+void ClientCore::load_grid_map() {
+  impl_->on_store([i = impl_.get()] {
+    if (!i->store.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    i->store.grid_map = true;
+    i->refresh_cases();
   });
 }
 

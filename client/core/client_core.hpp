@@ -77,6 +77,13 @@ class ClientCore {
   // The user has seen a refused record and let it go: it leaves the list.
   // (A quarantined one stays in the server's review queue for an admin.)
   void dismiss_problem(const std::string& patch_id);
+  void mark_notice_read(const std::string& notice_id);
+  // Supervisors: hand a unit grid to its linked department (战时接管) and
+  // give it back; move a user's responsibility to another grid. Offline
+  // too: the rows sync when the tablet reconnects, and the server judges.
+  void start_takeover(const std::string& unit_grid_id, const std::string& reason);
+  void end_takeover(const std::string& takeover_id);
+  void move_responsibility(const std::string& assignment_id, const std::string& to_grid_id);
 
   // ---- queries: results arrive in the snapshot ----
   void search_targets(const TargetQuery& q);
@@ -89,6 +96,10 @@ class ClientCore {
   // Writes the KPIs last loaded as CSV under DATA/exports; the notice and
   // KpiView::exported_to name the file.
   void export_kpi_csv();
+  // The takeover console and the grid map; kept fresh after edits and syncs
+  // once loaded.
+  void load_takeover_console();
+  void load_grid_map();
 
   // ---- UI thread ----
   Snapshot snapshot() const;

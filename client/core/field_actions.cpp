@@ -223,4 +223,14 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   return log_case(me, case_id, grid, move->action, move->from, move->to, note);
 }
 
+Status FieldActions::mark_notice_read(const Me& me, const std::string& notice_id) {
+  auto s = replica_.store().db().prepare("SELECT IFNULL(read, 0) FROM notices WHERE id = ? AND user_id = ?");
+  s.bind(1, notice_id).bind(2, me.user_id);
+  if (!s.step()) return Error{Code::not_found, "no such notice for you on this tablet"};
+  if (s.int64(0)) return Status::ok();  // read already: nothing to sync
+  const auto& t = table("notices");
+  if (auto p = replica_.write(t, notice_id, fields_of(t, {{"read", int64_t{1}}})); !p) return p.error();
+  return Status::ok();
+}
+
 }  // namespace gw::client

@@ -23,6 +23,7 @@ class FieldActions {
   Result<std::string> record_visit(const Me& me, const NewVisit& v);
   Result<std::string> create_case(const Me& me, const NewCase& c);
   Status case_action(const Me& me, const std::string& case_id, const std::string& action, const CaseActionInput& in);
+  Status mark_notice_read(const Me& me, const std::string& notice_id);
 
  private:
   int64_t now() { return replica_.clock().wall_ms(); }

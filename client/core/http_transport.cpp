@@ -2,6 +2,8 @@
 
 #include <cpprest/http_client.h>
 
+#include <mutex>
+
 #include "shared/json.hpp"
 
 namespace gw::client {
@@ -9,10 +11,25 @@ namespace gw::client {
 using namespace web::http;
 using namespace web::http::client;
 
+struct HttpTransport::Cancel {
+  std::mutex m;
+  pplx::cancellation_token_source source;
+  pplx::cancellation_token token() {
+    std::lock_guard lock(m);
+    return source.get_token();
+  }
+};
+
 HttpTransport::HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms)
-    : base_(std::move(base_url)), key_(key), timeout_ms_(timeout_ms) {}
+    : base_(std::move(base_url)), key_(key), timeout_ms_(timeout_ms), cancel_(std::make_unique<Cancel>()) {}
 
 HttpTransport::~HttpTransport() = default;
+
+void HttpTransport::cancel() {
+  std::lock_guard lock(cancel_->m);
+  cancel_->source.cancel();
+  cancel_->source = pplx::cancellation_token_source();  // later requests run
+}
 
 Result<std::string> HttpTransport::send(const std::string& method, std::string_view path, const std::string& body,
                                         bool sign, int timeout_ms) {
@@ -36,7 +53,7 @@ Result<std::string> HttpTransport::send_once(const std::string& method, std::str
     if (!token_.empty()) req.headers().add("Authorization", "Bearer " + token_);
     if (sign) req.headers().add("X-Gridwork-Signature", key_.sign_base64(body));
     if (method == methods::POST) req.set_body(body, "application/json");
-    http_response resp = client.request(req).get();
+    http_response resp = client.request(req, cancel_->token()).get();
     auto bytes = resp.extract_vector().get();
     std::string text(bytes.begin(), bytes.end());
     if (resp.status_code() == status_codes::OK) return text;

@@ -32,6 +32,9 @@ class HttpTransport : public sync::Transport {
   Result<std::string> exchange(std::string_view path, const std::string& body) override;
   // GET with the token, for /v1/sync/wait and reports.
   Result<std::string> get(const std::string& path_and_query, int timeout_ms);
+  // Ends the requests in flight at once (they return Code::offline); from
+  // any thread. A long-poll must not hold the app open for its 25 s.
+  void cancel();
 
  private:
   Result<std::string> send(const std::string& method, std::string_view path, const std::string& body, bool sign,
@@ -42,6 +45,8 @@ class HttpTransport : public sync::Transport {
   const DeviceKey& key_;
   int timeout_ms_;
   std::string token_;
+  struct Cancel;
+  std::unique_ptr<Cancel> cancel_;
 };
 
 }  // namespace gw::client

@@ -9,6 +9,7 @@
 #include "shared/categories.hpp"
 #include "shared/json.hpp"
 #include "shared/kpi.hpp"
+#include "shared/uuid.hpp"
 #include "shared/workflow.hpp"
 
 namespace gw::client {
@@ -18,11 +19,20 @@ std::string str(const Stmt& s, int i) { return s.is_null(i) ? std::string() : st
 
 constexpr std::string_view kLive = "IFNULL(deleted, 0) = 0";
 
-// "?,?,?" for an IN list of n bound values.
-std::string bind_list(size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
-  return out;
+// The outer ring of a GeoJSON Polygon, as (lon, lat); empty when the text
+// is not one.
+std::vector<std::pair<double, double>> polygon_ring(const std::string& text) {
+  std::vector<std::pair<double, double>> ring;
+  auto j = parse_json(text);
+  const Json* coords = j ? j->find("coordinates") : nullptr;
+  if (!coords || !coords->is_array() || coords->as_array().empty() || !coords->as_array()[0].is_array()) return ring;
+  for (const auto& pt : coords->as_array()[0].as_array()) {
+    if (!pt.is_array() || pt.as_array().size() < 2) return {};
+    const auto& xy = pt.as_array();
+    if (!xy[0].is_number() || !xy[1].is_number()) return {};
+    ring.emplace_back(xy[0].as_double(), xy[1].as_double());
+  }
+  return ring;
 }
 
 // Most urgent first: takeover grids, then red, yellow, green, then the
@@ -173,6 +183,8 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
   std::sort(h.due_cases.begin(), h.due_cases.end(), more_urgent);
   if (h.due_cases.size() > 50) h.due_cases.resize(50);
 
+  h.notices = unread_notices(me);
+
   auto p = db_.prepare("SELECT id FROM patrols WHERE worker_id = ? AND status = 'active' AND " + std::string(kLive) +
                        " ORDER BY started_at DESC LIMIT 1");
   p.bind(1, me.user_id);
@@ -185,6 +197,68 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
   vc.bind(1, me.user_id).bind(2, today);
   if (vc.step()) h.visits_today = vc.int64(0);
   return h;
+}
+
+std::vector<NoticeItem> Queries::unread_notices(const Me& me) {
+  auto s = db_.prepare(
+      "SELECT n.id, n.kind, n.title, IFNULL(n.body, ''), IFNULL(n.ref_table, ''), IFNULL(n.ref_id, ''), "
+      "IFNULL(t.grid_id, a.grid_id), IFNULL(t.reason, '') FROM notices n "
+      "LEFT JOIN takeovers t ON n.ref_table = 'takeovers' AND t.id = n.ref_id "
+      "LEFT JOIN assignments a ON n.ref_table = 'assignments' AND a.id = n.ref_id "
+      "WHERE n.user_id = ? AND IFNULL(n.read, 0) = 0 ORDER BY n.id DESC LIMIT 20");
+  s.bind(1, me.user_id);
+  auto all = grids();
+  std::vector<NoticeItem> out;
+  while (s.step()) {
+    NoticeItem n{str(s, 0), str(s, 1), str(s, 2), str(s, 3), "", str(s, 7), 0};
+    if (auto g = all.find(str(s, 6)); g != all.end()) n.grid_name = g->second.name;
+    n.at = uuid_v7_ms(n.id);  // notices are made once, with a time-ordered id
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// Every grid with its ring and what colours it on the map.
+GridMapView Queries::grid_map(const Me& me, int64_t now_ms) {
+  GridMapView v;
+  auto all = grids();
+  auto held = held_grids(me, true);
+  std::unordered_set<std::string> mine(held.begin(), held.end());
+  std::map<std::string, std::pair<int64_t, int64_t>> counts;  // grid -> open, overdue
+  for (const auto& c : case_items("c.status IN " + std::string(kOpenCaseStatusesSql), {}, now_ms, 1 << 30)) {
+    auto& n = counts[c.grid_id];
+    ++n.first;
+    n.second += c.overdue;
+  }
+  auto s = db_.prepare("SELECT id, polygon FROM grids WHERE " + std::string(kLive));
+  bool first = true;
+  while (s.step()) {
+    auto g = all.find(str(s, 0));
+    if (g == all.end()) continue;
+    const GridRow& r = g->second;
+    MapGrid m{r.id, r.parent_id, r.code, r.name, r.kind, r.mode, r.level, polygon_ring(str(s, 1)), 0, 0,
+              in_takeover(all, r.id), mine.count(r.id) > 0};
+    if (auto n = counts.find(r.id); n != counts.end()) std::tie(m.open_cases, m.overdue_cases) = n->second;
+    for (const auto& [x, y] : m.ring) {
+      v.west = first ? x : std::min(v.west, x);
+      v.east = first ? x : std::max(v.east, x);
+      v.south = first ? y : std::min(v.south, y);
+      v.north = first ? y : std::max(v.north, y);
+      first = false;
+    }
+    v.grids.push_back(std::move(m));
+  }
+  // A unit grid shows the cases of the grids below it too.
+  for (auto& m : v.grids)
+    if (m.level == 2)
+      for (const auto& [id, n] : counts)
+        if (auto g = all.find(id); g != all.end() && g->second.parent_id == m.id) {
+          m.open_cases += n.first;
+          m.overdue_cases += n.second;
+        }
+  std::sort(v.grids.begin(), v.grids.end(),
+            [](const MapGrid& a, const MapGrid& b) { return std::tie(a.level, a.code) < std::tie(b.level, b.code); });
+  return v;
 }
 
 Catalog Queries::catalog(const Me& me) {

@@ -43,6 +43,8 @@ class Queries {
   std::optional<PatrolView> patrol(const std::string& id);
   DispatchQueue dispatch_queue(const Me& me, const std::string& stage, int64_t now_ms);
   KpiView kpi(const std::string& from, const std::string& to, const std::string& group);
+  GridMapView grid_map(const Me& me, int64_t now_ms);
+  std::vector<NoticeItem> unread_notices(const Me& me);
 
   // Grids by id, and the ids of the grids the user holds with everything
   // below them (a unit grid's responsibility covers its level-3 grids).

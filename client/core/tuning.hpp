@@ -16,6 +16,9 @@ inline constexpr int64_t kSyncRetryMaxMs = 5 * 60 * 1000;
 // HTTP requests give up after this: a pull page of 1,000 records is ~300 KB,
 // which a weak 2G-class link (~20 KB/s) moves in about 15 s.
 inline constexpr int kRequestTimeoutMs = 30 * 1000;
+// A long-poll gives up after this: the server answers at its 25 s ceiling,
+// and a weak link needs a few seconds more to carry the answer back.
+inline constexpr int kLongPollTimeoutMs = 35 * 1000;
 // A local edit triggers a sync this soon, so records leave the tablet while
 // the link is there, yet a burst of edits goes up as one batch.
 inline constexpr int64_t kSyncAfterEditMs = 3 * 1000;

@@ -63,12 +63,21 @@ struct ProblemItem {  // a local record the server refused or quarantined
   std::string patch_id;  // what dismiss_problem() takes
 };
 
+// A notice the server addressed to the user: a takeover of a grid they
+// work in, a grid given or taken away. `event` picks the words
+// (i18n notices.<event>); `words` are the server's own, for a fallback.
+struct NoticeItem {
+  std::string id, kind, event, words, grid_name, reason;
+  int64_t at = 0;
+};
+
 struct HomeView {
   std::vector<GridItem> my_grids;
   std::vector<AssignmentItem> assignments;  // active, of the user
   std::vector<CaseItem> due_cases;          // open cases of my grids, most urgent first
   std::vector<GridItem> takeover_grids;     // my grids under takeover: the red banner
   std::vector<ProblemItem> problems;
+  std::vector<NoticeItem> notices;          // unread, newest first
   std::string active_patrol_id;             // a patrol of mine still running, if any
   int64_t patrols_today = 0, visits_today = 0;
 };
@@ -163,6 +172,53 @@ struct KpiView {
   std::string exported_to;  // the last CSV written, if any
 };
 
+// The supervisor's takeover console (战时接管) and grid desk.
+struct TakeoverItem {
+  std::string id, grid_id, grid_name, department_id, department_name, reason, started_by, ended_by;
+  int64_t started_at = 0, ended_at = 0;  // ended_at 0: running
+  bool pending = false;  // recorded here, not yet accepted by the server
+};
+
+// A unit grid as a takeover candidate: who would take it over, who works it.
+struct UnitGridItem {
+  GridItem grid;
+  std::string department_id, department_name;  // the linked department (平时包联)
+  std::vector<std::string> cadres;   // the department's cadres, by name
+  std::vector<std::string> workers;  // names of those responsible for it or a grid below it
+  int64_t open_cases = 0;
+  std::string takeover_id;  // the takeover running on it, if any
+};
+
+// A user's standing responsibility for a grid: what a reassignment moves.
+struct ResponsibilityItem {
+  std::string assignment_id, user_id, user_name, grid_id, grid_code, grid_name;
+  int64_t from_at = 0;
+  bool pending = false;
+};
+
+struct TakeoverConsole {
+  std::vector<UnitGridItem> units;                   // by code
+  std::vector<TakeoverItem> active;                  // running, longest first
+  std::vector<TakeoverItem> ended;                   // the last ones, newest first
+  std::vector<ResponsibilityItem> responsibilities;  // by grid code, then name
+};
+
+// The grid map: the park's grids from their polygons (lon, lat), with what
+// colours them.
+struct MapGrid {
+  std::string id, parent_id, code, name, kind, mode;
+  int level = 0;
+  std::vector<std::pair<double, double>> ring;  // lon, lat; empty when the grid has no polygon
+  int64_t open_cases = 0, overdue_cases = 0;
+  bool takeover = false;  // its own or its unit grid's mode
+  bool mine = false;
+};
+
+struct GridMapView {
+  std::vector<MapGrid> grids;                // zones first, then unit grids, then level 3
+  double west = 0, south = 0, east = 0, north = 0;  // bounds of every ring
+};
+
 enum class CheckMark : uint8_t { unchecked, ok, problem };
 
 struct ChecklistEntry {
@@ -212,6 +268,8 @@ struct Snapshot {
   std::shared_ptr<const PatrolView> patrol;  // the patrol last opened or started
   std::shared_ptr<const DispatchQueue> dispatch;
   std::shared_ptr<const KpiView> kpi;
+  std::shared_ptr<const TakeoverConsole> takeover;
+  std::shared_ptr<const GridMapView> grid_map;
 };
 
 // A message for the user about a command's outcome.

@@ -157,4 +157,112 @@ TEST_SUITE("server-engine") {
     CHECK(text(*admin.replica, "households", park.id("Ah1"), "notes") == "null");
     CHECK(text(*admin.replica, "households", park.id("Ah0"), "notes") == "之前");
   }
+
+  TEST_CASE("takeover notices: the cadres and the grid's workers are told; each marks only their own read") {
+    Park park;
+    auto& sup = park.device("supervisor", "s");
+    auto& w = park.device("worker", "w");
+    auto& cadre = park.device("cadre", "c");
+    auto& other = park.device("pworker", "p");
+    std::string t1 = *sup.replica->create(T("takeovers"), F(T("takeovers"), {{"grid_id", park.id("U")}, {"department_id", park.id("D")},
+                                                                             {"reason", std::string("台风")}, {"started_by", park.id("supervisor")},
+                                                                             {"started_at", park.wall}}));
+    REQUIRE(sup.client->sync());
+    for (auto* d : {&w, &cadre, &other}) REQUIRE(d->client->sync());
+    // worker (A), pworker (B) work grids below U; the cadre takes it over.
+    for (auto* d : {&w, &cadre, &other}) {
+      CHECK(d->db->query_int("SELECT count(*) FROM notices WHERE title = 'takeover_started' AND ref_id = '" + t1 + "'") == 1);
+      CHECK(d->db->query_int("SELECT count(*) FROM notices") == 1);  // their own only
+    }
+    CHECK(sup.db->query_int("SELECT count(*) FROM notices WHERE user_id = '" + park.id("supervisor") + "'") == 0);
+    auto only_notice = [](Db& db) {
+      auto q = db.prepare("SELECT id FROM notices");
+      REQUIRE(q.step());
+      return std::string(q.text(0));
+    };
+    std::string mine = only_notice(*w.db), theirs = only_notice(*cadre.db);
+    REQUIRE(w.replica->write(T("notices"), mine, F(T("notices"), {{"read", int64_t{1}}})));
+    // Forged: a worker marking the cadre's notice, or writing a notice of its own.
+    REQUIRE(w.replica->write(T("notices"), theirs, F(T("notices"), {{"user_id", park.id("cadre")}, {"kind", std::string("takeover")},
+                                                                    {"title", std::string("takeover_started")}, {"read", int64_t{1}}})));
+    REQUIRE(w.replica->create(T("notices"), F(T("notices"), {{"user_id", park.id("cadre")}, {"kind", std::string("takeover")},
+                                                             {"title", std::string("fake")}})));
+    auto r = w.client->sync();
+    REQUIRE(r);
+    CHECK(r->pushed == 1);
+    CHECK(r->refused == 2);
+    for (const auto& p : w.replica->problems()) CHECK(p.code == "forbidden");
+    CHECK(park.server_db.query_int("SELECT read FROM notices WHERE id = '" + mine + "'") == 1);
+    CHECK(park.server_db.query_int("SELECT read FROM notices WHERE id = '" + theirs + "'") == 0);
+    CHECK(park.server_db.query_int("SELECT count(*) FROM notices") == 3);
+    // The end is told to the same people.
+    park.wall += 1000;
+    REQUIRE(sup.replica->write(T("takeovers"), t1, F(T("takeovers"), {{"ended_at", park.wall}, {"ended_by", park.id("supervisor")}})));
+    REQUIRE(sup.client->sync());
+    CHECK(park.server_db.query_int("SELECT count(*) FROM notices WHERE title = 'takeover_ended'") == 3);
+  }
+
+  TEST_CASE("a takeover is of a unit grid, by a real department") {
+    Park park;
+    auto& sup = park.device("supervisor", "s");
+    auto start = [&](const char* grid, const std::string& dept) {
+      return *sup.replica->create(T("takeovers"), F(T("takeovers"), {{"grid_id", park.id(grid)}, {"department_id", dept},
+                                                                     {"reason", std::string("演练")}, {"started_by", park.id("supervisor")},
+                                                                     {"started_at", park.wall}}));
+    };
+    start("A", park.id("D"));           // a level-3 grid
+    start("U", park.id("no-such-dept"));  // no department
+    REQUIRE(sup.client->sync());
+    auto problems = sup.replica->problems();
+    REQUIRE(problems.size() == 2);
+    for (const auto& p : problems) CHECK(p.code == "invalid");
+    CHECK(park.server_db.query_int("SELECT count(*) FROM takeovers") == 0);
+    CHECK(park.server_db.query_int("SELECT count(*) FROM assignments WHERE kind = 'takeover'") == 0);
+    CHECK(sup.db->query_int("SELECT count(*) FROM takeovers") == 0);  // the refused rows left the tablet too
+  }
+
+  TEST_CASE("grids new to a device come first, their open cases, most urgent, lead the first page") {
+    Park park;
+    auto& sup = park.device("supervisor", "s");
+    auto& cadre = park.device("cadre", "c");
+    REQUIRE(cadre.client->sync());
+    // Households first, then cases: in sequence order the cases would come last.
+    for (int i = 0; i < 30; ++i)
+      park.put("households", "Bx" + std::to_string(i), {{"grid_id", park.id("B")}, {"address", std::string("新楼")},
+                                                        {"head_name", std::string("户主")}});
+    const char* severities[] = {"low", "urgent", "normal", "high"};
+    for (int i = 0; i < 4; ++i)
+      park.put("cases", "K" + std::to_string(i),
+               {{"grid_id", park.id("B")}, {"source", std::string("patrol")}, {"category", std::string("0302")},
+                {"severity", std::string(severities[i])}, {"title", std::string("事件") + std::to_string(i)},
+                {"status", std::string("reported")}, {"reported_at", park.wall}});
+    park.put("cases", "Kdone", {{"grid_id", park.id("B")}, {"source", std::string("patrol")}, {"category", std::string("0302")},
+                                {"severity", std::string("urgent")}, {"title", std::string("已办结")},
+                                {"status", std::string("closed")}, {"reported_at", park.wall}});
+    REQUIRE(sup.replica->create(T("takeovers"), F(T("takeovers"), {{"grid_id", park.id("U")}, {"department_id", park.id("D")},
+                                                                   {"reason", std::string("台风")}, {"started_by", park.id("supervisor")},
+                                                                   {"started_at", park.wall}})));
+    REQUIRE(sup.client->sync());
+    // The cadre's first page of 10: the four open cases lead, most severe first.
+    PullRequest req = cadre.replica->pull_request(10);
+    auto answer = park.server.pull(Principal{park.id("cadre"), "dev-c"}, parse_json(encode(req)).value());
+    REQUIRE(answer);
+    REQUIRE(answer->patches.size() >= 4);
+    std::vector<std::string> lead;
+    for (size_t i = 0; i < 4; ++i) {
+      REQUIRE(answer->patches[i].table->name == "cases");
+      lead.push_back(answer->patches[i].row);
+    }
+    CHECK(lead == std::vector<std::string>{park.id("K1"), park.id("K3"), park.id("K2"), park.id("K0")});
+    // Paging stays exact: the whole sync brings every row once, the closed case too.
+    cadre.client->pull_limit = 10;
+    REQUIRE(cadre.client->sync());
+    CHECK(cadre.db->query_int("SELECT count(*) FROM cases") == 5);
+    CHECK(cadre.db->query_int("SELECT count(*) FROM households") == 2 + 2 + 30);
+    // Once begun, a grid does not lead again.
+    req = cadre.replica->pull_request(10);
+    answer = park.server.pull(Principal{park.id("cadre"), "dev-c"}, parse_json(encode(req)).value());
+    REQUIRE(answer);
+    CHECK(answer->patches.empty());
+  }
 }
