@@ -385,3 +385,145 @@ TEST_CASE("home names a department's standing task for its routed cases, not its
   for (const auto& a : home.assignments) seen.emplace(a.kind, a.task);
   CHECK(seen == std::set<std::pair<std::string, std::string>>{{"department_cases", ""}, {"task", "消防检查"}});
 }
+
+// ---- the grid map and the grid desk on a local replica ------------------------------
+
+#include "client/core/grid_office.hpp"
+
+namespace {
+
+std::string square(double west, double south, double size) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                R"({"type":"Polygon","coordinates":[[[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]})", west,
+                south, west + size, south, west + size, south + size, west, south + size, west, south);
+  return buf;
+}
+
+// A zone with two unit grids (one linked to a department with two cadres)
+// and a community below the first.
+struct SmallPark {
+  LocalReplica r;
+  std::string zone, unit, unit2, leaf, dept, worker = "0190a0a0-0000-7000-8000-0000000000aa";
+  SmallPark() {
+    dept = r.add("departments", {{"name", std::string("应急管理局")}});
+    for (auto [username, name] : {std::pair{"cadre_a", "干部甲"}, {"cadre_b", "干部乙"}})
+      r.add("users", {{"username", std::string(username)}, {"name", std::string(name)}, {"roles", std::string("cadre")},
+                      {"department_id", dept}});
+    zone = r.add("grids", {{"level", int64_t{1}}, {"code", std::string("Z")}, {"name", std::string("崇泰片")},
+                           {"kind", std::string("zone")}, {"polygon", square(118.0, 24.0, 2.0)}});
+    unit = r.add("grids", {{"parent_id", zone}, {"level", int64_t{2}}, {"code", std::string("Z-01")},
+                           {"name", std::string("一号网格")}, {"kind", std::string("unit")},
+                           {"department_id", dept}, {"polygon", square(118.0, 24.0, 1.0)}});
+    unit2 = r.add("grids", {{"parent_id", zone}, {"level", int64_t{2}}, {"code", std::string("Z-02")},
+                            {"name", std::string("二号网格")}, {"kind", std::string("unit")},
+                            {"polygon", square(119.0, 24.0, 1.0)}});
+    leaf = r.add("grids", {{"parent_id", unit}, {"level", int64_t{3}}, {"code", std::string("Z-01-1")},
+                           {"name", std::string("一号社区")}, {"kind", std::string("community")},
+                           {"polygon", std::string(R"({"type":"Point","coordinates":[1]})")}});
+    r.add("users", {{"username", std::string("w")}, {"name", std::string("网格员")}, {"roles", std::string("worker")}});
+  }
+  std::string open_case(const std::string& grid, int64_t due_in_h) {
+    return r.add("cases", {{"grid_id", grid}, {"source", std::string("patrol")}, {"category", std::string("0302")},
+                           {"severity", std::string("normal")}, {"title", std::string("事件")},
+                           {"status", std::string("reported")}, {"reported_at", r.now - 100 * kHour},
+                           {"due_at", r.now + due_in_h * kHour}});
+  }
+};
+
+const MapGrid* on_map(const GridMapView& v, const std::string& id) {
+  for (const auto& g : v.grids)
+    if (g.id == id) return &g;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("the grid map: rings and bounds from the polygons, open cases summed up to the unit grid, takeover flag") {
+  SmallPark p;
+  p.open_case(p.leaf, -1);  // overdue
+  p.open_case(p.unit, 50);
+  p.open_case(p.unit2, 50);
+  Queries q(p.r.db);
+  GridMapView v = q.grid_map(Me{p.worker, RoleSet{Role::worker}}, p.r.now);
+  REQUIRE(v.grids.size() == 4);
+  CHECK(v.grids[0].level == 1);  // zones drawn first, level 3 last
+  CHECK(v.grids[3].level == 3);
+  CHECK(v.west == doctest::Approx(118.0));
+  CHECK(v.east == doctest::Approx(120.0));
+  CHECK(v.north == doctest::Approx(26.0));
+  const MapGrid* unit = on_map(v, p.unit);
+  REQUIRE(unit);
+  CHECK(unit->ring.size() == 5);
+  CHECK(unit->open_cases == 2);  // its own and the community's
+  CHECK(unit->overdue_cases == 1);
+  CHECK_FALSE(unit->takeover);
+  CHECK(on_map(v, p.leaf)->ring.empty());  // not a polygon: drawn as nothing, breaks nothing
+  CHECK(on_map(v, p.unit2)->open_cases == 1);
+}
+
+TEST_CASE("the grid desk: a takeover needs the centre, a unit grid, its department and a reason; one at a time") {
+  SmallPark p;
+  p.open_case(p.leaf, 10);
+  Queries q(p.r.db);
+  GridOffice office(p.r.replica, q);
+  const std::string sup = "0190a0a0-0000-7000-8000-0000000000bb";
+  Me centre{sup, RoleSet{Role::supervisor}}, worker{p.worker, RoleSet{Role::worker}};
+  auto code = [](const auto& r) { return r ? Code::ok : r.error().code; };
+  CHECK(code(office.start_takeover(worker, p.unit, "台风")) == Code::forbidden);
+  CHECK(code(office.start_takeover(centre, p.leaf, "台风")) == Code::invalid);   // not a unit grid
+  CHECK(code(office.start_takeover(centre, p.unit2, "台风")) == Code::missing);  // no linked department
+  CHECK(code(office.start_takeover(centre, p.unit, " \n")) == Code::missing);   // no reason
+  CHECK(p.r.db.query_int("SELECT count(*) FROM takeovers") == 0);
+
+  auto id = office.start_takeover(centre, p.unit, "  台风红色预警 ");
+  REQUIRE(id);
+  CHECK(code(office.start_takeover(centre, p.unit, "再来一次")) == Code::state);
+  TakeoverConsole c = office.console();
+  REQUIRE(c.active.size() == 1);
+  CHECK(c.active[0].reason == "台风红色预警");
+  CHECK(c.active[0].department_name == "应急管理局");
+  CHECK(c.active[0].pending);
+  REQUIRE(c.units.size() == 2);
+  CHECK(c.units[0].grid.id == p.unit);
+  CHECK(c.units[0].takeover_id == *id);
+  CHECK(c.units[0].cadres == std::vector<std::string>{"干部甲", "干部乙"});
+  CHECK(c.units[0].open_cases == 1);
+
+  CHECK(code(office.end_takeover(worker, *id)) == Code::forbidden);
+  REQUIRE(office.end_takeover(centre, *id));
+  CHECK(code(office.end_takeover(centre, *id)) == Code::state);
+  c = office.console();
+  CHECK(c.active.empty());
+  REQUIRE(c.ended.size() == 1);
+  CHECK(c.ended[0].ended_at == p.r.now);
+}
+
+TEST_CASE("the grid desk: moving a responsibility takes the grids below along and shows one line per unit grid") {
+  SmallPark p;
+  auto give = [&](const std::string& grid) {
+    return p.r.add("assignments", {{"user_id", p.worker}, {"grid_id", grid}, {"kind", std::string("responsibility")},
+                                   {"active", int64_t{1}}, {"from_at", p.r.now - kHour}});
+  };
+  std::string top = give(p.unit);
+  give(p.leaf);
+  Queries q(p.r.db);
+  GridOffice office(p.r.replica, q);
+  Me centre{"0190a0a0-0000-7000-8000-0000000000bb", RoleSet{Role::supervisor}};
+  TakeoverConsole c = office.console();
+  REQUIRE(c.responsibilities.size() == 1);  // the community is covered by the unit grid
+  CHECK(c.responsibilities[0].assignment_id == top);
+  CHECK(c.responsibilities[0].user_name == "");  // the worker's users row is another id: no name, no crash
+  CHECK_FALSE(office.move_responsibility(centre, top, p.unit));           // where it is already
+  CHECK_FALSE(office.move_responsibility(centre, top, "no-such-grid"));  // nowhere
+  CHECK(p.r.db.query_int("SELECT count(*) FROM assignments WHERE active = 1") == 2);
+  p.r.now += kHour;
+  auto moved = office.move_responsibility(centre, top, p.unit2);
+  REQUIRE(moved);
+  CHECK(p.r.db.query_int("SELECT count(*) FROM assignments WHERE active = 1") == 1);
+  CHECK(p.r.db.query_int("SELECT count(*) FROM assignments WHERE active = 0 AND to_at = " + std::to_string(p.r.now)) == 2);
+  c = office.console();
+  REQUIRE(c.responsibilities.size() == 1);
+  CHECK(c.responsibilities[0].grid_id == p.unit2);
+  CHECK(c.responsibilities[0].from_at == p.r.now);
+}
