@@ -2,8 +2,6 @@
 
 #include <cpprest/http_client.h>
 
-#include <mutex>
-
 #include "shared/json.hpp"
 
 namespace gw::client {
@@ -11,13 +9,9 @@ namespace gw::client {
 using namespace web::http;
 using namespace web::http::client;
 
+// pplx's cancellation source is safe to use from any thread.
 struct HttpTransport::Cancel {
-  std::mutex m;
   pplx::cancellation_token_source source;
-  pplx::cancellation_token token() {
-    std::lock_guard lock(m);
-    return source.get_token();
-  }
 };
 
 HttpTransport::HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms)
@@ -25,11 +19,7 @@ HttpTransport::HttpTransport(std::string base_url, const DeviceKey& key, int tim
 
 HttpTransport::~HttpTransport() = default;
 
-void HttpTransport::cancel() {
-  std::lock_guard lock(cancel_->m);
-  cancel_->source.cancel();
-  cancel_->source = pplx::cancellation_token_source();  // later requests run
-}
+void HttpTransport::cancel() { cancel_->source.cancel(); }
 
 Result<std::string> HttpTransport::send(const std::string& method, std::string_view path, const std::string& body,
                                         bool sign, int timeout_ms) {
@@ -53,7 +43,7 @@ Result<std::string> HttpTransport::send_once(const std::string& method, std::str
     if (!token_.empty()) req.headers().add("Authorization", "Bearer " + token_);
     if (sign) req.headers().add("X-Gridwork-Signature", key_.sign_base64(body));
     if (method == methods::POST) req.set_body(body, "application/json");
-    http_response resp = client.request(req, cancel_->token()).get();
+    http_response resp = client.request(req, cancel_->source.get_token()).get();
     auto bytes = resp.extract_vector().get();
     std::string text(bytes.begin(), bytes.end());
     if (resp.status_code() == status_codes::OK) return text;
