@@ -73,6 +73,39 @@ ServerEngine::Verdict ServerEngine::check_new_takeover(const Patch& p) {
   return {};
 }
 
+Result<std::string> ServerEngine::start_takeover_at_server(const std::string& unit_grid_id, const std::string& reason,
+                                                           const UserInfo& by) {
+  if (!by.office()) return Error{Code::forbidden, by.username + " is not of the service centre"};
+  const TableSpec& t = *find_table("takeovers");
+  const TableSpec& g = *find_table("grids");
+  Row grid;
+  if (!store_.load(g, unit_grid_id, grid)) return Error{Code::not_found, "no grid " + unit_grid_id};
+  std::string dept = text_or_empty(col(g, grid, "department_id"));
+  if (dept.empty())
+    return Error{Code::missing, text_or_empty(col(g, grid, "name")) + " has no linked department to take it over"};
+  Patch p;
+  p.table = &t;
+  p.row = ids_.next(clock_.wall_ms());
+  p.set = fields_of(t, {{"grid_id", unit_grid_id}, {"department_id", dept}, {"reason", reason},
+                        {"started_by", by.id}, {"started_at", clock_.wall_ms()}});
+  if (auto v = check_new_takeover(p); v.code != Code::ok) return Error{v.code, v.message};
+  for (const auto& f : p.set)  // the reason's length, above all
+    if (auto st = check_value(t, t.columns[f.col], f.value); !st) return st.error();
+  if (auto st = check_required(t, p.set); !st) return st.error();
+  write_as_server(t, p.row, p.set);
+  return p.row;
+}
+
+Status ServerEngine::end_takeover_at_server(const std::string& takeover_id, const UserInfo& by) {
+  if (!by.office()) return Error{Code::forbidden, by.username + " is not of the service centre"};
+  const TableSpec& t = *find_table("takeovers");
+  Row row;
+  if (!store_.load(t, takeover_id, row)) return Error{Code::not_found, "no takeover " + takeover_id};
+  if (!is_null(col(t, row, "ended_at"))) return Error{Code::state, "this takeover has already ended"};
+  write_as_server(t, takeover_id, fields_of(t, {{"ended_at", clock_.wall_ms()}, {"ended_by", by.id}}));
+  return Status::ok();
+}
+
 void ServerEngine::start_takeover(const std::string& takeover_id, const Row& row) {
   const TableSpec& t = *find_table("takeovers");
   std::string grid = text_or_empty(col(t, row, "grid_id"));

@@ -48,6 +48,14 @@ class ServerEngine {
   // logged like any patch, under origin "server". Call inside begin_write().
   void write_as_server(const TableSpec& t, const std::string& row, const Fields& set);
 
+  // A takeover started or ended by an operator at the server (the admin
+  // command, for when no supervisor's tablet is at hand), judged as one
+  // pushed from a tablet is. `by`: the office user on whose word. Call
+  // inside begin_write().
+  Result<std::string> start_takeover_at_server(const std::string& unit_grid_id, const std::string& reason,
+                                               const UserInfo& by);
+  Status end_takeover_at_server(const std::string& takeover_id, const UserInfo& by);
+
   RowStore& store() { return store_; }
   Directory& directory() { return directory_; }
   Hlc& clock() { return clock_; }

@@ -14,6 +14,7 @@
 #include "client/ui/screens/hotline.hpp"
 #include "client/ui/screens/kpi.hpp"
 #include "client/ui/screens/login.hpp"
+#include "client/ui/screens/map.hpp"
 #include "client/ui/screens/patrol.hpp"
 #include "client/ui/screens/settings.hpp"
 #include "client/ui/screens/takeover.hpp"
@@ -29,7 +30,7 @@ constexpr std::pair<ScreenId, std::string_view> kScreenNames[] = {
     {ScreenId::visit, "visit"},         {ScreenId::cases, "cases"},       {ScreenId::case_detail, "case"},
     {ScreenId::case_new, "case_new"},   {ScreenId::settings, "settings"}, {ScreenId::takeover, "takeover"},
     {ScreenId::conflicts, "conflicts"}, {ScreenId::kpi, "kpi"},           {ScreenId::dispatch, "dispatch"},
-    {ScreenId::hotline, "hotline"},
+    {ScreenId::hotline, "hotline"},     {ScreenId::map, "map"},
 };
 
 constexpr int64_t kIdleAfterMs = 1000;  // no input for this long: stop drawing 60 frames a second
@@ -65,11 +66,18 @@ App::App(Options options, std::string assets_dir) : options_(std::move(options))
   screens_[ScreenId::login] = std::make_unique<LoginScreen>();
   screens_[ScreenId::home] = std::make_unique<HomeScreen>();
   screens_[ScreenId::patrol] = std::make_unique<PatrolScreen>();
-  screens_[ScreenId::cases] = std::make_unique<CasesScreen>();
+  auto cases = std::make_unique<CasesScreen>();
+  cases_ = cases.get();
+  screens_[ScreenId::cases] = std::move(cases);
+  auto takeover = std::make_unique<TakeoverScreen>();
+  takeover_ = takeover.get();
+  screens_[ScreenId::takeover] = std::move(takeover);
+  auto map = std::make_unique<GridMapScreen>();
+  map_ = map.get();
+  screens_[ScreenId::map] = std::move(map);
   screens_[ScreenId::case_detail] = std::make_unique<CaseScreen>();
   screens_[ScreenId::case_new] = std::make_unique<CaseFormScreen>();
   screens_[ScreenId::settings] = std::make_unique<SettingsScreen>();
-  screens_[ScreenId::takeover] = std::make_unique<TakeoverScreen>();
   screens_[ScreenId::conflicts] = std::make_unique<ConflictsScreen>();
   screens_[ScreenId::kpi] = std::make_unique<KpiScreen>();
   screens_[ScreenId::dispatch] = std::make_unique<DispatchScreen>();
@@ -153,6 +161,18 @@ void App::go(ScreenId id) {
   entered_ = false;
 }
 
+void App::go_cases(const CaseFilter& filter) {
+  cases_->show(filter);
+  if (stack_.back() == ScreenId::cases) entered_ = false;  // already up: list again with the new filter
+  go(ScreenId::cases);
+}
+
+void App::go_takeover(const std::string& unit_grid_id) {
+  takeover_->preselect(unit_grid_id);
+  if (stack_.back() == ScreenId::takeover) entered_ = false;
+  go(ScreenId::takeover);
+}
+
 void App::back() {
   if (stack_.size() > 1) stack_.pop_back();
   entered_ = false;
@@ -176,12 +196,25 @@ void App::apply_settings(const Snapshot& snap) {
   window_->set_text_scale(snap.settings.text_scale);
 }
 
+void App::note_takeover_glyphs(const TakeoverConsole& c) {
+  Window& w = *window_;
+  for (const auto& u : c.units) {
+    w.note_text(u.grid.name + u.department_name);
+    for (const auto& n : u.cadres) w.note_text(n);
+    for (const auto& n : u.workers) w.note_text(n);
+  }
+  for (const auto* list : {&c.active, &c.ended})
+    for (const auto& t : *list) w.note_text(t.grid_name + t.department_name + t.reason + t.started_by + t.ended_by);
+  for (const auto& r : c.responsibilities) w.note_text(r.user_name + r.grid_name);
+}
+
 // Names and addresses come from data, and some lie outside the common set
 // the atlas starts with: add what each new part of the snapshot needs.
 void App::note_glyphs(const Snapshot& snap) {
   const std::vector<const void*> parts{snap.home.get(),   snap.catalog.get(),     snap.targets.get(),
                                        snap.cases.get(),  snap.case_detail.get(), snap.patrol.get(),
-                                       snap.dispatch.get(), snap.kpi.get()};
+                                       snap.dispatch.get(), snap.kpi.get(),   snap.takeover.get(),
+                                       snap.grid_map.get()};
   if (parts == seen_) return;
   Window& w = *window_;
   auto changed = [&](size_t i) { return parts[i] && (seen_.size() <= i || seen_[i] != parts[i]); };
@@ -190,6 +223,7 @@ void App::note_glyphs(const Snapshot& snap) {
     for (const auto& a : snap.home->assignments) w.note_text(a.grid_name + a.task);
     for (const auto& c : snap.home->due_cases) w.note_text(c.title + c.grid_name);
     for (const auto& p : snap.home->problems) w.note_text(p.reason);
+    for (const auto& n : snap.home->notices) w.note_text(n.words + n.grid_name + n.reason);
   }
   if (changed(1))
     for (const auto& g : snap.catalog->grids) w.note_text(g.name);
@@ -210,6 +244,9 @@ void App::note_glyphs(const Snapshot& snap) {
     for (const auto& r : snap.kpi->rows) w.note_text(r.label);
     w.note_text(snap.kpi->error + snap.kpi->exported_to);
   }
+  if (changed(8)) note_takeover_glyphs(*snap.takeover);
+  if (changed(9))
+    for (const auto& g : snap.grid_map->grids) w.note_text(g.name);
   w.note_text(snap.session.name + snap.session.error_detail + snap.sync.error);
   seen_ = parts;
 }

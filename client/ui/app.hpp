@@ -18,6 +18,9 @@
 
 namespace gw::client::ui {
 
+class CasesScreen;
+class GridMapScreen;
+class TakeoverScreen;
 class VisitScreen;
 
 class App : public Nav {
@@ -30,6 +33,8 @@ class App : public Nav {
   void go(ScreenId id) override;
   void back() override;
   void home() override;
+  void go_cases(const CaseFilter& filter) override;
+  void go_takeover(const std::string& unit_grid_id) override;
 
  private:
   Status open();
@@ -38,6 +43,7 @@ class App : public Nav {
   int run_bench();
   Status sign_in_and_sync();
   Status prepare_screen(ScreenId id);
+  void stage_takeover(ScreenId id);
   // Renders until the snapshot and the font atlas settle.
   void settle(int min_frames, int max_frames);
   int fail(const std::string& message);
@@ -46,6 +52,7 @@ class App : public Nav {
   void frame();
   void apply_settings(const Snapshot& snap);
   void note_glyphs(const Snapshot& snap);
+  void note_takeover_glyphs(const TakeoverConsole& c);
   void route(const Snapshot& snap);
   void draw(Frame& f);
   void probe_state(Frame& f);
@@ -62,6 +69,9 @@ class App : public Nav {
   TopBar top_bar_;
   std::map<ScreenId, std::unique_ptr<Screen>> screens_;
   VisitScreen* visit_ = nullptr;
+  CasesScreen* cases_ = nullptr;
+  TakeoverScreen* takeover_ = nullptr;
+  GridMapScreen* map_ = nullptr;
   std::vector<ScreenId> stack_;
   bool entered_ = false;       // current() has had enter() since it came up
   bool forced_ = false;        // --screenshot: the screen stays whatever the session

@@ -7,7 +7,10 @@
 #include <fstream>
 
 #include "client/ui/app.hpp"
+#include "client/ui/screens/map.hpp"
+#include "client/ui/screens/takeover.hpp"
 #include "client/ui/screens/visit.hpp"
+#include "shared/roles.hpp"
 
 namespace gw::client::ui {
 namespace {
@@ -61,6 +64,8 @@ Status App::prepare_screen(ScreenId id) {
       if (grid.empty()) return Error{Code::not_found, "no grid to patrol"};
       core_->start_patrol(grid);
     }
+  } else if (id == ScreenId::takeover || id == ScreenId::map) {
+    stage_takeover(id);
   } else if (id == ScreenId::case_detail) {
     core_->list_cases(CaseFilter{});
     core_->wait_idle();
@@ -70,6 +75,22 @@ Status App::prepare_screen(ScreenId id) {
   }
   core_->wait_idle();
   return Status::ok();
+}
+
+// The console and the map with a unit grid picked, so the picture shows the
+// start form or a grid's details. Nothing is written: a screenshot must
+// never start a takeover (./dev screenshots starts one beforehand with the
+// server's admin command, so the pictures show one running).
+void App::stage_takeover(ScreenId id) {
+  const RoleSet roles = RoleSet::parse(core_->snapshot().session.roles).value_or(RoleSet{});
+  if (!roles.has(Role::supervisor)) return;
+  core_->load_takeover_console();
+  core_->wait_idle();
+  const Snapshot snap = core_->snapshot();
+  if (!snap.takeover || snap.takeover->units.empty()) return;
+  const std::vector<UnitGridItem>& units = snap.takeover->units;
+  if (id == ScreenId::map) map_->select(units.front().grid.id);
+  if (id == ScreenId::takeover && units.size() > 1) takeover_->preselect(units[1].grid.id);
 }
 
 void App::settle(int min_frames, int max_frames) {

@@ -22,7 +22,7 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
   --size WxH          window size (default 1280x800)
   --screenshot FILE   sign in, sync, render --screen, write a PNG, exit 0
   --screen NAME       login|home|patrol|visit|cases|case|case_new|settings|
-                      takeover|conflicts|kpi|dispatch|hotline
+                      takeover|map|conflicts|kpi|dispatch|hotline
   --bench             benchmark run: first frame, scroll the visit list, report
   --bench-frames N    frames to time in --bench (default 600)
   --verbose           log screens and notices to stderr

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "client/core/client_core.hpp"
@@ -14,7 +15,7 @@
 namespace gw::client::ui {
 
 enum class ScreenId {
-  login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi, dispatch, hotline,
+  login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi, dispatch, hotline, map,
 };
 
 // The names of DESIGN §10's --screen option, also the probe's screen line.
@@ -27,6 +28,10 @@ class Nav {
   virtual void go(ScreenId id) = 0;  // pushes
   virtual void back() = 0;
   virtual void home() = 0;           // clears the stack down to home
+  // Pushes a screen set up for one thing, as another screen asks: the cases
+  // of a grid (the map's 查看事件), the console with a unit grid picked (发起接管).
+  virtual void go_cases(const CaseFilter& filter) = 0;
+  virtual void go_takeover(const std::string& unit_grid_id) = 0;
 };
 
 struct Frame {

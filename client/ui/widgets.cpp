@@ -3,6 +3,7 @@
 #include <imgui_internal.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "shared/calendar.hpp"
@@ -96,15 +97,19 @@ bool combo(Frame& f, std::string_view id, const std::vector<std::pair<std::strin
   const bool open = ImGui::BeginCombo(("##" + std::string(id)).c_str(), preview.c_str(), ImGuiComboFlags_HeightLarge);
   probe_item(f, id);
   if (open) {
+    // Each choice a finger tall, its words in the middle of it.
+    ImGui::PushStyleVar(ImGuiStyleVar_SelectableTextAlign, ImVec2(0.0f, 0.5f));
+    const ImVec2 row(0.0f, ImGui::GetFrameHeight());
     for (size_t i = 0; i < items.size(); ++i) {
       const bool selected = items[i].first == *value;
-      if (ImGui::Selectable(label_of(items[i].second, std::to_string(i)).c_str(), selected)) {
+      if (ImGui::Selectable(label_of(items[i].second, std::to_string(i)).c_str(), selected, 0, row)) {
         *value = items[i].first;
         changed = true;
       }
       probe_item(f, std::string(id) + "." + std::to_string(i));
       if (selected && ImGui::IsWindowAppearing()) ImGui::SetItemDefaultFocus();
     }
+    ImGui::PopStyleVar();
     ImGui::EndCombo();
   }
   return changed;
@@ -120,6 +125,61 @@ bool list_row(Frame& f, std::string_view id, bool selected, ImVec2 size) {
   bool pressed = ImGui::Selectable(("##" + std::string(id)).c_str(), selected, 0, size);
   note_pressable();
   probe_item(f, id);
+  return pressed;
+}
+
+Answer confirm_dialog(Frame& f, std::string_view id, const std::string& title, const std::string& text,
+                      const std::string& yes, bool danger) {
+  const std::string popup = title + "###" + std::string(id);
+  if (!ImGui::IsPopupOpen(popup.c_str())) ImGui::OpenPopup(popup.c_str());
+  const ImVec2 d = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(d.x * 0.9f, 720.0f * f.scale), 0.0f));
+  Answer answer = Answer::none;
+  const int flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings;
+  if (!ImGui::BeginPopupModal(popup.c_str(), nullptr, flags)) return answer;
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::Dummy(ImVec2(0, 8 * f.scale));
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  const std::string yes_id = std::string(id) + ".yes";
+  if (danger ? danger_button(f, yes_id, yes, ImVec2(w, 0)) : primary_button(f, yes_id, yes, ImVec2(w, 0)))
+    answer = Answer::yes;
+  ImGui::SameLine();
+  if (button(f, std::string(id) + ".no", f.s.tr("common.cancel"), ImVec2(w, 0))) answer = Answer::no;
+  if (answer != Answer::none) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+  return answer;
+}
+
+bool text_row(Frame& f, std::string_view id, bool selected, const std::vector<RowLine>& lines, float width,
+              const std::string& badge_text, ImU32 badge_color) {
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float pad = ImGui::GetStyle().FramePadding.x * 0.5f;
+  // Never shorter than a finger, however few lines.
+  const float height = std::max(line * static_cast<float>(lines.size()) + ImGui::GetStyle().FramePadding.y,
+                                ImGui::GetFrameHeight());
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  const bool pressed = list_row(f, id, selected, ImVec2(width, height));
+  if (!ImGui::IsItemVisible()) return pressed;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float right = top.x + width - pad;
+  const float y0 = top.y + (height - line * static_cast<float>(lines.size())) * 0.5f + 2;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const ImVec2 at(top.x + pad, y0 + line * static_cast<float>(i));
+    float end = right;
+    if (i == 0 && !badge_text.empty()) {
+      // The badge keeps its place; the words give way with an ellipsis.
+      const ImVec2 bs = ImGui::CalcTextSize(badge_text.c_str());
+      const float bx = std::min(right - bs.x - pad * 2,
+                                at.x + ImGui::CalcTextSize(lines[0].text.c_str()).x + ImGui::GetStyle().ItemSpacing.x);
+      dl->AddRectFilled(ImVec2(bx, at.y), ImVec2(bx + bs.x + pad * 2, at.y + bs.y), badge_color, bs.y * 0.25f);
+      dl->AddText(ImVec2(bx + pad, at.y), IM_COL32_WHITE, badge_text.c_str());
+      end = bx - ImGui::GetStyle().ItemSpacing.x * 0.5f;
+    }
+    if (lines[i].color) ImGui::PushStyleColor(ImGuiCol_Text, lines[i].color);
+    ImGui::RenderTextEllipsis(dl, at, ImVec2(end, at.y + line), end, end, lines[i].text.c_str(), nullptr, nullptr);
+    if (lines[i].color) ImGui::PopStyleColor();
+  }
   return pressed;
 }
 

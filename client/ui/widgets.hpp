@@ -42,6 +42,24 @@ bool checkbox(Frame& f, std::string_view id, const std::string& label, bool* val
 // A tappable row of a list, drawn over by the caller; true when tapped.
 bool list_row(Frame& f, std::string_view id, bool selected, ImVec2 size);
 
+// A question that must be answered before the change is made (start or end
+// a takeover, move a grid): a modal over the screen, open while the caller
+// keeps calling this each frame. Probe ids: `id`.yes and `id`.no.
+enum class Answer { none, yes, no };
+Answer confirm_dialog(Frame& f, std::string_view id, const std::string& title, const std::string& text,
+                      const std::string& yes, bool danger);
+
+// One line of a drawn list row, in its colour; a badge (接管中, 待同步) at
+// the end of the first line when badge_text is given.
+struct RowLine {
+  std::string text;
+  ImU32 color = 0;  // 0: the text colour
+};
+// A tappable row of `lines` text lines, each cut with an ellipsis at the
+// row's right edge; true when tapped.
+bool text_row(Frame& f, std::string_view id, bool selected, const std::vector<RowLine>& lines, float width,
+              const std::string& badge_text = {}, ImU32 badge_color = 0);
+
 // Keeps the next button of this label on the line when it fits, else wraps.
 void same_line_if_fits(const std::string& label);
 

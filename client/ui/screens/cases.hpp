@@ -12,6 +12,8 @@ class CasesScreen : public Screen {
   std::string_view title_key() const override { return "cases.title"; }
   void enter(Frame& f) override;
   void draw(Frame& f) override;
+  // The list as another screen opens it (the map: one grid's open cases).
+  void show(const CaseFilter& filter) { filter_ = filter; }
 
  private:
   bool filters(Frame& f);  // true when a filter changed

@@ -2,10 +2,26 @@
 
 #include <imgui_internal.h>
 
+#include <algorithm>
+
 #include "client/ui/top_bar.hpp"
 #include "client/ui/widgets.hpp"
 
 namespace gw::client::ui {
+namespace {
+
+constexpr size_t kNoticesShown = 3;  // the newest; the due cases below must stay in view
+constexpr ImU32 kNoticeColor = IM_COL32(200, 120, 0, 255);
+
+// The words for the user's language; the server's own when this build has
+// none for the event.
+std::string notice_text(const Frame& f, const NoticeItem& n) {
+  const std::string key = "notices." + n.event;
+  if (n.event.empty() || f.s.tr(key) == key) return n.words;
+  return f.s.format(key, {n.grid_name, n.reason.empty() ? "—" : n.reason});
+}
+
+}  // namespace
 
 bool case_row(Frame& f, const std::string& probe_id, const CaseItem& c, float width, const std::string& tag) {
   const float line = ImGui::GetTextLineHeightWithSpacing();
@@ -90,6 +106,42 @@ void HomeScreen::takeover_banner(Frame& f, const HomeView& home) {
   ImGui::PopStyleColor(2);
 }
 
+// Each notice wraps beside its button, so the reason is read in full.
+void HomeScreen::notices(Frame& f, const HomeView& home) {
+  const size_t shown = std::min(home.notices.size(), kNoticesShown);
+  const bool more = home.notices.size() > shown;
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const std::string ok = f.s.tr("notices.ok");
+  const float ok_w = ImGui::CalcTextSize(ok.c_str()).x + st.FramePadding.x * 2;
+  const float inner = ImGui::GetContentRegionAvail().x - st.WindowPadding.x * 2;
+  const float text_w = inner - ok_w - ImGui::GetTextLineHeight() - st.ItemSpacing.x * 2;
+  std::vector<std::string> texts;
+  float h = st.WindowPadding.y * 2 + (more ? ImGui::GetTextLineHeightWithSpacing() : 0.0f);
+  for (size_t i = 0; i < shown; ++i) {
+    const NoticeItem& n = home.notices[i];
+    texts.push_back(date_time(n.at) + "  " + notice_text(f, n));
+    h += std::max(ImGui::GetFrameHeight(), ImGui::CalcTextSize(texts.back().c_str(), nullptr, false, text_w).y) +
+         st.ItemSpacing.y;
+  }
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(1.0f, 0.97f, 0.88f, 1.0f));
+  ImGui::BeginChild("##notices", ImVec2(0, h - st.ItemSpacing.y), true, ImGuiWindowFlags_NoScrollbar);
+  for (size_t i = 0; i < shown; ++i) {
+    ImGui::BeginGroup();
+    dot(kNoticeColor);
+    ImGui::SameLine();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + text_w);
+    ImGui::TextUnformatted(texts[i].c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndGroup();
+    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ok_w);
+    if (button(f, "home.notice.ok." + std::to_string(i), ok)) f.core.mark_notice_read(home.notices[i].id);
+  }
+  if (more) muted(f.s.format("notices.more", {count_text(static_cast<int64_t>(home.notices.size() - shown))}));
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
+  f.probe.state("notices", std::to_string(home.notices.size()));
+}
+
 void HomeScreen::sync_card(Frame& f) {
   const SyncView& s = f.snap.sync;
   heading(f.s.tr("home.sync_title"));
@@ -146,7 +198,10 @@ void HomeScreen::actions(Frame& f, const HomeView* home) {
   if (button(f, "home.takeover", f.s.tr("takeover.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::takeover);
   ImGui::SameLine();
   if (button(f, "home.conflicts", f.s.tr("conflicts.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::conflicts);
-  if (button(f, "home.settings", f.s.tr("settings.title"), ImVec2(-1, 0))) f.nav.go(ScreenId::settings);
+  const float w2 = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+  if (button(f, "home.map", f.s.tr("map.title"), ImVec2(w2, 0))) f.nav.go(ScreenId::map);
+  ImGui::SameLine();
+  if (button(f, "home.settings", f.s.tr("settings.title"), ImVec2(w2, 0))) f.nav.go(ScreenId::settings);
 }
 
 void HomeScreen::due_cases(Frame& f, const HomeView& home) {
@@ -213,7 +268,9 @@ void HomeScreen::draw(Frame& f) {
   if (!home) {
     muted(f.s.tr("common.loading"));
   } else {
-    // Refused records first (they need the worker), then where and what.
+    // What the server told me first (beside the actions, so they keep their
+    // place), then refused records (they need the worker), then where and what.
+    if (!home->notices.empty()) notices(f, *home);
     if (!home->problems.empty()) problems(f, *home);
     grids_and_assignments(f, *home);
     due_cases(f, *home);

@@ -1,6 +1,7 @@
 // The start screen: sync state and the big sync button, today's work, the
 // cases due in my grids with their lights, problems, and the way to every
-// other screen. A red banner when one of my grids is under takeover.
+// other screen. A red banner when one of my grids is under takeover, and
+// under it what the server told me (a takeover, a grid given or taken).
 #pragma once
 
 #include <functional>
@@ -17,6 +18,7 @@ class HomeScreen : public Screen {
 
  private:
   void takeover_banner(Frame& f, const HomeView& home);
+  void notices(Frame& f, const HomeView& home);
   void sync_card(Frame& f);
   void actions(Frame& f, const HomeView* home);
   void due_cases(Frame& f, const HomeView& home);

@@ -116,6 +116,8 @@ TEST_CASE("i18n: the families of keys built from data exist") {
   for (auto s : {"reported", "accepted", "resolved", "verified", "closed"}) has(std::string("dispatch.stage.") + s);
   for (auto m : {"normal", "takeover"}) has(std::string("mode.") + m);
   for (auto p : {"rejected", "quarantined"}) has(std::string("problem.") + p);
+  // The home screen's notices by their event (the server's words are only a fallback).
+  for (auto e : {"takeover_started", "takeover_ended", "assigned", "unassigned"}) has(std::string("notices.") + e);
   for (auto l : kLanguages) has("lang." + std::string(l));
   for (const TableSpec& t : all_tables()) has("table." + std::string(t.name));
 }

@@ -1,7 +1,9 @@
 // The window layer's parts that need no display: the command line, screen
-// names, the KPI screen's periods, and the probe file the window test reads.
+// names, the KPI screen's periods, the map's geometry, a takeover's duration,
+// and the probe file the window test reads.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,7 +11,11 @@
 #include "client/ui/cli.hpp"
 #include "client/ui/probe.hpp"
 #include "client/ui/screen.hpp"
+#include "client/core/i18n.hpp"
+#include "client/ui/map_geometry.hpp"
 #include "client/ui/screens/kpi.hpp"
+#include "client/ui/screens/map.hpp"
+#include "client/ui/screens/takeover.hpp"
 #include "shared/calendar.hpp"
 
 using namespace gw::client::ui;
@@ -49,7 +55,7 @@ TEST_CASE("cli: DESIGN §10's options") {
 
 TEST_CASE("screen names round-trip") {
   for (const char* n : {"login", "home", "patrol", "visit", "cases", "case", "case_new", "settings", "takeover",
-                        "conflicts", "kpi", "dispatch", "hotline"}) {
+                        "conflicts", "kpi", "dispatch", "hotline", "map"}) {
     auto id = screen_from_name(n);
     REQUIRE(id.has_value());
     CHECK(screen_name(*id) == n);
@@ -115,4 +121,76 @@ TEST_CASE("probe: writes widgets and state, only when they change") {
   fs::remove(path);
   (void)written;
   CHECK(!Probe(std::string()).active());
+}
+
+namespace {
+
+gw::client::MapGrid square(std::string id, int level, double w, double s, double e, double n) {
+  gw::client::MapGrid g;
+  g.id = std::move(id);
+  g.level = level;
+  g.ring = {{w, s}, {e, s}, {e, n}, {w, n}, {w, s}};
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("map: fit keeps the ground's aspect, taps find the finest grid") {
+  // 0.1° of longitude at 60° north is as long as 0.05° of latitude.
+  const MapFit fit(10.0, 59.95, 10.1, 60.05, 0, 0, 400, 400);
+  const Pt a = fit.to_screen(10.0, 60.05), b = fit.to_screen(10.1, 59.95);
+  CHECK(b.x - a.x == doctest::Approx(200).epsilon(0.01));
+  CHECK(b.y - a.y == doctest::Approx(400).epsilon(0.01));
+  CHECK(a.x == doctest::Approx(100).epsilon(0.01));  // centred
+  const auto [lon, lat] = fit.to_lonlat(300, 200);
+  CHECK(lon == doctest::Approx(10.1));
+  CHECK(lat == doctest::Approx(60.0));
+
+  gw::client::GridMapView m;
+  m.grids = {square("zone", 1, 0, 0, 10, 10), square("unit", 2, 0, 0, 5, 10), square("leaf", 3, 0, 0, 5, 5)};
+  CHECK(pick_grid(m, 1, 1) == 2);
+  CHECK(pick_grid(m, 1, 7) == 1);
+  CHECK(pick_grid(m, 7, 7) == 0);
+  CHECK(pick_grid(m, 11, 1) == -1);
+  std::swap(m.grids[0], m.grids[2]);  // order does not matter, the level does
+  CHECK(pick_grid(m, 1, 1) == 0);
+}
+
+TEST_CASE("map: concave rings are tested and filled right") {
+  // An L: the notch at the top right is outside.
+  const Ring l{{0, 0}, {2, 0}, {2, 1}, {1, 1}, {1, 2}, {0, 2}, {0, 0}};
+  CHECK(point_in_ring(l, 0.5, 1.5));
+  CHECK(!point_in_ring(l, 1.5, 1.5));
+  CHECK(open_ring(l).size() == 6);
+  std::vector<Pt> pts;
+  for (const auto& [x, y] : open_ring(l)) pts.push_back({static_cast<float>(x), static_cast<float>(y)});
+  CHECK(!is_convex(pts));
+  CHECK(is_convex({{0, 0}, {1, 0}, {1, 1}, {0, 1}}));
+  const std::vector<int> tri = triangulate(pts);
+  REQUIRE(tri.size() == 12);  // n - 2 triangles
+  double area = 0;
+  for (size_t k = 0; k < tri.size(); k += 3) {
+    const Pt &a = pts[static_cast<size_t>(tri[k])], &b = pts[static_cast<size_t>(tri[k + 1])],
+             &c = pts[static_cast<size_t>(tri[k + 2])];
+    area += std::abs((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)) / 2.0;
+  }
+  CHECK(area == doctest::Approx(3.0));
+  // Down the left edge first is anticlockwise on a y-down screen: turned round.
+  const std::vector<Pt> cw = clockwise({{0, 0}, {0, 1}, {1, 1}, {1, 0}});
+  CHECK((cw[0].x == 1 && cw[0].y == 0 && cw[1].x == 1 && cw[1].y == 1));
+  CHECK(clockwise(cw)[1].y == cw[1].y);  // already clockwise: kept
+}
+
+TEST_CASE("takeover: how long one has run, in both languages") {
+  const std::string assets = std::string(GRIDWORK_SOURCE_DIR) + "/assets";
+  auto zh = gw::client::Strings::load(assets, "zh_CN");
+  auto en = gw::client::Strings::load(assets, "en");
+  REQUIRE(zh.is_ok());
+  REQUIRE(en.is_ok());
+  const int64_t minute = 60'000;
+  CHECK(takeover_duration(*zh, (2 * 60 + 15) * minute + 59'000) == "已接管 2小时15分");
+  CHECK(takeover_duration(*zh, 45 * minute) == "已接管 45分钟");
+  CHECK(takeover_duration(*zh, (26 * 60 + 5) * minute) == "已接管 1天2小时");
+  CHECK(takeover_duration(*zh, -5 * minute) == "已接管 0分钟");  // a tablet clock behind the server's
+  CHECK(takeover_duration(*en, (2 * 60 + 15) * minute) == "for 2 h 15 min");
 }

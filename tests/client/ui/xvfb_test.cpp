@@ -2,7 +2,10 @@
 // `gridwork` driven by xdotool as a person would (click, type), found through
 // the UI probe. A worker reports a dispute and syncs; a supervisor takes a
 // hotline call from the dispatch queue and exports the KPIs; a second device
-// then finds each case on the server.
+// then finds each case on the server; the worker's takeover console offers no
+// changes. A supervisor takes a unit grid over
+// from the console, finds it red on the map and ends the takeover; the
+// server's database has it started and ended.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -10,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +26,7 @@
 #include <thread>
 
 #include "client/core/client_core.hpp"
+#include "shared/sqlite.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -170,6 +175,7 @@ class Desk {
   Driver& d() { return *driver_; }
   const fs::path& dir() const { return dir_; }
   const std::string& url() const { return server_->url(); }
+  const std::string& server_db() const { return server_->db_path(); }
   bool app_running() { return app_->running(); }
 
   // Signs in with real typing and waits for home after the first sync; the
@@ -244,6 +250,32 @@ bool server_has_case(const std::string& url, const std::string& title, const fs:
   return false;
 }
 
+// The server's latest takeover of the grid with this code: none, or whether it ended.
+std::optional<bool> server_takeover_ended(const std::string& db_path, const std::string& grid_code) {
+  gw::Db db(db_path);
+  auto st = db.prepare(
+      "SELECT t.ended_at FROM takeovers t JOIN grids g ON g.id = t.grid_id WHERE g.code = ? "
+      "ORDER BY t.started_at DESC LIMIT 1");
+  st.bind(1, grid_code);
+  if (!st.step()) return std::nullopt;
+  return !st.is_null(0) && st.int64(0) > 0;
+}
+
+// The console's running takeovers as the probe lists them: "CODE:pending,CODE:accepted".
+std::vector<std::string> running_takeovers(const ProbeFile& p) {
+  std::vector<std::string> out;
+  auto it = p.state.find("takeover_active");
+  if (it == p.state.end() || it->second == "-") return out;
+  std::istringstream s(it->second);
+  for (std::string item; std::getline(s, item, ',');) out.push_back(item);
+  return out;
+}
+
+bool running_as(const ProbeFile& p, const std::string& entry) {
+  const auto items = running_takeovers(p);
+  return std::find(items.begin(), items.end(), entry) != items.end();
+}
+
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
@@ -273,6 +305,13 @@ TEST_CASE("window: a worker reports a dispute with real input, and it reaches th
     return p.screen == "home" && p.state.count("pending") && p.state.at("pending") != "0";
   });
   desk.sync_all();
+  // A worker watches takeovers; starting, ending and moving are not offered.
+  d.click("home.takeover");
+  const ProbeFile console = d.wait_for("the takeover console, read-only", [](const ProbeFile& p) {
+    return p.screen == "takeover" && p.state.count("takeover_active");
+  });
+  for (const char* id : {"takeover.unit.0", "takeover.start", "takeover.section.reassign", "takeover.end.0"})
+    CHECK_MESSAGE(console.widgets.count(id) == 0, id << " offered to a worker");
   desk.stop_app();
   CHECK_MESSAGE(server_has_case(desk.url(), title, desk.dir()), "the server has no case titled " << title);
 }
@@ -335,4 +374,68 @@ TEST_CASE("window: a supervisor takes a hotline call from the dispatch queue, an
   CHECK(read_text(path).find("\ntotal,") != std::string::npos);
   desk.stop_app();
   CHECK_MESSAGE(server_has_case(desk.url(), title, desk.dir()), "the server has no hotline case titled " << title);
+}
+
+TEST_CASE("window: a supervisor takes a unit grid over from the console, sees it on the map, and ends it") {
+  Desk desk;
+  Driver& d = desk.d();
+  desk.sign_in("supervisor01");
+  fingers_fit(d.wait_widget("home.map"));
+  d.click("home.takeover");
+  fingers_fit(d.wait_for("the takeover console", [](const ProbeFile& p) {
+    return p.screen == "takeover" && p.widgets.count("takeover.unit.0") && p.widgets.count("takeover.section.reassign");
+  }));
+  d.click("takeover.unit.0");
+  const ProbeFile picked = d.wait_for("unit grid 1 picked", [](const ProbeFile& p) {
+    return p.state.count("takeover_selected") && p.state.at("takeover_selected") != "-" &&
+           p.widgets.count("takeover.reason") && p.widgets.count("takeover.start");
+  });
+  const std::string code = picked.state.at("takeover_selected");
+  CHECK(!running_as(picked, code + ":pending"));
+  CHECK(!running_as(picked, code + ":accepted"));
+  // No reason, no takeover: the start button does nothing yet.
+  d.click("takeover.start");
+  std::this_thread::sleep_for(300ms);
+  CHECK(d.wait_for("the console", [](const ProbeFile& p) { return p.screen == "takeover"; })
+            .widgets.count("takeover.confirm.yes") == 0);
+  d.type_into("takeover.reason", "flood drill");
+  d.click("takeover.start");
+  fingers_fit(d.wait_widget("takeover.confirm.yes"));
+  d.click("takeover.confirm.yes");
+  // Pending until a sync; the app's own sync after an edit may beat the probe.
+  d.wait_for("the takeover running", [&](const ProbeFile& p) {
+    return running_as(p, code + ":pending") || running_as(p, code + ":accepted");
+  });
+  desk.sync_all();
+  fingers_fit(d.wait_for("the takeover accepted by the server", [&](const ProbeFile& p) {
+    return running_as(p, code + ":accepted") && p.widgets.count("takeover.end.0");
+  }));
+  CHECK(server_takeover_ended(desk.server_db(), code) == std::optional<bool>(false));
+
+  d.click("top.home");
+  d.click("home.map");
+  fingers_fit(d.wait_for("the map with the unit grid red", [&](const ProbeFile& p) {
+    return p.screen == "map" && p.widgets.count("map.unit." + code) && p.state.count("map_takeover_units") &&
+           p.state.at("map_takeover_units") != "0";
+  }));
+  d.click("map.unit." + code);
+  fingers_fit(d.wait_for("a grid of it picked", [](const ProbeFile& p) {
+    return p.widgets.count("map.takeover") && p.widgets.count("map.cases") && p.state.at("map_selected") != "-";
+  }));
+  d.click("map.takeover");
+  const ProbeFile console = d.wait_for("the console with the unit grid picked", [&](const ProbeFile& p) {
+    return p.screen == "takeover" && p.state.count("takeover_selected") && p.state.at("takeover_selected") == code &&
+           running_as(p, code + ":accepted") && p.widgets.count("takeover.end.0");
+  });
+  const auto running = running_takeovers(console);
+  const size_t index = static_cast<size_t>(
+      std::find(running.begin(), running.end(), code + ":accepted") - running.begin());
+  d.click("takeover.end." + std::to_string(index));
+  d.click("takeover.confirm.yes");
+  d.wait_for("the takeover no longer running", [&](const ProbeFile& p) {
+    return p.screen == "takeover" && !running_as(p, code + ":accepted") && !running_as(p, code + ":pending");
+  });
+  desk.sync_all();
+  desk.stop_app();
+  CHECK(server_takeover_ended(desk.server_db(), code) == std::optional<bool>(true));
 }
