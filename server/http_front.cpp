@@ -1,5 +1,9 @@
 #include "server/http_front.hpp"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "server/cpprest.hpp"
 
 #include "server/log.hpp"
@@ -14,6 +18,17 @@ struct HttpFront::Impl {
   SyncService& service;
   size_t max_body;
   http_listener listener;
+  // Replies still being written. The listener is closed only when none is:
+  // closing it under a reply in flight crashed cpprestsdk's I/O threads
+  // (SIGSEGV in the reactor), e.g. when SIGTERM answered 50 long-polls at once.
+  // Shared with the replies' continuations, which may outlive a close that
+  // gave up waiting.
+  struct Replies {
+    std::mutex m;
+    std::condition_variable cv;
+    int n = 0;
+  };
+  std::shared_ptr<Replies> replies = std::make_shared<Replies>();
 
   Impl(SyncService& s, const std::string& url, size_t max) : service(s), max_body(max), listener(url) {}
 
@@ -22,17 +37,29 @@ struct HttpFront::Impl {
     return it == req.headers().end() ? std::string() : it->second;
   }
 
-  static void send(http_request req, Reply r) {
+  static void send(const std::shared_ptr<Replies>& replies, http_request req, Reply r) {
     http_response resp(static_cast<web::http::status_code>(r.status));
     resp.headers().set_content_type(r.content_type);
     resp.set_body(std::move(r.body), r.content_type);
-    req.reply(resp).then([](pplx::task<void> t) {
+    {
+      std::lock_guard lock(replies->m);
+      ++replies->n;
+    }
+    req.reply(resp).then([replies](pplx::task<void> t) {
       try {
         t.get();
       } catch (const std::exception& e) {
         Log::write(Level::debug, "reply not delivered", {{"error", e.what()}});
       }
+      std::lock_guard lock(replies->m);
+      if (--replies->n == 0) replies->cv.notify_all();
     });
+  }
+
+  // Bounded: a client that stopped reading must not hold the server open.
+  void wait_for_replies() {
+    std::unique_lock lock(replies->m);
+    replies->cv.wait_for(lock, std::chrono::seconds(5), [&] { return replies->n == 0; });
   }
 
   void on_request(http_request req) {
@@ -46,7 +73,7 @@ struct HttpFront::Impl {
     r.peer = req.remote_address();
     // Refuse an oversized body before reading it.
     if (req.headers().content_length() > max_body) {
-      send(req, error_reply(Code::too_large, "body over " + std::to_string(max_body) + " bytes"));
+      send(replies, req, error_reply(Code::too_large, "body over " + std::to_string(max_body) + " bytes"));
       return;
     }
     req.extract_vector().then([this, req, r = std::move(r)](pplx::task<std::vector<unsigned char>> t) mutable {
@@ -54,10 +81,10 @@ struct HttpFront::Impl {
         auto bytes = t.get();
         r.body.assign(bytes.begin(), bytes.end());
       } catch (const std::exception& e) {
-        send(req, error_reply(Code::invalid, std::string("could not read the body: ") + e.what()));
+        send(replies, req, error_reply(Code::invalid, std::string("could not read the body: ") + e.what()));
         return;
       }
-      service.handle(std::move(r), [req](Reply reply) { send(req, std::move(reply)); });
+      service.handle(std::move(r), [replies = replies, req](Reply reply) { send(replies, req, std::move(reply)); });
     });
   }
 };
@@ -72,6 +99,7 @@ HttpFront::~HttpFront() { close(); }
 
 void HttpFront::close() {
   if (!impl_) return;
+  impl_->wait_for_replies();
   try {
     impl_->listener.close().wait();
   } catch (const std::exception& e) {
