@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "server/cpprest.hpp"
@@ -22,7 +23,8 @@ namespace {
 
 const char* kUsage = R"(usage:
   gridwork-server --db FILE --listen HOST:PORT [--demo] [options]
-  gridwork-server user add USERNAME --roles ROLES [--name NAME] [--password PW] --db FILE
+  gridwork-server user add USERNAME --roles ROLES [--name NAME] [--department ID]
+                                   [--password PW] --db FILE
   gridwork-server user passwd USERNAME [--password PW] --db FILE
   gridwork-server user disable USERNAME --db FILE
   gridwork-server device list --db FILE
@@ -47,6 +49,8 @@ options:
 Ready when it prints 'listening on http://HOST:PORT'. SIGTERM or SIGINT
 finishes the requests in flight and exits 0.
 Passwords not given with --password are read from standard input.
+'user add --department ID' puts the user in a department, ID being the id
+of its departments row (its cadres get the grids the department takes over).
 )";
 
 struct Args {
@@ -66,7 +70,8 @@ bool parse(int argc, char** argv, Args& out, std::string& error) {
     }
     std::string key = a.substr(2);
     static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
-                                   "verbose", "quiet", "help", "roles", "name", "password"};
+                                   "verbose", "quiet", "help", "roles", "name", "password",
+                                   "department"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) {
@@ -125,6 +130,19 @@ int fail(const std::string& msg) {
   return 2;
 }
 
+// Why a new user cannot join department `id`, or "" when it can: the id must
+// name a departments row that is not deleted. Checked before anything is
+// written, so a typo adds no user.
+std::string department_problem(sync::ServerEngine& engine, const std::string& id) {
+  const auto& t = *find_table("departments");
+  sync::Row row;
+  if (!engine.store().load(t, id, row))
+    return "no department " + id + " (--department wants the id of a departments row)";
+  const auto* deleted = std::get_if<int64_t>(&row.values[static_cast<size_t>(t.index_of("deleted"))]);
+  if (deleted && *deleted) return "department " + id + " is deleted";
+  return "";
+}
+
 int admin(Args& a) {
   if (!a.options.count("db")) return fail("--db FILE is required");
   const std::string& what = a.words[0];
@@ -141,14 +159,20 @@ int admin(Args& a) {
         if (u) { rc = fail("user " + name + " exists"); return; }
         auto roles = RoleSet::parse(a.options["roles"]);
         if (!roles || roles->empty()) { rc = fail("--roles must list roles: worker,chief,cadre,supervisor,admin"); return; }
+        bool in_department = a.options.count("department") > 0;
+        std::string department = in_department ? a.options["department"] : "";
+        if (in_department)
+          if (auto why = department_problem(engine, department); !why.empty()) { rc = fail(why); return; }
         std::string pw = password_from(a);
         if (pw.size() < 8) { rc = fail("passwords have at least 8 characters"); return; }
         UuidV7 ids;
         std::string id = ids.next(engine.clock().wall_ms());
         auto txn = engine.begin_write();
-        engine.write_as_server(users, id, {{col("username"), Value{name}},
-                                           {col("name"), Value{a.options.count("name") ? a.options["name"] : name}},
-                                           {col("roles"), Value{roles->to_string()}}});
+        Fields fields{{col("username"), Value{name}},
+                      {col("name"), Value{a.options.count("name") ? a.options["name"] : name}},
+                      {col("roles"), Value{roles->to_string()}}};
+        if (in_department) fields.push_back({col("department_id"), Value{department}});
+        engine.write_as_server(users, id, fields);
         auth::set_password(db, id, hash_password(pw));
         txn->commit();
         printf("added %s (%s)\n", name.c_str(), id.c_str());
