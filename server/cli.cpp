@@ -29,6 +29,9 @@ const char* kUsage = R"(usage:
   gridwork-server user disable USERNAME --db FILE
   gridwork-server device list --db FILE
   gridwork-server device revoke DEVICE_ID --db FILE
+  gridwork-server takeover start GRID_CODE --reason TEXT --by USERNAME --db FILE
+  gridwork-server takeover end GRID_CODE --by USERNAME --db FILE
+  gridwork-server takeover list --db FILE
 
 The Gridwork sync server: merges what every device recorded and sends each
 device its buckets (see README.md for the HTTP API).
@@ -51,6 +54,10 @@ finishes the requests in flight and exits 0.
 Passwords not given with --password are read from standard input.
 'user add --department ID' puts the user in a department, ID being the id
 of its departments row (its cadres get the grids the department takes over).
+'takeover start' hands a unit grid (by its code) to its linked department, on
+the word of a supervisor (--by), as a supervisor's tablet does; 'takeover end'
+gives it back. Tablets learn of it at their next sync: a takeover from a
+supervisor's tablet reaches those in a long-poll within seconds.
 )";
 
 struct Args {
@@ -71,7 +78,7 @@ bool parse(int argc, char** argv, Args& out, std::string& error) {
     std::string key = a.substr(2);
     static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
                                    "verbose", "quiet", "help", "roles", "name", "password",
-                                   "department"};
+                                   "department", "reason", "by"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) {
@@ -143,12 +150,55 @@ std::string department_problem(sync::ServerEngine& engine, const std::string& id
   return "";
 }
 
+// takeover start|end|list: what a supervisor's tablet does, from the server's
+// console, judged by the same checks.
+int takeover_command(Args& a, sync::ServerEngine& engine, Db& db) {
+  const std::string verb = a.words.size() > 1 ? a.words[1] : "";
+  if (verb == "list" && a.words.size() == 2) {
+    auto s = db.prepare("SELECT g.code, g.name, t.started_at, IFNULL(t.ended_at, 0), t.reason FROM takeovers t "
+                        "JOIN grids g ON g.id = t.grid_id ORDER BY t.started_at");
+    printf("%-16s %-20s %-14s %-14s %s\n", "grid", "name", "started_at", "ended_at", "reason");
+    while (s.step())
+      printf("%-16s %-20s %-14lld %-14lld %s\n", std::string(s.text(0)).c_str(), std::string(s.text(1)).c_str(),
+             static_cast<long long>(s.int64(2)), static_cast<long long>(s.int64(3)), std::string(s.text(4)).c_str());
+    return 0;
+  }
+  if ((verb != "start" && verb != "end") || a.words.size() != 3) return fail(std::string("bad command\n") + kUsage);
+  auto by = engine.directory().user_by_name(a.options["by"]);
+  if (!by) return fail("--by USERNAME must name the supervisor on whose word this is");
+  auto grid = db.prepare("SELECT id FROM grids WHERE code = ? AND deleted IS NOT 1");
+  grid.bind(1, a.words[2]);
+  if (!grid.step()) return fail("no grid with code " + a.words[2]);
+  std::string grid_id(grid.text(0));
+  auto txn = engine.begin_write();
+  if (verb == "start") {
+    if (a.options["reason"].empty()) return fail("--reason TEXT is required: why the grid is taken over");
+    auto id = engine.start_takeover_at_server(grid_id, a.options["reason"], *by);
+    if (!id) return fail(id.error().message);
+    txn->commit();
+    printf("takeover %s of %s started\n", id->c_str(), a.words[2].c_str());
+    return 0;
+  }
+  auto running = db.prepare("SELECT id FROM takeovers WHERE grid_id = ? AND ended_at IS NULL");
+  running.bind(1, grid_id);
+  if (!running.step()) return fail("no takeover of " + a.words[2] + " is running");
+  std::string id(running.text(0));
+  if (auto st = engine.end_takeover_at_server(id, *by); !st) return fail(st.error().message);
+  txn->commit();
+  printf("takeover %s of %s ended\n", id.c_str(), a.words[2].c_str());
+  return 0;
+}
+
 int admin(Args& a) {
   if (!a.options.count("db")) return fail("--db FILE is required");
   const std::string& what = a.words[0];
   const std::string verb = a.words.size() > 1 ? a.words[1] : "";
   int rc = 0;
   SyncService::with_engine(a.options["db"], [&](sync::ServerEngine& engine, Db& db) {
+    if (what == "takeover") {
+      rc = takeover_command(a, engine, db);
+      return;
+    }
     auto& dir = engine.directory();
     const auto& users = *find_table("users");
     auto col = [&](const char* c) { return static_cast<uint16_t>(users.index_of(c)); };

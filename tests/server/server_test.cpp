@@ -421,6 +421,35 @@ TEST_SUITE("server-lifecycle") {
     }
   }
 
+  TEST_CASE("takeover from the server's console: judged as a tablet's, started, listed and ended once") {
+    ServerProcess s({"--demo"});
+    Db db(s.db_path());
+    auto n = [&](const std::string& sql) { return db.query_int(sql); };
+    const std::string unit = "35050310510100";  // unit grid 1, department 1's
+    auto start = [&](const std::string& code, const std::string& by, const std::string& reason) {
+      std::vector<std::string> args{"takeover", "start", code, "--by", by};
+      if (!reason.empty()) args.insert(args.end(), {"--reason", reason});
+      return s.admin(args);
+    };
+    CHECK(start(unit, "supervisor01", "") != 0);            // no reason
+    CHECK(start(unit, "worker01", "防汛") != 0);            // not the centre
+    CHECK(start("35050310510101", "supervisor01", "防汛") != 0);  // a level-3 grid
+    CHECK(start("99999999999999", "supervisor01", "防汛") != 0);  // no such grid
+    CHECK(n("SELECT count(*) FROM takeovers") == 0);
+    CHECK(start(unit, "supervisor01", "防汛应急") == 0);
+    CHECK(start(unit, "supervisor01", "再来") != 0);  // one at a time
+    CHECK(n("SELECT count(*) FROM takeovers WHERE ended_at IS NULL") == 1);
+    CHECK(n("SELECT count(*) FROM grids WHERE code = '" + unit + "' AND mode = 'takeover'") == 1);
+    // cadre01 and cadre02, the unit grid and its 4 grids below.
+    CHECK(n("SELECT count(*) FROM assignments WHERE kind = 'takeover' AND active = 1") == 10);
+    CHECK(n("SELECT count(*) FROM notices WHERE title = 'takeover_started'") > 2);
+    CHECK(s.admin({"takeover", "list"}) == 0);
+    CHECK(s.admin({"takeover", "end", unit, "--by", "supervisor01"}) == 0);
+    CHECK(s.admin({"takeover", "end", unit, "--by", "supervisor01"}) != 0);  // nothing runs
+    CHECK(n("SELECT count(*) FROM assignments WHERE kind = 'takeover' AND active = 1") == 0);
+    CHECK(n("SELECT count(*) FROM grids WHERE code = '" + unit + "' AND mode = 'normal'") == 1);
+  }
+
   TEST_CASE("too many failed logins are throttled with 429") {
     ServerProcess s;
     REQUIRE(s.admin({"user", "add", "cat", "--roles", "worker", "--password", "rightpassword"}) == 0);
