@@ -651,30 +651,40 @@ struct Report {
   int server_status = -1;
 };
 
-void print_report(const Report& r) {
+// The samples of every round, pooled.
+struct Totals {
   std::vector<double> done, wake, sync_ms, exchange_ms, local_ms, push_ms, release_ms;
-  double bytes = 0, wall_s = 0, server_cpu_s = 0, devices_cpu_s = 0, busy_s = 0;
+  double bytes = 0, wall_s = 0, server_cpu_s = 0, devices_cpu_s = 0, busy_s = 0, raw_total = 0;
   Endpoint pulls;
+};
+
+Totals pooled(const Report& r) {
+  Totals t;
   for (const auto& round : r.results) {
-    wall_s += round.wall_s;
-    server_cpu_s += round.server_cpu_s;
-    devices_cpu_s += round.devices_cpu_s;
-    busy_s += round.machine_busy_s;
-    pulls.sum_s += round.pulls.sum_s;
-    pulls.count += round.pulls.count;
+    t.wall_s += round.wall_s;
+    t.server_cpu_s += round.server_cpu_s;
+    t.devices_cpu_s += round.devices_cpu_s;
+    t.busy_s += round.machine_busy_s;
+    t.pulls.sum_s += round.pulls.sum_s;
+    t.pulls.count += round.pulls.count;
     for (const auto& s : round.samples) {
-      done.push_back(s.done_ms);
-      wake.push_back(s.wake_ms);
-      sync_ms.push_back(s.done_ms - s.wake_ms);
-      exchange_ms.push_back(s.exchange_ms);
-      local_ms.push_back(s.done_ms - s.wake_ms - s.exchange_ms);
-      bytes += static_cast<double>(s.bytes_down);
+      t.done.push_back(s.done_ms);
+      t.wake.push_back(s.wake_ms);
+      t.sync_ms.push_back(s.done_ms - s.wake_ms);
+      t.exchange_ms.push_back(s.exchange_ms);
+      t.local_ms.push_back(s.done_ms - s.wake_ms - s.exchange_ms);
+      t.bytes += static_cast<double>(s.bytes_down);
     }
-    push_ms.push_back(round.push_ms);
-    release_ms.push_back(round.release_ms);
+    t.push_ms.push_back(round.push_ms);
+    t.release_ms.push_back(round.release_ms);
   }
-  double raw_total = 0;
-  for (double x : r.raw_ms) raw_total += x;
+  for (double x : r.raw_ms) t.raw_total += x;
+  return t;
+}
+
+void print_human(const Report& r, const Totals& t) {
+  const auto& [done, wake, sync_ms, exchange_ms, local_ms, push_ms, release_ms, bytes, wall_s, server_cpu_s,
+               devices_cpu_s, busy_s, raw_total, pulls] = t;
   const auto& u = r.unit;
   printf("takeover of %s (%zu grids, %lld rows) by %d cadres of %s, long-polling gridwork-server on loopback;\n"
          "  clients and server share this machine's %u cores\n",
@@ -724,6 +734,13 @@ void print_report(const Report& r) {
            " the figures stand, the stop is a server bug\n",
            r.server_status, r.cadres);
 
+}
+
+// The fixed-format lines (README: `bench NAME.METRIC VALUE UNIT`).
+void print_figures(const Report& r, const Totals& t) {
+  const auto& [done, wake, sync_ms, exchange_ms, local_ms, push_ms, release_ms, bytes, wall_s, server_cpu_s,
+               devices_cpu_s, busy_s, raw_total, pulls] = t;
+  const auto& u = r.unit;
   printf("bench takeover.cadres %d n\n", r.cadres);
   printf("bench takeover.rounds %d n\n", r.rounds);
   printf("bench takeover.samples %zu n\n", done.size());
@@ -742,6 +759,12 @@ void print_report(const Report& r) {
          done.empty() ? 0.0 : 1000 * (server_cpu_s + devices_cpu_s) / static_cast<double>(done.size()));
   printf("bench takeover.errors %lld count\n", static_cast<long long>(r.errors));
   printf("bench takeover.server_exit %d status\n", r.server_status);
+}
+
+void print_report(const Report& r) {
+  Totals t = pooled(r);
+  print_human(r, t);
+  print_figures(r, t);
 }
 
 // Everything between the server's start and its stop; "" or why it failed.

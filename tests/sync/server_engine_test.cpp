@@ -186,7 +186,7 @@ TEST_SUITE("server-engine") {
     REQUIRE(w.replica->write(T("notices"), theirs, F(T("notices"), {{"user_id", park.id("cadre")}, {"kind", std::string("takeover")},
                                                                     {"title", std::string("takeover_started")}, {"read", int64_t{1}}})));
     REQUIRE(w.replica->create(T("notices"), F(T("notices"), {{"user_id", park.id("cadre")}, {"kind", std::string("takeover")},
-                                                             {"title", std::string("fake")}})));
+                                                             {"title", std::string("forged")}})));
     auto r = w.client->sync();
     REQUIRE(r);
     CHECK(r->pushed == 1);
