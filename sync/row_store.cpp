@@ -155,10 +155,12 @@ void RowStore::reload_origins() {
   }
 }
 
-Txn::Txn(RowStore& store) : store_(store) { store_.db().exec("BEGIN IMMEDIATE"); }
+Txn::Txn(RowStore& store) : store_(store), joined_(sqlite3_get_autocommit(store.db().raw()) == 0) {
+  if (!joined_) store_.db().exec("BEGIN IMMEDIATE");
+}
 
 Txn::~Txn() {
-  if (done_) return;
+  if (done_ || joined_) return;
   try {
     store_.db().exec("ROLLBACK");
     store_.reload_origins();
@@ -168,7 +170,7 @@ Txn::~Txn() {
 }
 
 void Txn::commit() {
-  store_.db().exec("COMMIT");
+  if (!joined_) store_.db().exec("COMMIT");
   done_ = true;
 }
 

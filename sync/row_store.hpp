@@ -44,6 +44,10 @@ class RowStore;
 
 // BEGIN IMMEDIATE ... COMMIT on a RowStore; a rollback also resets what the
 // store cached about the rolled-back writes.
+// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Inside another
+// Txn on the same connection it joins that one (begins, commits and rolls
+// back nothing): several writes, each with its own Txn, then land together
+// or not at all under one outer Txn.
 class Txn {
  public:
   explicit Txn(RowStore& store);
@@ -54,6 +58,7 @@ class Txn {
 
  private:
   RowStore& store_;
+  bool joined_ = false;  // inside an outer Txn: that one decides
   bool done_ = false;
 };
 

@@ -106,9 +106,11 @@ Result<std::string> FieldActions::report_finding(const Me& me, const std::string
   c.description = note;
   c.source = "patrol";
   c.patrol_id = patrol_id;
+  sync::Txn txn(replica_.store());  // the case, its log row and the checklist: all or none
   auto id = create_case(me, c);
   if (!id) return id.error();
   if (auto st = write_checklist(patrol_id, item, CheckMark::problem, note, *id); !st) return st.error();
+  txn.commit();
   return id;
 }
 
@@ -165,9 +167,11 @@ Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
   if (!c.parties.empty()) add_field(set, t, "parties", parties_json(c.parties));
   if (!c.patrol_id.empty()) add_field(set, t, "patrol_id", c.patrol_id);
   if (!c.visit_id.empty()) add_field(set, t, "visit_id", c.visit_id);
+  sync::Txn txn(replica_.store());  // a case never without its report row
   auto id = replica_.create(t, set);
   if (!id) return id.error();
   if (auto st = log_case(me, *id, c.grid_id, "report", "", "reported", ""); !st) return st.error();
+  txn.commit();
   return id;
 }
 
@@ -218,9 +222,12 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   if (action == "rework") add_field(set, t, "rework", rework + 1);
   if (action == "close") add_field(set, t, "closed_at", now());
   if (action == "defer") add_field(set, t, "deferred", int64_t{1});
+  sync::Txn txn(replica_.store());  // a step and its log row: both or neither
   if (auto w = replica_.write(t, case_id, set); !w) return w.error();
   std::string note = move->needs_resolution ? in.resolution : in.note;
-  return log_case(me, case_id, grid, move->action, move->from, move->to, note);
+  if (auto st = log_case(me, case_id, grid, move->action, move->from, move->to, note); !st) return st.error();
+  txn.commit();
+  return Status::ok();
 }
 
 Status FieldActions::mark_notice_read(const Me& me, const std::string& notice_id) {

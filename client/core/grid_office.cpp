@@ -183,14 +183,17 @@ Result<std::string> GridOffice::move_responsibility(const Me& me, const std::str
   while (below.step()) ending.emplace_back(below.text(0));
   const TableSpec& a = *find_table("assignments");
   int64_t at = now();
-  // The ends and the start share one moment: the user's right passes from
-  // one grid to the other, and what they record later in the old one is
-  // fenced.
+  // The ends and the start share one moment and one transaction: the
+  // user's right passes from one grid to the other, never half, and what
+  // they record later in the old one is fenced.
+  sync::Txn txn(replica_.store());
   for (const auto& id : ending)
     if (auto p = replica_.write(a, id, fields_of(a, {{"active", int64_t{0}}, {"to_at", at}})); !p) return p.error();
-  return replica_.create(a, fields_of(a, {{"user_id", user}, {"grid_id", to_grid_id},
-                                          {"kind", std::string("responsibility")}, {"active", int64_t{1}},
-                                          {"from_at", at}}));
+  auto id = replica_.create(a, fields_of(a, {{"user_id", user}, {"grid_id", to_grid_id},
+                                             {"kind", std::string("responsibility")}, {"active", int64_t{1}},
+                                             {"from_at", at}}));
+  if (id) txn.commit();
+  return id;
 }
 
 }  // namespace gw::client

@@ -24,6 +24,33 @@ TEST_SUITE("replica") {
     CHECK(row.clocks[static_cast<size_t>(T("cases").index_of("title"))].seq == 0);  // not confirmed yet
   }
 
+  TEST_CASE("edits under one outer transaction land together or not at all") {
+    Park park;
+    auto& d = park.device("worker", "w");
+    auto notes = [&](const char* key, const char* text) {
+      return d.replica->write(T("households"), park.id(key), F(T("households"), {{"notes", std::string(text)}}));
+    };
+    REQUIRE(d.client->sync());
+    {
+      Txn txn(d.replica->store());
+      REQUIRE(notes("Ah0", "一"));
+      REQUIRE(notes("Ah1", "二"));
+      // No commit: as when the second of two writes fails.
+    }
+    CHECK(d.replica->pending_count() == 0);
+    CHECK(text(*d.replica, "households", park.id("Ah0"), "notes") == "null");
+    {
+      Txn txn(d.replica->store());
+      REQUIRE(notes("Ah0", "一"));
+      REQUIRE(notes("Ah1", "二"));
+      txn.commit();
+    }
+    CHECK(d.replica->pending_count() == 2);
+    CHECK(text(*d.replica, "households", park.id("Ah1"), "notes") == "二");
+    REQUIRE(d.client->sync());
+    CHECK(d.replica->pending_count() == 0);
+  }
+
   TEST_CASE("bad input is refused locally and changes nothing") {
     Park park;
     auto& d = park.device("worker", "w");
