@@ -183,7 +183,7 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
   std::sort(h.due_cases.begin(), h.due_cases.end(), more_urgent);
   if (h.due_cases.size() > 50) h.due_cases.resize(50);
 
-  h.notices = unread_notices(me);
+  h.notices = unread_notices(me, all);  // the grids home read already
 
   auto p = db_.prepare("SELECT id FROM patrols WHERE worker_id = ? AND status = 'active' AND " + std::string(kLive) +
                        " ORDER BY started_at DESC LIMIT 1");
@@ -199,7 +199,7 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
   return h;
 }
 
-std::vector<NoticeItem> Queries::unread_notices(const Me& me) {
+std::vector<NoticeItem> Queries::unread_notices(const Me& me, const GridMap& all) {
   auto s = db_.prepare(
       "SELECT n.id, n.kind, n.title, IFNULL(n.body, ''), IFNULL(n.ref_table, ''), IFNULL(n.ref_id, ''), "
       "IFNULL(t.grid_id, a.grid_id), IFNULL(t.reason, '') FROM notices n "
@@ -207,7 +207,6 @@ std::vector<NoticeItem> Queries::unread_notices(const Me& me) {
       "LEFT JOIN assignments a ON n.ref_table = 'assignments' AND a.id = n.ref_id "
       "WHERE n.user_id = ? AND IFNULL(n.read, 0) = 0 ORDER BY n.id DESC LIMIT 20");
   s.bind(1, me.user_id);
-  auto all = grids();
   std::vector<NoticeItem> out;
   while (s.step()) {
     NoticeItem n{str(s, 0), str(s, 1), str(s, 2), str(s, 3), "", str(s, 7), 0};

@@ -44,7 +44,6 @@ class Queries {
   DispatchQueue dispatch_queue(const Me& me, const std::string& stage, int64_t now_ms);
   KpiView kpi(const std::string& from, const std::string& to, const std::string& group);
   GridMapView grid_map(const Me& me, int64_t now_ms);
-  std::vector<NoticeItem> unread_notices(const Me& me);
 
   // Grids by id, and the ids of the grids the user holds with everything
   // below them (a unit grid's responsibility covers its level-3 grids).
@@ -53,6 +52,7 @@ class Queries {
   std::string user_name(const std::string& id);
 
  private:
+  std::vector<NoticeItem> unread_notices(const Me& me, const GridMap& grids);
   std::vector<CaseItem> case_items(const std::string& where, const std::vector<std::string>& args, int64_t now_ms,
                                    int limit);
   Db& db_;
