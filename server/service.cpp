@@ -103,6 +103,7 @@ SyncService::SyncService(ServiceOptions options)
     park.seed = opt_.demo_seed;
     park.now_ms = opt_.wall();
     auto counts = sync::load_demo_park(*engine_, park);
+    int conflicts = sync::seed_demo_conflicts(*engine_);
     // Every demo account has the same password: one argon2id hash (with its
     // salt) serves them all, instead of 209 hashes and 14 s at start-up.
     std::string hash = hash_password(demo::kDemoPassword);
@@ -113,6 +114,7 @@ SyncService::SyncService(ServiceOptions options)
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     Log::write(Level::info, "demo park loaded",
                {{"households", counts.households}, {"residents", counts.residents}, {"users", counts.users},
+                {"conflicts", conflicts},
                 {"ms", static_cast<int64_t>(ms)}});
   }
   metrics_.devices = db_->query_int("SELECT count(*) FROM _devices");
@@ -253,6 +255,7 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/sync/pull" && post_) return pull(req, respond);
   if (p == "/v1/sync/wait" && get) return wait(req, respond);
   if (p == "/v1/reports/kpi" && get) return kpi(req, respond);
+  if (p == "/v1/history" && get) return history(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
@@ -421,6 +424,20 @@ void SyncService::kpi(Request& req, Responder& respond) {
   if (req.accept.find("text/csv") != std::string::npos)
     return respond(Reply{200, "text/csv; charset=utf-8", kpi_csv(*report)});
   respond(Reply{200, "application/json", kpi_json(*report)});
+}
+
+// A record's every write from the log (DESIGN §7): what an admin reads
+// beside a conflict. `?table=households&row=<id>`.
+void SyncService::history(Request& req, Responder& respond) {
+  ReaderLease r(*this);
+  auto s = session(req, *r);
+  if (!s) return respond(error_reply(s.error().code, s.error().message));
+  std::string table = query_param(req.query, "table"), row = query_param(req.query, "row");
+  if (table.empty() || row.empty()) return respond(error_reply(Code::invalid, "history needs table and row"));
+  ReadSnapshot snapshot(*r->db);
+  auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, table, row);
+  if (!h) return respond(error_reply(h.error().code, h.error().message));
+  respond(Reply{200, "application/json", std::move(*h)});
 }
 
 void SyncService::wait(Request& req, Responder& respond) {

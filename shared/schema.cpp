@@ -45,7 +45,9 @@ constexpr sv kSeverities[] = {"low", "normal", "high", "urgent"};
 constexpr sv kRoutes[] = {"grid", "department"};
 constexpr sv kConflictKinds[] = {"review", "state", "quarantine"};
 constexpr sv kConflictStatus[] = {"open", "resolved", "refused"};
-constexpr sv kResolutions[] = {"winner", "loser", "custom", "base"};
+// ours: the value the server held first; theirs: the one that arrived second;
+// base: what both started from; custom: a new value; accept: a quarantined patch merged.
+constexpr sv kResolutions[] = {"ours", "theirs", "base", "custom", "accept"};
 constexpr sv kNoticeKinds[] = {"takeover", "assignment", "conflict", "rejected", "case"};
 
 // ---- tables ----------------------------------------------------------------
@@ -100,7 +102,7 @@ constexpr ColumnSpec kHouseholds[] = {
     Text("room", 16),
     Text("head_name", 32).req().personal().review(),
     Phone("phone").review(),
-    Int("members").range(0, 99),
+    Int("members").range(0, 99).review(),  // registered population: two counts are reviewed
     Text("tags", 200),
     Text("notes", 2000),
     Deleted(),
@@ -123,9 +125,9 @@ constexpr ColumnSpec kEnterprises[] = {
     Ref("grid_id").req().fixed(),
     Text("name", 64).req(),
     Text("credit_code", 18),
-    Text("address", 200).req(),
+    Text("address", 200).req().review(),
     Text("industry", 32),
-    Int("employees").range(0, 1000000),
+    Int("employees").range(0, 1000000).review(),  // registered figures, reviewed as households' are
     Bool("large"),
     Text("contact_name", 32).personal().review(),
     Phone("contact_phone").review(),
@@ -218,15 +220,20 @@ constexpr ColumnSpec kConflicts[] = {
     Ref("row_id").req().fixed(),
     Text("col", 32).req().fixed(),
     Text("kind", 16).req().fixed().in(kConflictKinds),
-    Ref("grid_id").fixed(),
+    Ref("grid_id").req().fixed(),  // the bucket: the grid's workers learn the field is contested
     JsonText("base", 64 * 1024).fixed(),
     JsonText("ours", 64 * 1024).fixed(),    // the value the server held
     JsonText("theirs", 64 * 1024).fixed(),  // the concurrent value that arrived
     Text("status", 16).req().in(kConflictStatus),
     Text("resolution", 16).in(kResolutions),
-    JsonText("value", 64 * 1024),
+    JsonText("value", 64 * 1024),  // the decided value, {"value":..} as the sides hold it
     Ref("resolved_by"),
     Time("resolved_at"),
+    // Schema version 3: who brought `theirs`, from which device, and when the
+    // server opened it (the queue's filters).
+    Ref("author_id").fixed(),
+    Text("device", 64).fixed(),
+    Time("opened_at").fixed(),
 };
 
 // Written by the server (and the office); the recipient marks them read,
@@ -254,7 +261,7 @@ constexpr std::array kTables = {
     TableSpec{"cases", kCases, BucketRule::grid, "grid_id", kField, 0},
     TableSpec{"case_log", kCaseLog, BucketRule::grid, "grid_id", kField, 0},
     TableSpec{"takeovers", kTakeovers, BucketRule::global, {}, kOffice, 0},
-    TableSpec{"conflicts", kConflicts, BucketRule::admins, {}, RoleSet{Role::admin}, 1},
+    TableSpec{"conflicts", kConflicts, BucketRule::grid, "grid_id", RoleSet{Role::admin}, 1},
     TableSpec{"notices", kNotices, BucketRule::user, "user_id", kField, 1},
 };
 

@@ -15,7 +15,8 @@ namespace gw {
 // to a table's spec, never removed or reordered: a store of an older version
 // then gains the new columns on open (sync/row_store), its packed clocks and
 // unsynced records intact; a store of a newer version is refused.
-inline constexpr int kSchemaVersion = 2;  // 2: cases.last_action, status_note, deferred, closed_at
+inline constexpr int kSchemaVersion = 3;  // 2: cases.last_action, status_note, deferred, closed_at
+                                          // 3: conflicts.author_id, device, opened_at; grid buckets
 
 enum class ColType : uint8_t { text, integer, real, boolean, json };
 
@@ -32,7 +33,7 @@ enum class BucketRule : uint8_t {
   global,  // "global": reference data every user reads
   grid,    // "grid:<bucket_column>"
   user,    // "user:<bucket_column>"
-  admins,  // "role:admin": the conflict queue
+  admins,  // "role:admin": conflicts of schema version 2 (now grid-bucketed)
 };
 
 using TextCheck = bool (*)(std::string_view);

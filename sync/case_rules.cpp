@@ -112,6 +112,13 @@ Status check_case_patch(const UserInfo& u, const Patch& p, const Row& held) {
 }
 
 std::vector<uint16_t> hidden_columns(const UserInfo& u, const TableSpec& t, const Row& row, RowStore& store) {
+  if (t.name == "conflicts") {
+    // The grid's workers learn which field is contested, not the values:
+    // a held patch may carry what they may not read.
+    if (u.roles.has(Role::admin)) return {};
+    return {static_cast<uint16_t>(t.index_of("base")), static_cast<uint16_t>(t.index_of("ours")),
+            static_cast<uint16_t>(t.index_of("theirs")), static_cast<uint16_t>(t.index_of("value"))};
+  }
   if (u.roles.has(Role::supervisor) || (t.name != "cases" && t.name != "case_log")) return {};
   auto at = [&](const TableSpec& s, std::string_view c) { return static_cast<uint16_t>(s.index_of(c)); };
   auto text = [](const Value& v) {

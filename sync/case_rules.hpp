@@ -19,7 +19,8 @@ Status check_case_patch(const UserInfo& u, const Patch& p, const Row& held);
 
 // Columns of a row `u` may not read: who reported a confidential case (the
 // reporter, the caller, and the actor of its `report` log row). Only the
-// service centre and the reporter see them; pulls leave them out.
+// service centre and the reporter see them; pulls leave them out. And the
+// values of a conflict, for everyone but admins.
 std::vector<uint16_t> hidden_columns(const UserInfo& u, const TableSpec& t, const Row& row, RowStore& store);
 
 }  // namespace gw::sync

@@ -37,6 +37,8 @@ void ServerEngine::after_merge(const Patch& p, const Row& before, const Row& aft
     else if (before.exists && !ended_before && ended_now) end_takeover(p.row, after);
   } else if (t.name == "assignments" && p.origin != kServerOrigin) {
     assignment_changed(p.row, before, after);
+  } else if (t.name == "conflicts" && p.origin != kServerOrigin) {
+    conflict_decided(p, before, after);
   } else if (t.name == "cases") {
     for (const char* c : {"route", "department_id", "status"})
       if (p.value_of(static_cast<uint16_t>(t.index_of(c)))) return route_case(before, after);

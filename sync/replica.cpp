@@ -1,5 +1,7 @@
 #include "sync/replica.hpp"
 
+#include <unordered_set>
+
 #include "shared/codec.hpp"
 #include "shared/tuning.hpp"
 #include "sync/merge.hpp"
@@ -173,6 +175,46 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
   for (int64_t n : out.entries) mark.bind(1, out.request.batch).bind(2, n).run();
   txn.commit();
   return out;
+}
+
+std::optional<OutgoingBatch> Replica::held_batch(size_t max_patches) {
+  OutgoingBatch out;
+  // Those asked after longest ago first: each answer still held stamps its
+  // entries with the asking batch (UUIDv7, so later sorts after).
+  auto s = db_.prepare("SELECT n, body FROM _outbox WHERE state = 'quarantined' ORDER BY batch, n LIMIT ?");
+  s.bind(1, static_cast<int64_t>(max_patches));
+  while (s.step()) {
+    out.entries.push_back(s.int64(0));
+    out.request.patches.emplace_back(s.text(1));
+  }
+  if (out.entries.empty()) return std::nullopt;
+  out.request.batch = ids_.next(clock_.wall_ms());
+  return out;
+}
+
+void Replica::settle_held(const OutgoingBatch& batch, const PushAnswer& answer) {
+  std::unordered_map<std::string, const Rejection*> rejected;
+  for (const auto& r : answer.rejected) rejected[r.id] = &r;
+  std::unordered_set<std::string> accepted(answer.accepted.begin(), answer.accepted.end());
+  Transaction txn(db_);
+  auto id_q = db_.prepare("SELECT id FROM _outbox WHERE n = ? AND state = 'quarantined'");
+  auto upd = db_.prepare("UPDATE _outbox SET state = 'rejected', code = ?, reason = ? WHERE n = ?");
+  auto asked = db_.prepare("UPDATE _outbox SET batch = ? WHERE n = ?");
+  for (int64_t n : batch.entries) {
+    id_q.reset();
+    id_q.bind(1, n);
+    if (!id_q.step()) continue;
+    std::string id(id_q.text(0));
+    if (accepted.count(id)) {
+      // Merged on review: the next pull brings its values, where readable.
+      outbox_del_q_.bind(1, n).run();
+    } else if (auto it = rejected.find(id); it != rejected.end() && it->second->code != Code::quarantined) {
+      upd.bind(1, code_name(it->second->code)).bind(2, it->second->message).bind(3, n).run();
+    } else {
+      asked.bind(1, batch.request.batch).bind(2, n).run();
+    }
+  }
+  txn.commit();
 }
 
 void Replica::settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted) {

@@ -57,6 +57,11 @@ class Replica {
   std::optional<OutgoingBatch> next_batch(size_t max_patches);
   // Takes the server's answer to a batch.
   void settle(const OutgoingBatch& batch, const PushAnswer& answer);
+  // Quarantined patches, asked after again until an admin decides them:
+  // the server answers a patch it has seen with its verdict of now, so an
+  // accepted one leaves the outbox and a refused one becomes rejected.
+  std::optional<OutgoingBatch> held_batch(size_t max_patches);
+  void settle_held(const OutgoingBatch& batch, const PushAnswer& answer);
 
   Cursors cursors();
   PullRequest pull_request(int limit);  // cursors and since of every bucket held

@@ -11,19 +11,6 @@
 
 namespace gw::sync {
 
-namespace {
-
-// {"value":..,"hlc":..,"origin":..} as stored in a conflict's ours/theirs.
-std::string side_json(const ColumnSpec& c, const Value& v, HlcTime hlc, std::string_view origin) {
-  std::string out = "{\"value\":";
-  encode_value_to(c, v, out);
-  out += ",\"hlc\":" + std::to_string(hlc) + ",\"origin\":";
-  append_json_string(out, origin);
-  out += '}';
-  return out;
-}
-
-}  // namespace
 
 ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
     : db_(db), store_(db), directory_(store_), clock_(clock), ids_(id_seed) {
@@ -134,48 +121,6 @@ int ServerEngine::merge(const Patch& p, Row& row) {
   return conflicts;
 }
 
-void ServerEngine::open_conflict(const Patch& p, const Row& row, uint16_t c, std::string_view kind,
-                                 const Value& theirs) {
-  const TableSpec& t = *p.table;
-  const auto& column = t.columns[c];
-  const auto& clk = row.clocks[c];
-  const TableSpec& ct = *find_table("conflicts");
-  Fields f;
-  auto put = [&](const char* name, Value v) { add_field(f, ct, name, std::move(v)); };
-  put("tbl", std::string(t.name));
-  put("row_id", p.row);
-  put("col", std::string(column.name));
-  put("kind", std::string(kind));
-  if (t.bucket == BucketRule::grid) put("grid_id", text_or_empty(row.values[static_cast<size_t>(t.bucket_index())]));
-  put("base", "{\"hlc\":" + std::to_string(p.base_of(c)) + "}");
-  put("ours", side_json(column, row.values[c], clk.hlc, store_.origin_name(clk.origin)));
-  put("theirs", side_json(column, theirs, p.hlc, p.origin));
-  put("status", std::string("open"));
-  write_as_server(ct, ids_.next(clock_.wall_ms()), f);
-}
-
-void ServerEngine::quarantine(const Patch& p, const Row& row, const std::string& reason) {
-  const TableSpec& ct = *find_table("conflicts");
-  const TableSpec& t = *p.table;
-  Fields f;
-  auto put = [&](const char* name, Value v) { add_field(f, ct, name, std::move(v)); };
-  put("tbl", std::string(t.name));
-  put("row_id", p.row);
-  put("col", std::string("*"));
-  put("kind", std::string("quarantine"));
-  if (t.bucket == BucketRule::grid) {
-    std::string grid = row.exists ? text_or_empty(row.values[static_cast<size_t>(t.bucket_index())])
-                                  : text_or_empty(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
-    put("grid_id", grid);
-  }
-  std::string theirs = "{\"patch\":" + encode_patch(p) + ",\"reason\":";
-  append_json_string(theirs, reason);
-  theirs += '}';
-  put("theirs", std::move(theirs));
-  put("status", std::string("open"));
-  write_as_server(ct, ids_.next(clock_.wall_ms()), f);
-}
-
 void ServerEngine::write_as_server(const TableSpec& t, const std::string& row_id, const Fields& set) {
   Patch p;
   p.id = ids_.next(clock_.wall_ms());
@@ -229,6 +174,9 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
   try {
     auto txn = begin_write();
     if (auto again = replayed(req->batch, who.user_id)) return std::move(*again);
+    push_ = PushContext{who.user_id, req->batch};
+    decided_.clear();
+    lost_.clear();
     PushAnswer answer;
     auto seen = db_.prepare("SELECT status, code, reason FROM _log WHERE patch_id = ?");
     for (size_t i = 0; i < req->patches.size(); ++i) {
@@ -278,6 +226,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
       if (v.code == Code::ok)
         if (auto st = check_case_patch(*user, *p, row); !st) v = {st.error().code, st.error().message};
       if (v.code == Code::ok && p->table->name == "takeovers" && !row.exists) v = check_new_takeover(*p);
+      if (v.code == Code::ok && p->table->name == "conflicts") v = check_decision(*user, *p, row);
       if (v.code == Code::quarantined) {
         quarantine(*p, row, v.message);
         ++answer.conflicts;
@@ -290,11 +239,17 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
       }
       log(*p, req->batch, who.user_id, restamped_from, v, row.seq);
     }
+    write_decisions();
+    send_decision_notices();
+    push_ = PushContext{};
     answer.server_hlc = clock_.now();
     db_.prepare("INSERT INTO _batches VALUES (?, ?, ?)").bind(1, req->batch).bind(2, who.user_id).bind(3, encode(answer)).run();
     txn->commit();
     return answer;
   } catch (const SqliteError& e) {
+    push_ = PushContext{};
+    decided_.clear();
+    lost_.clear();
     seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
     return Error{Code::io, e.what()};
   }

@@ -39,6 +39,10 @@ class ServerEngine {
 
   Result<PushAnswer> push(const Principal& who, Json body);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
+  // Every write the log holds for one record, oldest first, as JSON
+  // (`GET /v1/history`): who, from which device, when, what, and whether it
+  // was accepted. For the service centre.
+  Result<std::string> history(const Principal& who, std::string_view table, std::string_view row_id);
 
   // Opens the write transaction every change goes in. Other processes (the
   // admin commands) may have written since: the sequence resumes after theirs.
@@ -72,8 +76,34 @@ class ServerEngine {
   int merge(const Patch& p, Row& row);
   void log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
            const Verdict& v, int64_t seq);
+  // Conflicts (engine_conflicts.cpp).
+  struct LoggedWrite {
+    bool found = false;
+    Value value;
+    std::string author, origin;
+  };
+  // A field an admin decided, written at the end of the push.
+  struct Decided {
+    const TableSpec* table = nullptr;
+    std::string row;
+    uint16_t col = 0;
+    Value value;
+    HlcTime hlc = 0;
+    std::string origin;
+    HlcTime base = 0;
+  };
+  // A value lost to an admin's decision, for its author's notice.
+  struct Lost {
+    std::string user, event, table, row, column, was, now;
+  };
+  LoggedWrite logged_write(const TableSpec& t, const std::string& row, uint16_t col, HlcTime hlc);
+  static std::string author_id(const std::string& author);
   void open_conflict(const Patch& p, const Row& row, uint16_t col, std::string_view kind, const Value& theirs);
   void quarantine(const Patch& p, const Row& row, const std::string& reason);
+  Verdict check_decision(const UserInfo& u, const Patch& p, const Row& held);
+  void conflict_decided(const Patch& p, const Row& before, const Row& after);
+  void write_decisions();
+  void send_decision_notices();
   // Services (engine_services.cpp): what accepted rows set off.
   void after_merge(const Patch& p, const Row& before, const Row& after);
   Verdict check_new_takeover(const Patch& p);
@@ -108,6 +138,12 @@ class ServerEngine {
   UuidV7 ids_;
   int64_t seq_ = 0;
   std::set<std::string> touched_;
+  // The push being merged: conflicts name its author, decisions log under it.
+  struct PushContext {
+    std::string author = std::string(kServerOrigin), batch;
+  } push_;
+  std::vector<Decided> decided_;
+  std::vector<Lost> lost_;
   // Hot-path statements, prepared once after the tables exist (constructor).
   Stmt log_q_;
   Stmt change_del_q_;

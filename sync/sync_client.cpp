@@ -4,20 +4,24 @@
 
 namespace gw::sync {
 
+Result<PushAnswer> SyncClient::send(const OutgoingBatch& batch, SyncReport& report) {
+  std::string body = encode(batch.request);
+  report.bytes_up += static_cast<int64_t>(body.size());
+  ++report.exchanges;
+  auto reply = transport_.exchange("/v1/sync/push", body);
+  if (!reply) return reply.error();
+  report.bytes_down += static_cast<int64_t>(reply->size());
+  auto json = parse_json(*reply);
+  if (!json) return Error{Code::invalid, "push answer: " + json.error().message};
+  return decode_push_answer(*json);
+}
+
 Status SyncClient::push(SyncReport& report) {
   size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
   while (report.exchanges < max_exchanges) {
     auto batch = replica_.next_batch(batch_size);
     if (!batch) return Status::ok();
-    std::string body = encode(batch->request);
-    report.bytes_up += static_cast<int64_t>(body.size());
-    ++report.exchanges;
-    auto reply = transport_.exchange("/v1/sync/push", body);
-    if (!reply) return reply.error();
-    report.bytes_down += static_cast<int64_t>(reply->size());
-    auto json = parse_json(*reply);
-    if (!json) return Error{Code::invalid, "push answer: " + json.error().message};
-    auto answer = decode_push_answer(*json);
+    auto answer = send(*batch, report);
     if (!answer) return answer.error();
     replica_.settle(*batch, *answer);
     report.pushed += static_cast<int64_t>(answer->accepted.size());
@@ -25,6 +29,17 @@ Status SyncClient::push(SyncReport& report) {
     if (on_progress) on_progress(report);
   }
   return Error{Code::internal, "push did not finish within its exchange budget"};
+}
+
+// One exchange per sync for the patches an admin has yet to decide: the
+// server answers a patch it has seen with its verdict of now.
+Status SyncClient::ask_held(SyncReport& report) {
+  auto batch = replica_.held_batch(push_batch ? push_batch : tuning::kPushBatchPatches);
+  if (!batch) return Status::ok();
+  auto answer = send(*batch, report);
+  if (!answer) return answer.error();
+  replica_.settle_held(*batch, *answer);
+  return Status::ok();
 }
 
 Status SyncClient::pull(SyncReport& report) {
@@ -56,6 +71,7 @@ Result<SyncReport> SyncClient::sync() {
     // Push first: a bucket about to be evicted keeps rows with unsynced
     // changes only until they are settled, so settle them before the pull.
     if (auto st = push(report); !st) return st.error();
+    if (auto st = ask_held(report); !st) return st.error();
     if (auto st = pull(report); !st) return st.error();
   } catch (const SqliteError& e) {
     return Error{Code::io, std::string("local store: ") + e.what()};

@@ -34,6 +34,7 @@ class SyncClient {
   // exchange (Code::offline, or the server's error); what was done stays done.
   Result<SyncReport> sync();
   Status push(SyncReport& report);
+  Status ask_held(SyncReport& report);
   Status pull(SyncReport& report);
 
   size_t push_batch = 0;  // 0: tuning default
@@ -43,6 +44,7 @@ class SyncClient {
   std::function<void(const SyncReport&)> on_progress;
 
  private:
+  Result<PushAnswer> send(const OutgoingBatch& batch, SyncReport& report);  // one push exchange
   Replica& replica_;
   Transport& transport_;
 };

@@ -10,6 +10,7 @@
 #include "client/core/backoff.hpp"
 #include "client/core/device_key.hpp"
 #include "client/core/field_actions.hpp"
+#include "client/core/conflict_desk.hpp"
 #include "client/core/grid_office.hpp"
 #include "client/core/http_transport.hpp"
 #include "client/core/queries.hpp"
@@ -75,12 +76,15 @@ struct ClientCore::Impl {
     std::unique_ptr<Queries> queries;
     std::unique_ptr<FieldActions> actions;
     std::unique_ptr<GridOffice> office;
+    std::unique_ptr<ConflictDesk> desk;
     Me me;
     std::optional<TargetQuery> targets;
     std::optional<CaseFilter> cases;
     std::optional<std::string> dispatch_stage;
     std::optional<KpiQuery> kpi;
     bool takeover_console = false, grid_map = false;  // loaded: kept fresh
+    std::optional<ConflictFilter> conflicts;
+    std::optional<std::pair<std::string, std::string>> conflict_record;  // table, row
     std::string open_case, open_patrol, kpi_exported_to;
   } store;
   Worker store_worker;
@@ -438,6 +442,7 @@ void ClientCore::Impl::open_store(const std::string& path, const std::string& de
   store.queries = std::make_unique<Queries>(store.r->db);
   store.actions = std::make_unique<FieldActions>(store.r->replica, *store.queries);
   store.office = std::make_unique<GridOffice>(store.r->replica, *store.queries);
+  store.desk = std::make_unique<ConflictDesk>(store.r->replica, *store.queries);
   store.me = std::move(me);
   refresh(true);
 }
@@ -485,6 +490,12 @@ void ClientCore::Impl::refresh_cases() {
   std::shared_ptr<const GridMapView> map;
   if (store.takeover_console) console = std::make_shared<TakeoverConsole>(store.office->console());
   if (store.grid_map) map = std::make_shared<GridMapView>(store.queries->grid_map(store.me, wall()));
+  std::shared_ptr<const ConflictQueue> conflicts;
+  std::shared_ptr<const RecordConflicts> record;
+  if (store.conflicts) conflicts = std::make_shared<ConflictQueue>(store.desk->queue(*store.conflicts, wall()));
+  if (store.conflict_record)
+    record = std::make_shared<RecordConflicts>(
+        store.desk->record(store.conflict_record->first, store.conflict_record->second));
   if (store.cases) cases = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
   if (store.dispatch_stage)
     dispatch = std::make_shared<DispatchQueue>(store.queries->dispatch_queue(store.me, *store.dispatch_stage, wall()));
@@ -499,6 +510,8 @@ void ClientCore::Impl::refresh_cases() {
     if (kpi) s.kpi = kpi;
     if (console) s.takeover = console;
     if (map) s.grid_map = map;
+    if (conflicts) s.conflicts = conflicts;
+    if (record) s.conflict_record = record;
   });
 }
 
@@ -664,6 +677,13 @@ void ClientCore::mark_notice_read(const std::string& notice_id) {
   });
 }
 
+void ClientCore::edit_target(const std::string& kind, const std::string& id,
+                             const std::vector<std::pair<std::string, std::string>>& fields) {
+  impl_->on_store([i = impl_.get(), kind, id, fields] {
+    i->command([&] { return done(i->store.actions->edit_target(kind, id, fields), "notice.record_saved"); });
+  });
+}
+
 void ClientCore::start_takeover(const std::string& unit_grid_id, const std::string& reason) {
   impl_->on_store([i = impl_.get(), unit_grid_id, reason] {
     i->command([&] {
@@ -684,6 +704,54 @@ void ClientCore::move_responsibility(const std::string& assignment_id, const std
       return made(i->store.office->move_responsibility(i->store.me, assignment_id, to_grid_id),
                   "notice.responsibility_moved");
     });
+  });
+}
+
+void ClientCore::resolve_conflicts(const std::vector<ConflictDecision>& decisions) {
+  impl_->on_store([i = impl_.get(), decisions] {
+    i->command([&] {
+      auto n = i->store.desk->decide(i->store.me, decisions);
+      if (!n) return error_notice(n.error());
+      return Notice{false, "notice.conflicts_resolved", std::to_string(*n), ""};
+    });
+  });
+}
+
+void ClientCore::load_conflicts(const ConflictFilter& f) {
+  impl_->on_store([i = impl_.get(), f] {
+    if (!i->store.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    i->store.conflicts = f;
+    i->refresh_cases();
+  });
+}
+
+void ClientCore::open_conflict_record(const std::string& table, const std::string& row_id) {
+  impl_->on_store([i = impl_.get(), table, row_id] {
+    if (!i->store.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    i->store.conflict_record.emplace(table, row_id);
+    i->refresh_cases();
+  });
+}
+
+// The log stays on the server: asked for on the network thread, answered
+// into the snapshot; offline, the error says so and the record's
+// conflicts (base, both sides) still show from the replica.
+void ClientCore::load_history(const std::string& table, const std::string& row_id) {
+  auto loading = std::make_shared<RecordHistory>();
+  loading->table = table, loading->row_id = row_id, loading->loading = true;
+  impl_->publish([&](Snapshot& s) { s.history = loading; });
+  impl_->on_net([i = impl_.get(), table, row_id] {
+    auto h = std::make_shared<RecordHistory>();
+    h->table = table, h->row_id = row_id;
+    if (!i->net.r) {
+      h->error = "not signed in";
+    } else {
+      auto body = i->transport().get("/v1/history?table=" + table + "&row=" + row_id, tuning::kRequestTimeoutMs);
+      auto decoded = body ? decode_history(*body) : Result<RecordHistory>(body.error());
+      if (decoded) *h = std::move(*decoded);
+      else h->error = std::string(code_name(decoded.error().code)) + ": " + decoded.error().message;
+    }
+    i->publish([&](Snapshot& s) { s.history = h; });
   });
 }
 

@@ -78,12 +78,20 @@ class ClientCore {
   // (A quarantined one stays in the server's review queue for an admin.)
   void dismiss_problem(const std::string& patch_id);
   void mark_notice_read(const std::string& notice_id);
+  // A household's or enterprise's registered fields corrected: column, value as typed.
+  void edit_target(const std::string& kind, const std::string& id,
+                   const std::vector<std::pair<std::string, std::string>>& fields);
   // Supervisors: hand a unit grid to its linked department (战时接管) and
   // give it back; move a user's responsibility to another grid. Offline
   // too: the rows sync when the tablet reconnects, and the server judges.
   void start_takeover(const std::string& unit_grid_id, const std::string& reason);
   void end_takeover(const std::string& takeover_id);
   void move_responsibility(const std::string& assignment_id, const std::string& to_grid_id);
+  // Admins (DESIGN §7): decide conflicts, one field or many at once, also
+  // offline; each decision is a write to its `conflicts` row, and the server
+  // writes the chosen value over both sides. A quarantined patch is accepted
+  // (merged as it was recorded) or refused (kept in the log).
+  void resolve_conflicts(const std::vector<ConflictDecision>& decisions);
 
   // ---- queries: results arrive in the snapshot ----
   void search_targets(const TargetQuery& q);
@@ -100,6 +108,11 @@ class ClientCore {
   // once loaded.
   void load_takeover_console();
   void load_grid_map();
+  // The conflict queue under a filter, kept fresh; a record's conflicts side
+  // by side; the record's history from the server (online only).
+  void load_conflicts(const ConflictFilter& f);
+  void open_conflict_record(const std::string& table, const std::string& row_id);
+  void load_history(const std::string& table, const std::string& row_id);
 
   // ---- UI thread ----
   Snapshot snapshot() const;

@@ -1,6 +1,7 @@
 #include "client/core/field_actions.hpp"
 
 #include "client/core/checklists.hpp"
+#include "client/core/conflict_desk.hpp"
 #include "shared/categories.hpp"
 #include "shared/codec.hpp"
 #include "shared/json.hpp"
@@ -237,6 +238,29 @@ Status FieldActions::mark_notice_read(const Me& me, const std::string& notice_id
   if (s.int64(0)) return Status::ok();  // read already: nothing to sync
   const auto& t = table("notices");
   if (auto p = replica_.write(t, notice_id, fields_of(t, {{"read", int64_t{1}}})); !p) return p.error();
+  return Status::ok();
+}
+
+Status FieldActions::edit_target(const std::string& kind, const std::string& id,
+                                 const std::vector<std::pair<std::string, std::string>>& fields) {
+  if (kind != "household" && kind != "enterprise") return Error{Code::invalid, "kind must be household or enterprise"};
+  const TableSpec& t = table(kind == "household" ? "households" : "enterprises");
+  sync::Row row;
+  if (!replica_.store().load(t, id, row)) return Error{Code::not_found, "no such " + kind + " on this tablet"};
+  Fields set;
+  for (const auto& [name, text] : fields) {
+    int i = t.index_of(name);
+    if (i < 0) return Error{Code::unknown_column, std::string(t.name) + " has no column " + name};
+    const ColumnSpec& c = t.columns[static_cast<size_t>(i)];
+    if (c.merge == Merge::immutable || i == t.bucket_index() || c.name == "deleted")
+      return Error{Code::immutable, std::string(t.name) + "." + name + " is not edited here"};
+    auto v = value_from_text(t, c, text);
+    if (!v) return v.error();
+    if (*v == row.values[static_cast<size_t>(i)]) continue;
+    set.push_back({static_cast<uint16_t>(i), std::move(*v)});
+  }
+  if (set.empty()) return Status::ok();  // nothing changed: nothing to sync
+  if (auto p = replica_.write(t, id, set); !p) return p.error();
   return Status::ok();
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "client/core/client_core.hpp"
 #include "client/core/queries.hpp"
@@ -24,6 +26,11 @@ class FieldActions {
   Result<std::string> create_case(const Me& me, const NewCase& c);
   Status case_action(const Me& me, const std::string& case_id, const std::string& action, const CaseActionInput& in);
   Status mark_notice_read(const Me& me, const std::string& notice_id);
+  // Corrects a household's or an enterprise's registered fields (column,
+  // value as typed). Only what differs is written; a reviewed field two
+  // people change offline becomes a conflict for an admin (DESIGN §7).
+  Status edit_target(const std::string& kind, const std::string& id,
+                     const std::vector<std::pair<std::string, std::string>>& fields);
 
  private:
   int64_t now() { return replica_.clock().wall_ms(); }

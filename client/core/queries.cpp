@@ -280,13 +280,17 @@ TargetList Queries::targets(const TargetQuery& q) {
   TargetList out;
   out.query = q;
   std::string like = "%" + q.text + "%";
+  // Few conflicts, many targets: the contested ones read once.
+  std::unordered_set<std::string> contested;
+  auto c = db_.prepare("SELECT row_id FROM conflicts WHERE status = 'open' AND tbl IN ('households', 'enterprises')");
+  while (c.step()) contested.emplace(c.text(0));
   auto run = [&](const std::string& sql, const char* kind) {
     auto s = db_.prepare(sql);
     s.bind(1, like);
     while (s.step()) {
       ++out.total;
       if (static_cast<int>(out.items.size()) >= q.limit) continue;
-      out.items.push_back(TargetItem{str(s, 0), kind, str(s, 1), str(s, 2), str(s, 3)});
+      out.items.push_back(TargetItem{str(s, 0), kind, str(s, 1), str(s, 2), str(s, 3), contested.count(str(s, 0)) > 0});
     }
   };
   if (q.kind.empty() || q.kind == "household")
@@ -379,7 +383,16 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
   for (const CaseMove* m : case_moves_for(me.roles, d.item.status))
     d.actions.push_back(CaseActionItem{std::string(m->action), std::string(m->to), m->needs_note,
                                        m->needs_resolution, m->needs_score, m->needs_route});
+  d.contested = contested("cases", id);
   return d;
+}
+
+std::vector<std::string> Queries::contested(std::string_view table, const std::string& row_id) {
+  auto s = db_.prepare("SELECT DISTINCT col FROM conflicts WHERE tbl = ? AND row_id = ? AND status = 'open' ORDER BY col");
+  s.bind(1, table).bind(2, row_id);
+  std::vector<std::string> out;
+  while (s.step()) out.emplace_back(s.text(0));
+  return out;
 }
 
 DispatchQueue Queries::dispatch_queue(const Me& me, const std::string& stage, int64_t now_ms) {

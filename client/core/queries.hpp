@@ -40,6 +40,9 @@ class Queries {
   TargetList targets(const TargetQuery& q);
   CaseList cases(const Me& me, const CaseFilter& f, int64_t now_ms);
   std::optional<CaseDetail> case_detail(const Me& me, const std::string& id, int64_t now_ms);
+  // Columns of a record with an open conflict (DESIGN §7): a worker sees
+  // the field is contested before editing it. `*`: a held patch.
+  std::vector<std::string> contested(std::string_view table, const std::string& row_id);
   std::optional<PatrolView> patrol(const std::string& id);
   DispatchQueue dispatch_queue(const Me& me, const std::string& stage, int64_t now_ms);
   KpiView kpi(const std::string& from, const std::string& to, const std::string& group);

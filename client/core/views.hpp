@@ -85,6 +85,7 @@ struct HomeView {
 // A household or enterprise to visit, found by name, address or building.
 struct TargetItem {
   std::string id, kind, grid_id, title, subtitle;  // kind: household | enterprise
+  bool contested = false;  // an open conflict on one of its fields awaits an admin
 };
 
 struct TargetQuery {
@@ -138,6 +139,7 @@ struct CaseDetail {
   std::vector<CaseLogItem> log;  // oldest first
   std::vector<CaseActionItem> actions;
   std::vector<ProblemItem> problems;  // refusals of this case's records
+  std::vector<std::string> contested;  // columns with an open conflict: shown before editing
 };
 
 // The centre's and the chiefs' work list (分流): cases waiting for a step
@@ -255,6 +257,85 @@ struct Settings {
   bool auto_sync = true;
 };
 
+// ---- conflict review (DESIGN §7): the admins' queue ----------------------------
+
+// One side of a conflict: a write, with who made it where and when.
+struct ConflictSide {
+  std::string value;  // as text; empty and known false when the server had no record of it
+  bool known = false;
+  std::string author_id, author_name, device;
+  int64_t at = 0;  // Unix ms of the write
+};
+
+// kind review | state: two writes to one field, `ours` the one the server
+// held when `theirs` arrived, `base` the value both writers started from.
+// kind quarantine: a whole patch held back (`column` "*"): `theirs` is its
+// author, `reason` why, `patch_fields` what it would set.
+struct ConflictItem {
+  std::string id, table, row_id, column, kind, grid_id, grid_name, record_label;
+  std::string status;      // open | resolved | refused
+  std::string resolution;  // ours | theirs | base | custom | accept (resolved ones)
+  ConflictSide base, ours, theirs;
+  std::string current;     // the field's value on this tablet now
+  std::string reason;      // quarantine
+  std::vector<std::pair<std::string, std::string>> patch_fields;  // quarantine: column, value
+  std::string resolved_value, resolved_by_name;
+  int64_t opened_at = 0, resolved_at = 0;
+  bool pending = false;    // decided here, not yet accepted by the server
+};
+
+struct ConflictFilter {
+  std::string grid_id;  // this grid or any below it; empty: every grid
+  std::string table, kind, device;  // device: the one whose write arrived second
+  int64_t min_age_ms = 0;           // only conflicts open at least this long
+  bool open_only = true;
+};
+
+struct ConflictQueue {
+  ConflictFilter filter;
+  std::vector<ConflictItem> items;  // oldest first
+  int64_t open_total = 0;           // open conflicts on the tablet, whatever the filter
+  // Facets of the open conflicts, for the filter chips: value, count.
+  std::vector<std::pair<std::string, int64_t>> kinds, tables, devices;
+};
+
+// The record behind conflicts, side by side: each field as the tablet holds
+// it, the contested ones with their conflicts.
+struct RecordField {
+  std::string column, value;
+  bool pii = false;
+  std::string conflict_id;  // an open conflict on this field, if any
+};
+
+struct RecordConflicts {
+  std::string table, row_id, label, grid_name;
+  std::vector<RecordField> fields;
+  std::vector<ConflictItem> conflicts;  // open first, then decided ones
+};
+
+// Every write the server logged for a record (online only: the log stays on
+// the server), oldest first.
+struct HistoryEntry {
+  std::string patch_id, author_name, device, status, reason;  // status: accepted | quarantined | rejected
+  int64_t at = 0;
+  std::vector<std::pair<std::string, std::string>> set;  // column, value
+};
+
+struct RecordHistory {
+  std::string table, row_id;
+  std::vector<HistoryEntry> entries;
+  bool loading = false;
+  std::string error;  // untranslated; set when offline or refused
+};
+
+enum class ConflictChoice : uint8_t { ours, theirs, base, custom, accept, refuse };
+
+struct ConflictDecision {
+  std::string conflict_id;
+  ConflictChoice choice = ConflictChoice::ours;
+  std::string custom;  // ConflictChoice::custom: the new value as typed
+};
+
 struct Snapshot {
   uint64_t version = 0;  // bumps whenever anything below changes
   SessionView session;
@@ -270,6 +351,9 @@ struct Snapshot {
   std::shared_ptr<const KpiView> kpi;
   std::shared_ptr<const TakeoverConsole> takeover;
   std::shared_ptr<const GridMapView> grid_map;
+  std::shared_ptr<const ConflictQueue> conflicts;
+  std::shared_ptr<const RecordConflicts> conflict_record;
+  std::shared_ptr<const RecordHistory> history;
 };
 
 // A message for the user about a command's outcome.

@@ -208,13 +208,21 @@ void App::note_takeover_glyphs(const TakeoverConsole& c) {
   for (const auto& r : c.responsibilities) w.note_text(r.user_name + r.grid_name);
 }
 
+void App::note_conflict_glyphs(const ConflictItem& c) {
+  Window& w = *window_;
+  w.note_text(c.record_label + c.grid_name + c.current + c.reason + c.resolved_value + c.resolved_by_name);
+  for (const ConflictSide* s : {&c.base, &c.ours, &c.theirs}) w.note_text(s->value + s->author_name + s->device);
+  for (const auto& [col, v] : c.patch_fields) w.note_text(v);
+}
+
 // Names and addresses come from data, and some lie outside the common set
 // the atlas starts with: add what each new part of the snapshot needs.
 void App::note_glyphs(const Snapshot& snap) {
   const std::vector<const void*> parts{snap.home.get(),   snap.catalog.get(),     snap.targets.get(),
                                        snap.cases.get(),  snap.case_detail.get(), snap.patrol.get(),
                                        snap.dispatch.get(), snap.kpi.get(),   snap.takeover.get(),
-                                       snap.grid_map.get()};
+                                       snap.grid_map.get(), snap.conflicts.get(),  snap.conflict_record.get(),
+                                       snap.history.get()};
   if (parts == seen_) return;
   Window& w = *window_;
   auto changed = [&](size_t i) { return parts[i] && (seen_.size() <= i || seen_[i] != parts[i]); };
@@ -247,6 +255,21 @@ void App::note_glyphs(const Snapshot& snap) {
   if (changed(8)) note_takeover_glyphs(*snap.takeover);
   if (changed(9))
     for (const auto& g : snap.grid_map->grids) w.note_text(g.name);
+  if (changed(10)) {
+    for (const auto& c : snap.conflicts->items) note_conflict_glyphs(c);
+    for (const auto& [device, n] : snap.conflicts->devices) w.note_text(device);
+  }
+  if (changed(11)) {
+    const RecordConflicts& r = *snap.conflict_record;
+    w.note_text(r.label + r.grid_name);
+    for (const auto& fld : r.fields) w.note_text(fld.value);
+    for (const auto& c : r.conflicts) note_conflict_glyphs(c);
+  }
+  if (changed(12))
+    for (const auto& e : snap.history->entries) {
+      w.note_text(e.author_name + e.device + e.reason);
+      for (const auto& [col, v] : e.set) w.note_text(v);
+    }
   w.note_text(snap.session.name + snap.session.error_detail + snap.sync.error);
   seen_ = parts;
 }

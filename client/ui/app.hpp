@@ -53,6 +53,7 @@ class App : public Nav {
   void apply_settings(const Snapshot& snap);
   void note_glyphs(const Snapshot& snap);
   void note_takeover_glyphs(const TakeoverConsole& c);
+  void note_conflict_glyphs(const ConflictItem& c);
   void route(const Snapshot& snap);
   void draw(Frame& f);
   void probe_state(Frame& f);

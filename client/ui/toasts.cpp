@@ -22,8 +22,12 @@ void Toasts::draw(Frame& f) {
   ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.15f, 0.16f, 0.18f, 1.0f));
   if (ImGui::Begin("##toasts", nullptr, flags)) {
     for (const Item& it : items_) {
+      // The detail in its place when the words have one ("{0} 项"), else after them.
       std::string text = f.s.tr(it.notice.key);
-      if (!it.notice.detail.empty()) text += " — " + it.notice.detail;
+      if (text.find("{0}") != std::string::npos)
+        text = f.s.format(it.notice.key, {it.notice.detail});
+      else if (!it.notice.detail.empty())
+        text += " — " + it.notice.detail;
       ImGui::PushStyleColor(ImGuiCol_Text, it.notice.error ? ImVec4(1.0f, 0.45f, 0.40f, 1.0f) : ImVec4(1, 1, 1, 1));
       ImGui::TextWrapped("%s", text.c_str());
       ImGui::PopStyleColor();

@@ -6,6 +6,8 @@
 // order of its accepted patches gives (the merge commutes).
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,7 +48,9 @@ class Checker {
 
 // Compares two stores' rows of one table, column by column; appends each
 // difference (at most `max` of them) to out. Buckets empty: every row.
+// `hidden`: columns of a's row that b's reader may not see, left out.
 void compare_rows(RowStore& a, const char* a_name, RowStore& b, const char* b_name, const TableSpec& t,
-                  const std::vector<std::string>& ids, bool clocks, std::vector<std::string>& out, size_t max = 5);
+                  const std::vector<std::string>& ids, bool clocks, std::vector<std::string>& out, size_t max = 5,
+                  const std::function<std::vector<uint16_t>(const Row&)>& hidden = {});
 
 }  // namespace gw::sync::sim

@@ -343,13 +343,25 @@ class World {
     ++result_.stats.reassignments;
   }
 
+  // An admin decides an open conflict by a choice its kind allows: keep
+  // either side, go back to the base, or accept or refuse a held patch.
   void resolve_conflict(Device& d, int64_t now) {
     std::string c = any_row(d, "conflicts", "status = 'open'");
     if (c.empty()) return;
-    write(d, T("conflicts"), c,
-          fields_of(T("conflicts"), {{"status", std::string("resolved")}, {"resolution", std::string("winner")},
-                                  {"resolved_by", d.user_id}, {"resolved_at", now}}),
-          "resolves");
+    auto k = d.db->prepare("SELECT kind FROM conflicts WHERE id = ?");
+    k.bind(1, c);
+    std::string kind = k.step() ? std::string(k.text(0)) : std::string();
+    std::string status = "resolved", how;
+    if (kind == "quarantine") {
+      if (rng_.chance(0.5)) status = "refused";
+      else how = "accept";
+    } else {
+      how = rng_.chance(0.5) ? "ours" : "theirs";
+      if (kind == "review" && rng_.chance(0.2)) how = "base";  // refused when the base is unknown
+    }
+    Fields f = fields_of(T("conflicts"), {{"status", status}, {"resolved_by", d.user_id}, {"resolved_at", now}});
+    if (!how.empty()) add_field(f, T("conflicts"), "resolution", how);
+    write(d, T("conflicts"), c, f, "resolves");
   }
 
   // ---- healing -------------------------------------------------------------------

@@ -421,5 +421,31 @@ TEST_SUITE("workflow on the server") {
     REQUIRE(admin.sync.sync());
     CHECK(text_of(admin.db, "SELECT kind || ' ' || col || ' ' || status FROM conflicts WHERE row_id = ?", id) ==
           "state status open");
+
+    // The admin keeps the chief's acceptance over the precedence; a new
+    // status of their own is no choice for a workflow state.
+    const TableSpec& ct = *find_table("conflicts");
+    std::string conflict = text_of(admin.db, "SELECT id FROM conflicts WHERE row_id = ?", id);
+    std::string ours = text_of(admin.db, "SELECT ours FROM conflicts WHERE row_id = ?", id);
+    std::string side = ours.find("\"accepted\"") != std::string::npos ? "ours" : "theirs";
+    auto decide = [&](const char* how, const char* value) {
+      REQUIRE(admin.replica.write(ct, conflict,
+                                  fields_of(ct, {{"status", std::string("resolved")}, {"resolution", std::string(how)},
+                                                 {"value", std::string("{\"value\":\"") + value + "\"}"},
+                                                 {"resolved_by", admin.me.user_id}, {"resolved_at", now_ms()}})));
+      auto r = admin.sync.sync();
+      REQUIRE(r);
+      return r->refused;
+    };
+    CHECK(decide("custom", "closed") == 1);
+    for (const auto& p : admin.replica.problems()) admin.replica.dismiss(p.id);
+    CHECK(decide(side.c_str(), "accepted") == 0);
+    CHECK(text_of(server, "SELECT status FROM cases WHERE id = ?", id) == "accepted");
+    for (Device* d : {&worker, &sup, &chief, &admin}) {
+      REQUIRE(d->sync.sync());
+      CHECK(text_of(d->db, "SELECT status FROM cases WHERE id = ?", id) == "accepted");
+    }
+    // The centre's rejection lost: the supervisor is told.
+    CHECK(sup.count("SELECT count(*) FROM notices WHERE title = 'conflict_resolved'") == 1);
   }
 }

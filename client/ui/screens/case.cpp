@@ -1,5 +1,7 @@
 #include "client/ui/screens/case.hpp"
 
+#include <algorithm>
+
 #include "client/ui/screens/home.hpp"
 #include "client/ui/widgets.hpp"
 
@@ -9,6 +11,32 @@ namespace {
 // Badge colours dark enough for white words.
 constexpr ImU32 kConfidentialColor = IM_COL32(100, 70, 160, 255);
 constexpr ImU32 kDeferredColor = IM_COL32(190, 110, 0, 255);
+
+// An open conflict on the case waits for an admin (DESIGN §7): said before
+// any step is taken, naming the fields in dispute.
+void contested_banner(Frame& f, const CaseDetail& d) {
+  std::string names;
+  for (const std::string& col : d.contested) {
+    const std::string key = "column.cases." + col;
+    const std::string name = f.s.tr(key);
+    names += (names.empty() ? "" : f.s.lang() == "en" ? ", " : "、") + (name == key ? col : name);
+  }
+  const std::string text = f.s.format("case.contested_banner", {names});
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const float wrap = ImGui::GetContentRegionAvail().x - st.WindowPadding.x * 2;
+  const float h = std::max(ImGui::GetFrameHeight(), ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap).y) +
+                  st.WindowPadding.y * 2;
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.85f, 0.42f, 0.0f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+  ImGui::BeginChild("##contested", ImVec2(0, h), true, ImGuiWindowFlags_NoScrollbar);
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::EndChild();
+  probe_item(f, "case.contested_banner");
+  ImGui::PopStyleColor(2);
+}
 
 }  // namespace
 
@@ -135,7 +163,8 @@ void CaseScreen::draw(Frame& f) {
     return;
   }
   f.probe.state("case", d->item.id + " " + d->source + (d->confidential ? " confidential" : "") +
-                            (d->deferred ? " deferred" : ""));
+                            (d->deferred ? " deferred" : "") + (d->contested.empty() ? "" : " contested"));
+  if (!d->contested.empty()) contested_banner(f, *d);
   const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
   begin_panel("##case_fields", ImVec2(half, 0));
   fields(f, *d);

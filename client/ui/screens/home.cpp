@@ -197,7 +197,9 @@ void HomeScreen::actions(Frame& f, const HomeView* home) {
   ImGui::SameLine();
   if (button(f, "home.takeover", f.s.tr("takeover.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::takeover);
   ImGui::SameLine();
-  if (button(f, "home.conflicts", f.s.tr("conflicts.title"), ImVec2(w3, 0))) f.nav.go(ScreenId::conflicts);
+  // Admins review conflicts there; everyone else finds their sync problems.
+  const std::string conflicts = roles.has(Role::admin) ? f.s.tr("conflicts.title") : f.s.tr("conflicts.problems_title");
+  if (button(f, "home.conflicts", conflicts, ImVec2(w3, 0))) f.nav.go(ScreenId::conflicts);
   const float w2 = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
   if (button(f, "home.map", f.s.tr("map.title"), ImVec2(w2, 0))) f.nav.go(ScreenId::map);
   ImGui::SameLine();

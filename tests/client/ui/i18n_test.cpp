@@ -120,6 +120,16 @@ TEST_CASE("i18n: the families of keys built from data exist") {
   for (auto e : {"takeover_started", "takeover_ended", "assigned", "unassigned"}) has(std::string("notices.") + e);
   for (auto l : kLanguages) has("lang." + std::string(l));
   for (const TableSpec& t : all_tables()) has("table." + std::string(t.name));
+  // The conflict review: its kinds, choices and states, and a name for every
+  // field two writers may dispute (review and state columns).
+  for (auto k : {"review", "state", "quarantine"}) has(std::string("conflicts.kind.") + k);
+  for (auto c : {"ours", "theirs", "base", "custom", "accept", "refuse"}) has(std::string("conflicts.choice.") + c);
+  for (auto s : {"accepted", "quarantined", "rejected"}) has(std::string("conflicts.history_status.") + s);
+  for (auto s : {"resolved", "refused"}) has(std::string("conflicts.status.") + s);
+  for (const TableSpec& t : all_tables())
+    for (const ColumnSpec& c : t.columns)
+      if (c.merge == Merge::review || c.merge == Merge::state)
+        has("column." + std::string(t.name) + "." + std::string(c.name));
 }
 
 TEST_CASE("Strings: fallback to zh_CN, missing keys show themselves, format") {
