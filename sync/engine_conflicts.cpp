@@ -194,10 +194,23 @@ ServerEngine::Verdict ServerEngine::check_decision(const UserInfo& u, const Patc
     if (how != "accept") return {Code::invalid, "a quarantined patch is accepted (resolution accept) or refused"};
     auto q = held_patch(text_of(held, "theirs"));
     if (!q) return {Code::invalid, "the held patch no longer decodes: " + q.error().message};
+    // Judged again as at its arrival, on the row as it is now, but for the
+    // right that had ended: the admin's acceptance stands in for it.
     Row row;
     store_.load(*q->table, q->row, row);
-    if (!row.exists)
+    if (!row.exists) {
       if (auto st = check_required(*q->table, q->set); !st) return {st.error().code, st.error().message};
+    } else {
+      for (const auto& f : q->set) {
+        const auto& c = q->table->columns[f.col];
+        if (c.merge == Merge::immutable && row.values[f.col] != f.value)
+          return {Code::immutable, std::string(q->table->name) + "." + std::string(c.name) + " cannot change once set"};
+      }
+    }
+    auto author = directory_.user(side_author(text_of(held, "theirs")));
+    if (!author) return {Code::invalid, "the held patch's author is unknown"};
+    if (auto st = check_case_patch(*author, *q, row); !st)
+      return {st.error().code, "the held patch would not pass now: " + st.error().message};
     return {};
   }
   if (to == "refused") return {Code::invalid, "only a quarantined patch is refused; pick a value for this one"};
@@ -222,6 +235,8 @@ void ServerEngine::conflict_decided(const Patch& p, const Row& before, const Row
   std::string status = text_of(after, "status");
   if (text_of(before, "status") != "open" || status == "open") return;
   const std::string& admin = push_.author;
+  auto admin_user = directory_.user(admin);
+  std::string admin_name = admin_user ? admin_user->username : admin;
   std::string kind = text_of(after, "kind"), theirs = text_of(after, "theirs");
   if (kind == "quarantine") {
     std::string author = side_author(theirs);
@@ -233,7 +248,7 @@ void ServerEngine::conflict_decided(const Patch& p, const Row& before, const Row
       store_.load(*q->table, q->row, row);
       merge(*q, row);
       db_.prepare("UPDATE _log SET status = 'accepted', code = NULL, reason = ?, seq = ? WHERE patch_id = ?")
-          .bind(1, "accepted on review by " + admin)
+          .bind(1, "accepted on review by " + admin_name)
           .bind(2, row.seq)
           .bind(3, q->id)
           .run();
@@ -242,7 +257,7 @@ void ServerEngine::conflict_decided(const Patch& p, const Row& before, const Row
       // Its device, asking after it again, learns it is refused for good.
       db_.prepare("UPDATE _log SET status = 'rejected', code = 'forbidden', reason = ? || ': ' || reason "
                   "WHERE patch_id = ?")
-          .bind(1, "refused on review by " + admin)
+          .bind(1, "refused on review by " + admin_name)
           .bind(2, q->id)
           .run();
     }

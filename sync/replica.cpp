@@ -177,6 +177,8 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
   return out;
 }
 
+int64_t Replica::held_count() { return db_.query_int("SELECT count(*) FROM _outbox WHERE state = 'quarantined'"); }
+
 std::optional<OutgoingBatch> Replica::held_batch(size_t max_patches) {
   OutgoingBatch out;
   // Those asked after longest ago first: each answer still held stamps its
@@ -192,7 +194,8 @@ std::optional<OutgoingBatch> Replica::held_batch(size_t max_patches) {
   return out;
 }
 
-void Replica::settle_held(const OutgoingBatch& batch, const PushAnswer& answer) {
+std::pair<int64_t, int64_t> Replica::settle_held(const OutgoingBatch& batch, const PushAnswer& answer) {
+  std::pair<int64_t, int64_t> decided{0, 0};
   std::unordered_map<std::string, const Rejection*> rejected;
   for (const auto& r : answer.rejected) rejected[r.id] = &r;
   std::unordered_set<std::string> accepted(answer.accepted.begin(), answer.accepted.end());
@@ -208,13 +211,16 @@ void Replica::settle_held(const OutgoingBatch& batch, const PushAnswer& answer) 
     if (accepted.count(id)) {
       // Merged on review: the next pull brings its values, where readable.
       outbox_del_q_.bind(1, n).run();
+      ++decided.first;
     } else if (auto it = rejected.find(id); it != rejected.end() && it->second->code != Code::quarantined) {
       upd.bind(1, code_name(it->second->code)).bind(2, it->second->message).bind(3, n).run();
+      ++decided.second;
     } else {
       asked.bind(1, batch.request.batch).bind(2, n).run();
     }
   }
   txn.commit();
+  return decided;
 }
 
 void Replica::settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted) {

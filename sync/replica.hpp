@@ -60,8 +60,10 @@ class Replica {
   // Quarantined patches, asked after again until an admin decides them:
   // the server answers a patch it has seen with its verdict of now, so an
   // accepted one leaves the outbox and a refused one becomes rejected.
+  int64_t held_count();
   std::optional<OutgoingBatch> held_batch(size_t max_patches);
-  void settle_held(const OutgoingBatch& batch, const PushAnswer& answer);
+  // How many of the batch were decided: accepted, refused.
+  std::pair<int64_t, int64_t> settle_held(const OutgoingBatch& batch, const PushAnswer& answer);
 
   Cursors cursors();
   PullRequest pull_request(int limit);  // cursors and since of every bucket held

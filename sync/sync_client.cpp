@@ -31,14 +31,20 @@ Status SyncClient::push(SyncReport& report) {
   return Error{Code::internal, "push did not finish within its exchange budget"};
 }
 
-// One exchange per sync for the patches an admin has yet to decide: the
-// server answers a patch it has seen with its verdict of now.
+// Each held patch asked after once per sync, oldest asked first: the
+// server answers a patch it has seen with its verdict of now. One an admin
+// decided counts as pushed (accepted) or refused.
 Status SyncClient::ask_held(SyncReport& report) {
-  auto batch = replica_.held_batch(push_batch ? push_batch : tuning::kPushBatchPatches);
-  if (!batch) return Status::ok();
-  auto answer = send(*batch, report);
-  if (!answer) return answer.error();
-  replica_.settle_held(*batch, *answer);
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  for (int64_t left = replica_.held_count(); left > 0; left -= static_cast<int64_t>(batch_size)) {
+    auto batch = replica_.held_batch(batch_size);
+    if (!batch) break;
+    auto answer = send(*batch, report);
+    if (!answer) return answer.error();
+    auto decided = replica_.settle_held(*batch, *answer);
+    report.pushed += decided.first;
+    report.refused += decided.second;
+  }
   return Status::ok();
 }
 

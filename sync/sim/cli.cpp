@@ -62,6 +62,7 @@ int run_cli(int argc, char** argv) {
     total.rejected += r.stats.rejected;
     total.quarantined += r.stats.quarantined;
     total.conflicts += r.stats.conflicts;
+    total.decided += r.stats.decided;
     total.takeovers += r.stats.takeovers;
     if (r.ok) continue;
     ++failed;
@@ -76,11 +77,12 @@ int run_cli(int argc, char** argv) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printf("gridwork-sim: %llu seeds, %llu failed; %lld edits, %lld syncs, %lld patches accepted, %lld rejected, "
-         "%lld quarantined, %lld conflicts, %lld takeover actions; %.1f s\n",
+         "%lld quarantined, %lld conflicts (%lld decided), %lld takeover actions; %.1f s\n",
          static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failed),
          static_cast<long long>(total.edits), static_cast<long long>(total.syncs), static_cast<long long>(total.accepted),
          static_cast<long long>(total.rejected), static_cast<long long>(total.quarantined),
-         static_cast<long long>(total.conflicts), static_cast<long long>(total.takeovers), secs);
+         static_cast<long long>(total.conflicts), static_cast<long long>(total.decided),
+         static_cast<long long>(total.takeovers), secs);
   return failed ? 1 : 0;
 }
 

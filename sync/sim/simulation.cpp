@@ -244,7 +244,7 @@ class World {
   void edit(Device& d) {
     int64_t now = wall_ + d.skew;
     if (d.roles.has(Role::supervisor) && rng_.chance(0.25)) return office_edit(d, now);
-    if (d.roles.has(Role::admin) && rng_.chance(0.3)) return resolve_conflict(d, now);
+    if (d.roles.has(Role::admin) && rng_.chance(0.5)) return resolve_conflict(d, now);
     switch (rng_.below(8)) {
       case 0: case 1: case 2: {  // contested personal data
         std::string row = any_row(d, "households");
@@ -399,6 +399,7 @@ class World {
     result_.stats.rejected = db.query_int("SELECT count(*) FROM _log WHERE status = 'rejected'");
     result_.stats.quarantined = db.query_int("SELECT count(*) FROM _log WHERE status = 'quarantined'");
     result_.stats.conflicts = db.query_int("SELECT count(*) FROM conflicts");
+    result_.stats.decided = db.query_int("SELECT count(*) FROM conflicts WHERE status != 'open'");
   }
 
   const SimOptions& opt_;

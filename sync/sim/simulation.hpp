@@ -24,6 +24,7 @@ struct SimOptions {
 struct SimStats {
   int64_t edits = 0, refused_locally = 0, syncs = 0, failed_syncs = 0;
   int64_t accepted = 0, rejected = 0, quarantined = 0, conflicts = 0;
+  int64_t decided = 0;  // conflicts an admin decided and the server took
   int64_t takeovers = 0, reassignments = 0, heal_rounds = 0;
 };
 
