@@ -40,11 +40,14 @@ constexpr std::string_view kChoiceNames[] = {"ours", "theirs", "base", "custom",
 
 }  // namespace
 
-// Names read once per view: users by id, grids by id, record labels.
+// Read once per view: users by id, grids by id; the statements for record
+// labels and field values, kept per table and column (a queue of 500 is
+// rebuilt after every edit while it is open).
 struct ConflictDesk::Names {
   std::map<std::string, std::string, std::less<>> users;
   GridMap grids;
   std::map<std::string, Stmt, std::less<>> labels;
+  std::map<std::string, Stmt, std::less<>> values;  // "table.column"
 
   std::string user(const std::string& id) const {
     auto it = users.find(id);
@@ -103,7 +106,14 @@ std::vector<ConflictItem> ConflictDesk::items(const std::string& where, const st
         if (l.step()) c.record_label = str(l, 0);
       }
       if (t->find(c.column)) {
-        auto v = db.prepare("SELECT \"" + c.column + "\" FROM " + std::string(t->name) + " WHERE id = ?");
+        std::string key = std::string(t->name) + "." + c.column;
+        auto it = names.values.find(key);
+        if (it == names.values.end())
+          it = names.values
+                   .emplace(key, db.prepare("SELECT \"" + c.column + "\" FROM " + std::string(t->name) + " WHERE id = ?"))
+                   .first;
+        Stmt& v = it->second;
+        v.reset();
         v.bind(1, c.row_id);
         if (v.step()) c.current = str(v, 0);
       }
