@@ -101,7 +101,9 @@ SyncService::SyncService(ServiceOptions options)
     auto t0 = std::chrono::steady_clock::now();
     demo::ParkOptions park;
     park.seed = opt_.demo_seed;
-    park.now_ms = opt_.wall();
+    // The park as taken on its reference day (shared/demo): its history
+    // is drawn relative to that day, so a demo made after midnight China
+    // time would hold other open cases than the one the tests know.
     auto counts = sync::load_demo_park(*engine_, park);
     int conflicts = sync::seed_demo_conflicts(*engine_);
     // Every demo account has the same password: one argon2id hash (with its
