@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "sync/device_key.hpp"
+
 #include <algorithm>
 
 namespace gw::server {
@@ -46,25 +48,9 @@ bool verify_password(std::string_view hash, std::string_view password) {
   return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
 }
 
-std::string base64(std::string_view bytes) {
-  ensure_sodium();
-  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view text) {
-  ensure_sodium();
-  std::string out(text.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    return std::nullopt;
-  out.resize(len);
-  return out;
-}
+// One base64 for the whole system: the device key's (sync/device_key).
+std::string base64(std::string_view bytes) { return sync::to_base64(bytes); }
+std::optional<std::string> unbase64(std::string_view text) { return sync::from_base64(text); }
 
 namespace auth {
 
@@ -87,7 +73,7 @@ Status bind_device(Db& db, const std::string& device_id, const std::string& user
   auto s = db.prepare("SELECT user_id, revoked, public_key FROM _devices WHERE id = ?");
   s.bind(1, device_id);
   if (s.step()) {
-    if (s.int64(1)) return Error{Code::unauthorized, "this device has been revoked"};
+    if (s.int64(1)) return Error{Code::revoked, "this device has been revoked by an admin: its data is to be wiped"};
     if (s.text(0) != user_id) return Error{Code::forbidden, "this device is registered to another user"};
     if (s.blob(2) != public_key) {
       // A new key for a known device: the app was reinstalled. Rebinding is
@@ -125,9 +111,8 @@ Result<Session> check_token(Db& db, std::string_view token, int64_t now_ms) {
       "WHERE t.hash = ?");
   s.bind_blob(1, h.data(), h.size());
   if (!s.step()) return Error{Code::unauthorized, "unknown token: log in again"};
-  if (s.int64(3)) return Error{Code::unauthorized, "this device has been revoked"};
   if (s.int64(2) <= now_ms) return Error{Code::unauthorized, "the session has expired: log in again"};
-  return Session{std::string(s.text(0)), std::string(s.text(1)), s.int64(2)};
+  return Session{std::string(s.text(0)), std::string(s.text(1)), s.int64(2), s.int64(3) != 0};
 }
 
 void refresh_token(Db& db, std::string_view token, int64_t expires_at) {
@@ -143,9 +128,10 @@ Status verify_signature(Db& db, const std::string& device_id, std::string_view b
   if (sig_base64.empty()) return Error{Code::unauthorized, "missing X-Gridwork-Signature"};
   auto sig = unbase64(sig_base64);
   if (!sig || sig->size() != crypto_sign_BYTES) return Error{Code::unauthorized, "malformed signature"};
-  auto s = db.prepare("SELECT public_key FROM _devices WHERE id = ? AND revoked = 0");
+  // A revoked device's key still signs: what it sends is kept for review.
+  auto s = db.prepare("SELECT public_key FROM _devices WHERE id = ?");
   s.bind(1, device_id);
-  if (!s.step()) return Error{Code::unauthorized, "unknown or revoked device"};
+  if (!s.step()) return Error{Code::unauthorized, "unknown device"};
   auto key = s.blob(0);
   if (key.size() != crypto_sign_PUBLICKEYBYTES) return Error{Code::unauthorized, "device key is malformed"};
   if (crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
@@ -167,8 +153,16 @@ std::vector<DeviceInfo> devices(Db& db) {
 Status revoke_device(Db& db, const std::string& device_id) {
   db.prepare("UPDATE _devices SET revoked = 1 WHERE id = ?").bind(1, device_id).run();
   if (db.changes() == 0) return Error{Code::not_found, "no device " + device_id};
-  db.prepare("DELETE FROM _tokens WHERE device_id = ?").bind(1, device_id).run();
+  // Its tokens stay, refused (check_token): the device's next contact is
+  // told to wipe itself, which an unknown token could not be.
   return Status::ok();
+}
+
+std::optional<std::string> public_key(Db& db, const std::string& device_id) {
+  auto s = db.prepare("SELECT public_key FROM _devices WHERE id = ?");
+  s.bind(1, device_id);
+  if (!s.step()) return std::nullopt;
+  return std::string(s.blob(0));
 }
 
 }  // namespace auth

@@ -30,6 +30,7 @@ struct Session {
   std::string user_id;
   std::string device_id;
   int64_t expires_at = 0;
+  bool revoked = false;  // the device was revoked: only told to wipe, its pushes held
 };
 
 // All of these take the connection to use: the writer's for changes, a
@@ -45,7 +46,8 @@ Status bind_device(Db& db, const std::string& device_id, const std::string& user
                    const std::string& name, int64_t now_ms);
 // Returns the token in clear; only its hash is stored.
 std::string issue_token(Db& db, const std::string& user_id, const std::string& device_id, int64_t expires_at);
-// The session of a token, or unauthorized (unknown, expired, revoked device).
+// The session of a token, or unauthorized (unknown, expired). A revoked
+// device's token still names its session (Session::revoked).
 Result<Session> check_token(Db& db, std::string_view token, int64_t now_ms);
 void refresh_token(Db& db, std::string_view token, int64_t expires_at);
 // Whether sig (base64) is the device's Ed25519 signature of body.
@@ -58,6 +60,8 @@ struct DeviceInfo {
 };
 std::vector<DeviceInfo> devices(Db& db);
 Status revoke_device(Db& db, const std::string& device_id);
+// A device's Ed25519 public key (32 raw bytes), revoked or not.
+std::optional<std::string> public_key(Db& db, const std::string& device_id);
 
 }  // namespace auth
 

@@ -16,6 +16,7 @@
 #include "server/log.hpp"
 #include "server/service.hpp"
 #include "shared/uuid.hpp"
+#include "sync/chain.hpp"
 
 namespace gw::server {
 
@@ -29,6 +30,8 @@ const char* kUsage = R"(usage:
   gridwork-server user disable USERNAME --db FILE
   gridwork-server device list --db FILE
   gridwork-server device revoke DEVICE_ID --db FILE
+  gridwork-server evidence TABLE ROW_ID --db FILE
+  gridwork-server evidence verify FILE
   gridwork-server takeover start GRID_CODE --reason TEXT --by USERNAME --db FILE
   gridwork-server takeover end GRID_CODE --by USERNAME --db FILE
   gridwork-server takeover list --db FILE
@@ -56,7 +59,11 @@ Passwords not given with --password are read from standard input.
 of its departments row (its cadres get the grids the department takes over).
 'takeover start' hands a unit grid (by its code) to its linked department, on
 the word of a supervisor (--by), as a supervisor's tablet does; 'takeover end'
-gives it back. Tablets learn of it at their next sync: a takeover from a
+gives it back. 'device revoke' makes the device's next contact its last: what
+it pushes is held for an admin's review and it is told to wipe its data.
+'evidence' prints a record's patch-chain links as JSON (who recorded what,
+from which device, signed); 'evidence verify' checks such a file offline.
+Tablets learn of a takeover at their next sync: a takeover from a
 supervisor's tablet reaches those in a long-poll within seconds.
 )";
 
@@ -189,7 +196,21 @@ int takeover_command(Args& a, sync::ServerEngine& engine, Db& db) {
   return 0;
 }
 
+// `evidence verify FILE`: needs nothing but the file.
+int verify_evidence_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail("cannot read " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto j = parse_json(text);
+  if (!j) return fail(path + " is not JSON: " + j.error().message);
+  if (auto st = sync::verify_evidence(*j); !st) return fail("evidence does not verify: " + st.error().message);
+  const Json* links = j->find("links");
+  printf("evidence verified: %zu links\n", links->as_array().size());
+  return 0;
+}
+
 int admin(Args& a) {
+  if (a.words[0] == "evidence" && a.words.size() == 3 && a.words[1] == "verify") return verify_evidence_file(a.words[2]);
   if (!a.options.count("db")) return fail("--db FILE is required");
   const std::string& what = a.words[0];
   const std::string verb = a.words.size() > 1 ? a.words[1] : "";
@@ -248,6 +269,10 @@ int admin(Args& a) {
         printf("%-40s %-12s %-20s %s\n", d.id.c_str(), u ? u->username.c_str() : d.user_id.c_str(), d.name.c_str(),
                d.revoked ? "revoked" : "active");
       }
+    } else if (what == "evidence" && a.words.size() == 3) {
+      auto e = engine.evidence(a.words[1], a.words[2]);
+      if (!e) rc = fail(e.error().message);
+      else printf("%s\n", e->dump().c_str());
     } else if (what == "device" && verb == "revoke" && a.words.size() == 3) {
       auto st = auth::revoke_device(db, a.words[2]);
       if (!st) rc = fail(st.error().message);

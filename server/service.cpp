@@ -43,7 +43,7 @@ int http_status(Code c) {
     case Code::invalid: case Code::unknown_table: case Code::unknown_column: case Code::bad_type:
     case Code::too_long: case Code::bad_enum: case Code::missing: case Code::version_mismatch: return 400;
     case Code::unauthorized: return 401;
-    case Code::forbidden: case Code::quarantined: return 403;
+    case Code::forbidden: case Code::quarantined: case Code::revoked: return 403;
     case Code::not_found: return 404;
     case Code::conflict: case Code::state: case Code::immutable: return 409;
     case Code::too_large: return 413;
@@ -60,7 +60,10 @@ Reply error_reply(Code c, const std::string& message) {
   append_json_string(body, code_name(c));
   body += ",\"message\":";
   append_json_string(body, message);
-  body += "}}";
+  body += "}";
+  // The wipe order (DESIGN §8): the device deletes its replica and keys.
+  if (c == Code::revoked) body += ",\"wipe\":true";
+  body += "}";
   return Reply{http_status(c), "application/json", std::move(body)};
 }
 
@@ -105,6 +108,7 @@ SyncService::SyncService(ServiceOptions options)
     // is drawn relative to that day, so a demo made after midnight China
     // time would hold other open cases than the one the tests know.
     auto counts = sync::load_demo_park(*engine_, park);
+    // Made by the engine itself, as two demo tablets with no keys would.
     int conflicts = sync::seed_demo_conflicts(*engine_);
     // Every demo account has the same password: one argon2id hash (with its
     // salt) serves them all, instead of 209 hashes and 14 s at start-up.
@@ -119,6 +123,10 @@ SyncService::SyncService(ServiceOptions options)
                 {"conflicts", conflicts},
                 {"ms", static_cast<int64_t>(ms)}});
   }
+  // From here on every pushed patch is a signed link of its device's chain
+  // (DESIGN §8).
+  engine_->set_keys([this](const std::string& device) { return auth::public_key(*db_, device); });
+
   metrics_.devices = db_->query_int("SELECT count(*) FROM _devices");
   for (int i = 0; i < std::max(1, opt_.readers); ++i) {
     auto r = std::make_unique<Reader>();
@@ -258,16 +266,19 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/sync/wait" && get) return wait(req, respond);
   if (p == "/v1/reports/kpi" && get) return kpi(req, respond);
   if (p == "/v1/history" && get) return history(req, respond);
+  if (p == "/v1/evidence" && get) return evidence(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
 
-Result<Session> SyncService::session(Request& req, Reader& r) {
+Result<Session> SyncService::session(Request& req, Reader& r, bool revoked_ok) {
   const std::string prefix = "Bearer ";
   if (req.authorization.rfind(prefix, 0) != 0) return Error{Code::unauthorized, "missing bearer token"};
   std::string token = req.authorization.substr(prefix.size());
   auto s = auth::check_token(*r.db, token, opt_.wall());
   if (!s) return s;
+  if (s->revoked && !revoked_ok)
+    return Error{Code::revoked, "this device has been revoked by an admin: its data is to be wiped"};
   // Refreshed by use, off the request's path.
   if (s->expires_at - opt_.wall() < opt_.token_ttl_ms / 2) {
     int64_t until = opt_.wall() + opt_.token_ttl_ms;
@@ -364,7 +375,7 @@ void SyncService::push(Request& req, Responder& respond) {
   Session s;
   {
     ReaderLease r(*this);
-    auto sess = session(req, *r);
+    auto sess = session(req, *r, true);
     if (!sess) return respond(error_reply(sess.error().code, sess.error().message));
     s = *sess;
     if (auto st = auth::verify_signature(*r->db, s.device_id, req.body, req.signature); !st)
@@ -373,8 +384,17 @@ void SyncService::push(Request& req, Responder& respond) {
   auto j = parse_json(req.body);
   if (!j) return respond(error_reply(Code::invalid, j.error().message));
   post([this, s, json = std::move(*j), respond]() mutable {
-    auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json));
+    // A revoked device's patches are held for an admin, never merged; the
+    // answer is the wipe order (after the push is stored: nothing is lost).
+    auto mode = s.revoked ? sync::PushMode::hold : sync::PushMode::merge;
+    auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json), mode);
     if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
+    if (s.revoked) {
+      metrics_.conflicts += answer->conflicts;
+      return respond(error_reply(Code::revoked, "this device has been revoked by an admin: " +
+                                                    std::to_string(answer->rejected.size()) +
+                                                    " records kept for review; its data is to be wiped"));
+    }
     metrics_.patches_merged += static_cast<int64_t>(answer->accepted.size());
     metrics_.patches_refused += static_cast<int64_t>(answer->rejected.size());
     metrics_.conflicts += answer->conflicts;
@@ -440,6 +460,20 @@ void SyncService::history(Request& req, Responder& respond) {
   auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, table, row);
   if (!h) return respond(error_reply(h.error().code, h.error().message));
   respond(Reply{200, "application/json", std::move(*h)});
+}
+
+// A record's chain links (DESIGN §8): proof of who recorded what, from
+// which device, checkable offline (`gridwork-server evidence verify`).
+void SyncService::evidence(Request& req, Responder& respond) {
+  ReaderLease r(*this);
+  auto s = session(req, *r);
+  if (!s) return respond(error_reply(s.error().code, s.error().message));
+  std::string table = query_param(req.query, "table"), row = query_param(req.query, "row");
+  if (table.empty() || row.empty()) return respond(error_reply(Code::invalid, "evidence needs table and row"));
+  ReadSnapshot snapshot(*r->db);
+  auto e = r->engine->evidence(sync::Principal{s->user_id, s->device_id}, table, row);
+  if (!e) return respond(error_reply(e.error().code, e.error().message));
+  respond(Reply{200, "application/json", e->dump()});
 }
 
 void SyncService::wait(Request& req, Responder& respond) {

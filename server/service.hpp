@@ -95,7 +95,10 @@ class SyncService {
   void wait(Request& req, Responder& respond);
   void kpi(Request& req, Responder& respond);
   void history(Request& req, Responder& respond);
-  Result<Session> session(Request& req, Reader& r);
+  void evidence(Request& req, Responder& respond);
+  // A revoked device's session is an Error (Code::revoked, the wipe order)
+  // unless revoked_ok: its pushes are still taken, to be held for review.
+  Result<Session> session(Request& req, Reader& r, bool revoked_ok = false);
 
   void post(std::function<void()> job);  // to the writer thread
   void writer_loop();

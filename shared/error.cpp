@@ -23,6 +23,7 @@ std::string_view code_name(Code c) {
     case Code::offline: return "offline";
     case Code::too_large: return "too_large";
     case Code::throttled: return "throttled";
+    case Code::revoked: return "revoked";
     case Code::io: return "io";
     case Code::internal: return "internal";
   }

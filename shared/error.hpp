@@ -31,6 +31,7 @@ enum class Code {
   offline,
   too_large,
   throttled,
+  revoked,          // the device was revoked by an admin: it must wipe its data
   io,               // storage or network fault
   internal,
 };

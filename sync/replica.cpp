@@ -4,6 +4,7 @@
 
 #include "shared/codec.hpp"
 #include "shared/tuning.hpp"
+#include "sync/chain.hpp"
 #include "sync/merge.hpp"
 
 namespace gw::sync {
@@ -47,6 +48,10 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
     CREATE TABLE IF NOT EXISTS _cursors (bucket TEXT PRIMARY KEY, seq INTEGER NOT NULL,
                                          since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
   )");
+  // Outboxes made before patches were chained gain the column; their
+  // patches are chained when they first go out (or again, unanswered).
+  if (!db_.query_int("SELECT count(*) FROM pragma_table_info('_outbox') WHERE name = 'chain_n'"))
+    db_.exec("ALTER TABLE _outbox ADD COLUMN chain_n INTEGER");
   // After the DDL above: these use _outbox and _shadow.
   pending_q_ = db_.prepare(kPendingColumnsSql);
   // A pulled value replaces the shadow only when newer: pulls can repeat.
@@ -150,31 +155,76 @@ Result<std::string> Replica::create(const TableSpec& t, const Fields& set) {
 
 std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
   OutgoingBatch out;
+  std::vector<size_t> unchained;  // indexes into out.entries
   // An unanswered batch goes again, unchanged.
   auto open = db_.prepare(
-      "SELECT n, body, batch FROM _outbox WHERE state = 'pending' AND batch = "
-      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL ORDER BY n LIMIT 1) ORDER BY n");
+      "SELECT n, body, batch, chain_n IS NULL FROM _outbox WHERE state = 'pending' AND batch = "
+      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL ORDER BY n LIMIT 1) ORDER BY chain_n, n");
   while (open.step()) {
+    if (open.int64(3)) unchained.push_back(out.entries.size());
     out.entries.push_back(open.int64(0));
     out.request.patches.emplace_back(open.text(1));
     out.request.batch = std::string(open.text(2));
   }
-  if (!out.entries.empty()) return out;
+  if (!out.entries.empty()) {
+    if (!unchained.empty()) chain(out, unchained);  // queued before the device chained its patches
+    return out;
+  }
 
   auto next = db_.prepare(
       "SELECT n, body FROM _outbox WHERE state = 'pending' AND batch IS NULL ORDER BY priority, n LIMIT ?");
   next.bind(1, static_cast<int64_t>(max_patches));
   while (next.step()) {
+    unchained.push_back(out.entries.size());
     out.entries.push_back(next.int64(0));
     out.request.patches.emplace_back(next.text(1));
   }
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
+  chain(out, unchained);
+  return out;
+}
+
+// Patches take their places in the device's chain in the order they first
+// go out (not the order they were written: the outbox sends by priority),
+// and keep them: a batch sent again is the same bytes. Marks the batch too.
+void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
   Transaction txn(db_);
+  ChainHead head = chain_head();
+  auto upd = db_.prepare("UPDATE _outbox SET body = ?, chain_n = ? WHERE n = ?");
+  for (size_t i : unchained) {
+    auto body = chain_patch(out.request.patches[i], head, key_);
+    if (!body) continue;  // not a patch the server could read either: it says so
+    out.request.patches[i] = std::move(*body);
+    upd.bind(1, out.request.patches[i]).bind(2, head.n).bind(3, out.entries[i]).run();
+  }
+  save_chain_head(head);
   auto mark = db_.prepare("UPDATE _outbox SET batch = ? WHERE n = ?");
   for (int64_t n : out.entries) mark.bind(1, out.request.batch).bind(2, n).run();
   txn.commit();
-  return out;
+}
+
+ChainHead Replica::chain_head() {
+  ChainHead head{db_.query_int("SELECT coalesce((SELECT value FROM _meta WHERE key = 'chain_n'), 0)"), {}};
+  auto h = db_.prepare("SELECT value FROM _meta WHERE key = 'chain_head'");
+  head.hash = h.step() ? std::string(h.blob(0)) : chain_genesis(device_id_);
+  return head;
+}
+
+void Replica::save_chain_head(const ChainHead& head) {
+  auto meta = db_.prepare("INSERT OR REPLACE INTO _meta VALUES (?, ?)");
+  meta.bind(1, "chain_n").bind(2, head.n).run();
+  meta.bind(1, "chain_head").bind_blob(2, head.hash.data(), head.hash.size()).run();
+}
+
+Result<std::string> Replica::link(std::string_view patch_json) {
+  Transaction txn(db_);
+  ChainHead head = chain_head();
+  auto body = chain_patch(patch_json, head, key_);
+  if (!body) return body.error();
+  save_chain_head(head);
+  txn.commit();
+  return body;
 }
 
 int64_t Replica::held_count() { return db_.query_int("SELECT count(*) FROM _outbox WHERE state = 'quarantined'"); }

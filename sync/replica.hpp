@@ -13,6 +13,8 @@
 #include "shared/hlc.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
+#include "sync/chain.hpp"
+#include "sync/device_key.hpp"
 #include "sync/patch.hpp"
 #include "sync/protocol.hpp"
 #include "sync/row_store.hpp"
@@ -43,6 +45,12 @@ class Replica {
   Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed = 0);
 
   const std::string& device_id() const { return device_id_; }
+  // The key that signs the links of the device's patch chain (DESIGN §8);
+  // without one the links are hashed but unsigned (servers with keys refuse them).
+  void set_key(const DeviceKey* key) { key_ = key; }
+  // Chains a patch made outside the outbox (tools, tests that push by hand):
+  // it takes the device's next place, as an outbox patch would.
+  Result<std::string> link(std::string_view patch_json);
   RowStore& store() { return store_; }
   Hlc& clock() { return clock_; }
 
@@ -80,6 +88,9 @@ class Replica {
   uint64_t pending_columns(const TableSpec& t, std::string_view row);
   void shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v, const ColumnClock& c,
                    bool pulled);
+  void chain(OutgoingBatch& out, const std::vector<size_t>& unchained);
+  ChainHead chain_head();
+  void save_chain_head(const ChainHead& head);
   void settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted);
   void evict(const std::string& bucket);
   void sweep();
@@ -90,6 +101,7 @@ class Replica {
   std::string device_id_;
   Hlc& clock_;
   UuidV7 ids_;
+  const DeviceKey* key_ = nullptr;
   bool sweep_needed_ = true;  // rows may sit in buckets the device does not hold
   // Hot-path statements, prepared once after the tables exist (constructor).
   Stmt pending_q_;      // kPendingColumnsSql

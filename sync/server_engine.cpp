@@ -24,6 +24,10 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
       reason TEXT, seq INTEGER, body TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS _log_row ON _log (tbl, row_id);
     CREATE TABLE IF NOT EXISTS _batches (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, answer TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS _chain (device TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL,
+      prev BLOB NOT NULL, sig BLOB NOT NULL, patch_id TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL,
+      key BLOB NOT NULL, PRIMARY KEY (device, n)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS _chain_patch ON _chain (patch_id);
   )");
   seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
   // After the DDL above: these use _log and _changes.
@@ -166,7 +170,7 @@ std::optional<PushAnswer> ServerEngine::replayed(const std::string& batch, const
   return std::move(*a);
 }
 
-Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
+Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode mode) {
   auto req = decode_push_request(std::move(body));
   if (!req) return req.error();
   auto user = directory_.user(who.user_id);
@@ -180,11 +184,20 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
     PushAnswer answer;
     auto seen = db_.prepare("SELECT status, code, reason FROM _log WHERE patch_id = ?");
     for (size_t i = 0; i < req->patches.size(); ++i) {
+      auto refuse = [&](const Error& e) {
+        const Json* id = req->patches[i].find("id");
+        answer.rejected.push_back({id && id->is_string() ? id->as_string() : "#" + std::to_string(i), e.code, e.message});
+      };
+      // The link first: a patch that fails to decode still holds its place
+      // in the chain, so one bad patch never breaks the chain after it.
+      auto link = check_link(req->patches[i], who.device_id);
+      if (!link) {
+        refuse(link.error());
+        continue;
+      }
       auto p = decode_patch(req->patches[i]);
       if (!p) {
-        const Json* id = req->patches[i].find("id");
-        answer.rejected.push_back({id && id->is_string() ? id->as_string() : "#" + std::to_string(i),
-                                   p.error().code, p.error().message});
+        refuse(p.error());
         continue;
       }
       // A patch seen before (in another batch): the same answer, nothing applied again.
@@ -196,6 +209,14 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
         continue;
       }
       seen.reset();
+      if (*link == LinkOutcome::resent) {  // its place is taken, yet no verdict: it never was judged
+        refuse(Error{Code::forbidden, "a resent link whose patch the server does not know"});
+        continue;
+      }
+      if (*link == LinkOutcome::unchained && keys_) {
+        refuse(Error{Code::forbidden, "a patch must be a signed link of its device's chain"});
+        continue;
+      }
       if (p->origin != who.device_id) {
         answer.rejected.push_back({p->id, Code::forbidden, "a device pushes only its own patches"});
         continue;
@@ -222,6 +243,8 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body) {
           }
         }
       }
+      if (v.code == Code::ok && mode == PushMode::hold)
+        v = {Code::quarantined, "sent from a device that was revoked: kept for an admin's review, not merged"};
       if (v.code == Code::ok) v = check(*user, *p, row);
       if (v.code == Code::ok)
         if (auto st = check_case_patch(*user, *p, row); !st) v = {st.error().code, st.error().message};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -33,16 +34,35 @@ struct Principal {
 // The server's own id as a patch origin and as an author in the log.
 inline constexpr std::string_view kServerOrigin = "server";
 
+// A device's public key (32 raw bytes), or nullopt for a device the server
+// does not know. Given, every pushed patch must be a signed link of its
+// device's chain (DESIGN §8); not given (the simulation), links are checked
+// for order but unchained patches pass.
+using KeyLookup = std::function<std::optional<std::string>(const std::string& device_id)>;
+
+enum class PushMode {
+  merge,
+  hold,  // from a revoked device: every new patch is kept for review, none merged
+};
+
 class ServerEngine {
  public:
   ServerEngine(Db& db, Hlc& clock, uint64_t id_seed = 0);
 
-  Result<PushAnswer> push(const Principal& who, Json body);
+  void set_keys(KeyLookup keys) { keys_ = std::move(keys); }
+
+  Result<PushAnswer> push(const Principal& who, Json body, PushMode mode = PushMode::merge);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
   // Every write the log holds for one record, oldest first, as JSON
   // (`GET /v1/history`): who, from which device, when, what, and whether it
   // was accepted. For the service centre.
   Result<std::string> history(const Principal& who, std::string_view table, std::string_view row_id);
+  // The chain links of every patch that wrote one record, as recorded:
+  // each patch's text as its device signed it, its place, the hash before
+  // it, the signature, the device's public key, who pushed it and the
+  // server's verdict — enough to check offline (verify_evidence).
+  Result<Json> evidence(const Principal& who, std::string_view table, std::string_view row_id);
+  Result<Json> evidence(std::string_view table, std::string_view row_id);  // the operator's, unchecked
 
   // Opens the write transaction every change goes in. Other processes (the
   // admin commands) may have written since: the sequence resumes after theirs.
@@ -73,6 +93,11 @@ class ServerEngine {
     std::string message;
   };
   Verdict check(const UserInfo& u, const Patch& p, const Row& row);
+  // The link of a pushed patch (engine_chain.cpp): a new link in its place
+  // is recorded; a resent one (same place, same hash) passes on to the
+  // patch's first verdict; anything else is refused here.
+  enum class LinkOutcome { fresh, resent, unchained };
+  Result<LinkOutcome> check_link(const Json& patch, const std::string& device_id);
   int merge(const Patch& p, Row& row);
   void log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
            const Verdict& v, int64_t seq);
@@ -136,6 +161,7 @@ class ServerEngine {
   Directory directory_;
   Hlc& clock_;
   UuidV7 ids_;
+  KeyLookup keys_;
   int64_t seq_ = 0;
   std::set<std::string> touched_;
   // The push being merged: conflicts name its author, decisions log under it.

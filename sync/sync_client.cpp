@@ -71,6 +71,32 @@ Status SyncClient::pull(SyncReport& report) {
   return Error{Code::internal, "pull did not finish within its exchange budget"};
 }
 
+Result<int64_t> SyncClient::hand_over() {
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  SyncReport report;
+  int64_t held = 0;
+  while (report.exchanges < max_exchanges) {
+    auto batch = replica_.next_batch(batch_size);
+    if (!batch) return held;
+    auto answer = send(*batch, report);
+    if (answer) {  // not revoked after all: an ordinary push
+      replica_.settle(*batch, *answer);
+      continue;
+    }
+    if (answer.error().code != Code::revoked) return answer.error();
+    // Kept on the server: settled here as held, so the next batch goes.
+    PushAnswer kept;
+    for (const auto& text : batch->request.patches) {
+      auto j = parse_json(text);
+      const Json* id = j ? j->find("id") : nullptr;
+      if (id && id->is_string()) kept.rejected.push_back({id->as_string(), Code::quarantined, answer.error().message});
+    }
+    replica_.settle(*batch, kept);
+    held += static_cast<int64_t>(batch->entries.size());
+  }
+  return Error{Code::internal, "hand-over did not finish within its exchange budget"};
+}
+
 Result<SyncReport> SyncClient::sync() {
   SyncReport report;
   try {

@@ -36,6 +36,11 @@ class SyncClient {
   Status push(SyncReport& report);
   Status ask_held(SyncReport& report);
   Status pull(SyncReport& report);
+  // A revoked device's last contact (DESIGN §8): every pending patch goes
+  // to the server, which holds them for an admin's review and answers each
+  // batch with the wipe order (Code::revoked). How many were handed over;
+  // an error when the server could not be reached, so nothing is wiped.
+  Result<int64_t> hand_over();
 
   size_t push_batch = 0;  // 0: tuning default
   int pull_limit = 0;     // 0: the server's default

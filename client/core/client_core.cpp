@@ -138,6 +138,7 @@ struct ClientCore::Impl {
   Status login_online(HttpTransport& http, const std::string& username, const std::string& secret);
   HttpTransport& transport();
   void run_sync();
+  bool wipe_device(HttpTransport& http, const std::string& why);  // false: not yet (no link)
   void schedule_sync(int64_t delay_ms);
   void close_net();
   void start_watch(HlcTime since);
@@ -265,6 +266,10 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
       const Error& e = st.error();
       if (e.code == Code::offline)
         return fail(known ? "error.wrong_password_offline" : "error.first_login_online", e.message);
+      if (e.code == Code::revoked) {
+        if (!wipe_device(transport(), e.message)) fail("error.device_revoked_pending", e.message);
+        return;
+      }
       return fail(e.code == Code::unauthorized ? "error.bad_credentials" : "error." + std::string(code_name(e.code)),
                   e.message);
     }
@@ -272,6 +277,7 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
   const Account& a = net.account;
   try {
     net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock);
+    net.r->replica.set_key(&*net.key);  // signs the links of this device's patch chain
   } catch (const SqliteError& e) {
     // A replica of a newer schema version is not opened, let alone changed
     // (an older one is brought up to this version when opened).
@@ -345,6 +351,7 @@ void ClientCore::Impl::run_sync() {
   if (!result && result.error().code == Code::unauthorized && !net.secret.empty()) {
     if (auto st = login_online(http, net.account.username, net.secret); st) result = client.sync();
   }
+  if (!result && result.error().code == Code::revoked && wipe_device(http, result.error().message)) return;
   int64_t delay;
   if (net.r->clock.last() > net.account.clock) {
     // Kept for the next start, which may have no link to learn it again.
@@ -381,6 +388,46 @@ void ClientCore::Impl::run_sync() {
     refresh_cases();
   });
   schedule_sync(delay);
+}
+
+// The wipe order (DESIGN §8): an admin revoked this tablet. What it recorded
+// and never pushed goes to the server first (held there for review, so no
+// record is lost); then the replica, the device key and the account go.
+bool ClientCore::Impl::wipe_device(HttpTransport& http, const std::string& why) {
+  if (!net.r && !net.account.device_id.empty() && fs::exists(net.user_dir + "/replica.db")) {
+    try {
+      net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", net.account.device_id, wall, net.account.clock);
+      net.r->replica.set_key(&*net.key);
+    } catch (const SqliteError&) {
+      // unreadable: nothing to hand over
+    }
+  }
+  if (net.r && !net.account.token.empty()) {
+    http.set_token(net.account.token);
+    sync::SyncClient client(net.r->replica, http);
+    if (auto held = client.hand_over(); !held) {
+      // No link, or the server failed: wiping now would lose what was never
+      // pushed. The order stands; the next contact carries it out.
+      notify(Notice{true, "error.device_revoked_pending", held.error().message, ""});
+      return false;
+    }
+  }
+  close_net();
+  std::string dir = net.user_dir;
+  net.account = Account{};
+  net.key.reset();
+  on_store([this, dir, why] {
+    store = Impl::Store{};  // closes the store's connection before the files go
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    publish([](Snapshot& s) {
+      Settings keep = s.settings;
+      s = Snapshot{};
+      s.settings = keep;
+    });
+    notify(Notice{true, "error.device_wiped", why, ""});
+  });
+  return true;
 }
 
 // ---- long-poll (watch thread) --------------------------------------------------

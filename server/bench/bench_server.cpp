@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
     d->db = std::make_unique<Db>(":memory:");
     d->clock = std::make_unique<Hlc>(now_ms);
     d->replica = std::make_unique<sync::Replica>(*d->db, d->id, *d->clock);
+    d->replica->set_key(&d->key);
     timed[static_cast<size_t>(i)] = std::make_unique<Timed>(*d->http, setup);
     d->sync = std::make_unique<sync::SyncClient>(*d->replica, *timed[static_cast<size_t>(i)]);
     d->sync->push_batch = 10;

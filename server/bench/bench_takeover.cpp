@@ -227,6 +227,7 @@ struct Device {
     db = std::make_unique<Db>(file);
     clock = std::make_unique<Hlc>(now_ms);
     replica = std::make_unique<sync::Replica>(*db, id, *clock);
+    replica->set_key(&key);
     timed = std::make_unique<TimedTransport>(*http);
     sync = std::make_unique<sync::SyncClient>(*replica, *timed);
   }

@@ -86,6 +86,7 @@ struct Device {
 
   Device(const std::string& url, const std::string& user, const std::string& password = "gridwork-demo")
       : id("dev-" + UuidV7().next(now_ms())), http(url, key), replica(db, id, clock), sync(replica, http) {
+    replica.set_key(&key);
     auto r = http.login(user, password, id, "test tablet");
     REQUIRE_MESSAGE(r.is_ok(), (r ? std::string() : r.error().to_string()));
     me = *r;

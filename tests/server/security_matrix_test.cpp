@@ -201,7 +201,11 @@ struct PushResult {
 PushResult push(Device& d, World& w, std::vector<sync::Patch>& patches) {
   sync::PushRequest req;
   req.batch = w.uuid();
-  for (auto& p : patches) req.patches.push_back(sync::encode_patch(p));
+  for (auto& p : patches) {
+    auto linked = d.replica.link(sync::encode_patch(p));
+    REQUIRE(linked);
+    req.patches.push_back(*linked);
+  }
   auto answer = d.http.exchange("/v1/sync/push", sync::encode(req));
   REQUIRE_MESSAGE(answer, (answer ? std::string() : answer.error().to_string()));
   auto j = parse_json(*answer);

@@ -235,11 +235,14 @@ TEST_SUITE("server") {
       return raw(s.url(), "POST", "/v1/sync/push", body,
                  {{"Authorization", bearer}, {"X-Gridwork-Signature", w.key.sign_base64(body)}});
     };
+    // A patch by hand, a signed link of the device's chain as a tablet's are.
     auto patch = [&](const std::string& table, const std::string& set) {
       UuidV7 ids;
-      return R"({"batch":")" + ids.next(now_ms()) + R"(","patches":[{"id":")" + ids.next(now_ms()) +
-             R"(","table":")" + table + R"(","row":")" + row + R"(","hlc":)" + std::to_string(Hlc::pack(now_ms(), 0)) +
-             R"(,"origin":")" + w.id + R"(","set":)" + set + "}]}";
+      auto linked = w.replica.link(R"({"id":")" + ids.next(now_ms()) + R"(","table":")" + table + R"(","row":")" + row +
+                                   R"(","hlc":)" + std::to_string(Hlc::pack(now_ms(), 0)) + R"(,"origin":")" + w.id +
+                                   R"(","set":)" + set + "}");
+      REQUIRE(linked);
+      return R"({"batch":")" + ids.next(now_ms()) + R"(","patches":[)" + *linked + "]}";
     };
     auto before = state(s);
     auto malformed = push("{\"batch\": [");

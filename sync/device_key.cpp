@@ -1,12 +1,13 @@
-#include "client/core/device_key.hpp"
+#include "sync/device_key.hpp"
 
 #include <sodium.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
-namespace gw::client {
+namespace gw::sync {
 
 namespace {
 void init() {
@@ -48,13 +49,33 @@ Result<DeviceKey> DeviceKey::load_or_create(const std::string& path) {
   return k;
 }
 
+std::string DeviceKey::public_key() const { return std::string(reinterpret_cast<const char*>(public_.data()), public_.size()); }
+
 std::string DeviceKey::public_key_base64() const { return b64(public_.data(), public_.size()); }
 
-std::string DeviceKey::sign_base64(std::string_view message) const {
+std::string DeviceKey::sign(std::string_view message) const {
   unsigned char sig[crypto_sign_BYTES];
   crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
                        secret_.data());
-  return b64(sig, sizeof sig);
+  return std::string(reinterpret_cast<const char*>(sig), sizeof sig);
 }
 
-}  // namespace gw::client
+std::string DeviceKey::sign_base64(std::string_view message) const { return to_base64(sign(message)); }
+
+std::string to_base64(std::string_view bytes) {
+  init();
+  return b64(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::optional<std::string> from_base64(std::string_view text) {
+  init();
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return std::nullopt;
+  out.resize(len);
+  return out;
+}
+
+}  // namespace gw::sync
