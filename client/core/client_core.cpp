@@ -818,6 +818,7 @@ void ClientCore::reveal(const std::string& table, const std::string& row_id, con
     i->store.revealed.push_back(RevealedNumber{table, row_id, column, *text, until});
     i->publish_revealed();
     i->notify(Notice{false, "notice.revealed", "", ""});
+    i->refresh(false);  // the unsynced count: the reveal's record waits to go up
     // Not counted as in flight: wait_idle() must not wait out the display time.
     i->store_worker.post_at(Worker::Clock::now() + std::chrono::milliseconds(tuning::kRevealShowMs),
                             [i] { i->publish_revealed(); });
