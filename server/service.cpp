@@ -7,6 +7,7 @@
 #include "server/log.hpp"
 #include "shared/kpi.hpp"
 #include "shared/demo/park.hpp"
+#include "sync/audit.hpp"
 #include "sync/demo_load.hpp"
 
 namespace gw::server {
@@ -100,6 +101,7 @@ SyncService::SyncService(ServiceOptions options)
   clock_ = std::make_unique<Hlc>(opt_.wall);
   engine_ = std::make_unique<sync::ServerEngine>(*db_, *clock_);
   create_auth_tables(*db_);
+  sync::create_audit_tables(*db_);
   if (opt_.demo && db_->query_int("SELECT count(*) FROM users") == 0) {
     auto t0 = std::chrono::steady_clock::now();
     demo::ParkOptions park;
@@ -267,6 +269,7 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/reports/kpi" && get) return kpi(req, respond);
   if (p == "/v1/history" && get) return history(req, respond);
   if (p == "/v1/evidence" && get) return evidence(req, respond);
+  if (p == "/v1/audit" && get) return audit(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
@@ -459,7 +462,45 @@ void SyncService::history(Request& req, Responder& respond) {
   ReadSnapshot snapshot(*r->db);
   auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, table, row);
   if (!h) return respond(error_reply(h.error().code, h.error().message));
-  respond(Reply{200, "application/json", std::move(*h)});
+  // A record of personal data read through the server goes into the audit
+  // (sync/audit.hpp), by the writer, before the answer: no read unrecorded.
+  if (const TableSpec* t = find_table(table); t && t->has_pii())
+    post([this, who = *s, table, row, respond, body = std::move(*h)]() mutable {
+      try {
+        sync::record_history_read(*db_, who.user_id, who.device_id, table, row, opt_.wall());
+      } catch (const SqliteError& e) {
+        return respond(error_reply(Code::io, std::string("storage fault; the read was not recorded: ") + e.what()));
+      }
+      respond(Reply{200, "application/json", std::move(body)});
+    });
+  else
+    respond(Reply{200, "application/json", std::move(*h)});
+}
+
+// Who viewed or changed personal data, when, from which device (DESIGN §8):
+// `?from=<ms>&to=<ms>[&format=csv]`, for supervisors and admins.
+void SyncService::audit(Request& req, Responder& respond) {
+  ReaderLease r(*this);
+  auto s = session(req, *r);
+  if (!s) return respond(error_reply(s.error().code, s.error().message));
+  auto user = r->engine->directory().user(s->user_id);
+  if (!user || user->disabled || !user->office())
+    return respond(error_reply(Code::forbidden, "the personal-data audit is for supervisors and admins"));
+  auto ms = [&](const char* key) -> std::optional<int64_t> {
+    std::string text = query_param(req.query, key);
+    char* end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    return text.empty() || !end || *end ? std::nullopt : std::optional<int64_t>(v);
+  };
+  auto from = ms("from"), to = ms("to");
+  if (!from || !to) return respond(error_reply(Code::invalid, "audit needs ?from=<Unix ms>&to=<Unix ms>"));
+  sync::AuditQuery q{*from, *to};
+  ReadSnapshot snapshot(*r->db);
+  auto entries = sync::audit_trail(*r->db, r->engine->directory(), q);
+  if (!entries) return respond(error_reply(entries.error().code, entries.error().message));
+  if (query_param(req.query, "format") == "csv")
+    return respond(Reply{200, "text/csv; charset=utf-8", sync::audit_csv(*entries)});
+  respond(Reply{200, "application/json", sync::audit_json(q, *entries)});
 }
 
 // A record's chain links (DESIGN §8): proof of who recorded what, from

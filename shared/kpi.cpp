@@ -265,7 +265,8 @@ std::string fixed4(std::optional<double> v) {
   return buf;
 }
 
-// RFC 4180: quote a field that holds a comma, a quote or a line break.
+}  // namespace
+
 std::string csv_field(std::string_view s) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
   std::string out = "\"";
@@ -275,8 +276,6 @@ std::string csv_field(std::string_view s) {
   }
   return out + '"';
 }
-
-}  // namespace
 
 std::string kpi_json(const KpiReport& r) {
   Json j = Json::object();

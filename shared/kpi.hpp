@@ -78,5 +78,8 @@ std::string kpi_json(const KpiReport& r);
 // One header line, then a row per group and a last row "total"; rates as
 // fractions with four decimals, empty where undefined.
 std::string kpi_csv(const KpiReport& r);
+// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
+// break. The KPI and audit exports write their fields through it.
+std::string csv_field(std::string_view s);
 
 }  // namespace gw

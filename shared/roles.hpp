@@ -38,6 +38,13 @@ class RoleSet {
   uint8_t bits_ = 0;
 };
 
+// Who sees ID and phone numbers in clear (DESIGN §8), the one rule: admins,
+// who decide conflicts on exactly those fields (a resident's ID number, a
+// household's phone) and must compare the digits. Everyone else works with
+// the masked number and reveals one when the job needs it, an audited action:
+// a worker calls the number of the household in front of them, not the grid's.
+constexpr bool sees_numbers_in_clear(RoleSet roles) { return roles.has(Role::admin); }
+
 std::string_view role_name(Role r);
 std::optional<Role> role_from_name(std::string_view name);
 

@@ -25,7 +25,7 @@ constexpr ColumnSpec Time(sv n) { return Int(n).range(0, 253402300799999); }
 constexpr ColumnSpec Ref(sv n) { return Text(n, 36).checked(&is_uuid_text, "a UUID"); }
 constexpr ColumnSpec Deleted() { return Bool("deleted"); }
 constexpr ColumnSpec Phone(sv n) {
-  return Text(n, 20).personal().checked(&is_phone_text, "a phone number (digits, '-', '+')");
+  return Text(n, 20).personal().masked(Mask::phone).checked(&is_phone_text, "a phone number (digits, '-', '+')");
 }
 
 constexpr RoleSet kField{Role::worker, Role::chief, Role::cadre, Role::supervisor, Role::admin};
@@ -114,7 +114,8 @@ constexpr ColumnSpec kResidents[] = {
     Text("name", 32).req().personal().review(),
     Text("gender", 8).in(kGenders),
     Int("birth_year").range(1900, 2100),
-    Text("id_number", 18).personal().review().checked(&is_id_number_text, "an 18-character ID number"),
+    Text("id_number", 18).personal().review().masked(Mask::id_number).checked(&is_id_number_text,
+                                                                               "an 18-character ID number"),
     Phone("phone"),
     Text("relation", 16),
     Text("tags", 200),
@@ -248,6 +249,19 @@ constexpr ColumnSpec kNotices[] = {
     Bool("read"),
 };
 
+// Schema version 4. A masked number shown in clear (DESIGN §8): recorded on
+// the tablet, offline too, and synced up as the audit of who saw what. Only
+// its own user writes a row, and nobody changes one.
+constexpr ColumnSpec kReveals[] = {
+    Ref("user_id").req().fixed(),
+    Text("device", 64).req().fixed(),
+    Text("tbl", 32).req().fixed(),
+    Ref("row_id").req().fixed(),
+    Text("col", 32).req().fixed(),
+    Ref("grid_id").fixed(),  // the record's grid, where it has one: the audit's context
+    Time("at").req().fixed(),
+};
+
 constexpr std::array kTables = {
     TableSpec{"grids", kGrids, BucketRule::global, {}, kOffice, 5},
     TableSpec{"departments", kDepartments, BucketRule::global, {}, kOffice, 5},
@@ -263,6 +277,7 @@ constexpr std::array kTables = {
     TableSpec{"takeovers", kTakeovers, BucketRule::global, {}, kOffice, 0},
     TableSpec{"conflicts", kConflicts, BucketRule::grid, "grid_id", RoleSet{Role::admin}, 1},
     TableSpec{"notices", kNotices, BucketRule::user, "user_id", kField, 1},
+    TableSpec{"reveals", kReveals, BucketRule::user, "user_id", kField, 3, true},
 };
 
 }  // namespace
@@ -281,6 +296,12 @@ int TableSpec::index_of(std::string_view column) const {
 const ColumnSpec* TableSpec::find(std::string_view column) const {
   int i = index_of(column);
   return i < 0 ? nullptr : &columns[static_cast<size_t>(i)];
+}
+
+bool TableSpec::has_pii() const {
+  for (const auto& c : columns)
+    if (c.pii) return true;
+  return false;
 }
 
 std::span<const TableSpec> all_tables() { return kTables; }

@@ -15,8 +15,9 @@ namespace gw {
 // to a table's spec, never removed or reordered: a store of an older version
 // then gains the new columns on open (sync/row_store), its packed clocks and
 // unsynced records intact; a store of a newer version is refused.
-inline constexpr int kSchemaVersion = 3;  // 2: cases.last_action, status_note, deferred, closed_at
+inline constexpr int kSchemaVersion = 4;  // 2: cases.last_action, status_note, deferred, closed_at
                                           // 3: conflicts.author_id, device, opened_at; grid buckets
+                                          // 4: reveals (a masked number shown in clear, audited)
 
 enum class ColType : uint8_t { text, integer, real, boolean, json };
 
@@ -36,6 +37,14 @@ enum class BucketRule : uint8_t {
   admins,  // "role:admin": conflicts of schema version 2 (now grid-bucketed)
 };
 
+// How a number is shown to roles that do not need it (DESIGN §8): masked
+// in views, revealed one at a time as an audited action (shared/mask.hpp).
+enum class Mask : uint8_t {
+  none,
+  phone,      // first 3 and last 4 kept: 138****5678
+  id_number,  // first 4 and last 4 kept: 3505**********1234
+};
+
 using TextCheck = bool (*)(std::string_view);
 
 struct ColumnSpec {
@@ -51,6 +60,7 @@ struct ColumnSpec {
   int64_t min = std::numeric_limits<int64_t>::min();
   int64_t max = std::numeric_limits<int64_t>::max();
   RoleSet writers{};  // empty: the table's writers
+  Mask mask = Mask::none;
 
   // Builders, so the tables below read like a data sheet.
   constexpr ColumnSpec req() const { auto c = *this; c.required = true; return c; }
@@ -62,6 +72,7 @@ struct ColumnSpec {
   constexpr ColumnSpec in(std::span<const std::string_view> v) const { auto c = *this; c.one_of = v; return c; }
   constexpr ColumnSpec range(int64_t lo, int64_t hi) const { auto c = *this; c.min = lo; c.max = hi; return c; }
   constexpr ColumnSpec only(RoleSet r) const { auto c = *this; c.writers = r; return c; }
+  constexpr ColumnSpec masked(Mask m) const { auto c = *this; c.mask = m; return c; }
   constexpr ColumnSpec checked(TextCheck f, std::string_view what) const {
     auto c = *this; c.check = f; c.check_what = what; return c;
   }
@@ -76,11 +87,15 @@ struct TableSpec {
   std::string_view bucket_column{};     // for grid and user buckets
   RoleSet writers{};                    // roles that may create and edit rows
   int priority = 5;                     // upload order: lower goes first
+  // User-bucketed rows only their own user writes, whatever the role: an
+  // audit record nobody may write in another's name, not even the office.
+  bool own_rows_only = false;
 
   // Index of a column, or -1.
   int index_of(std::string_view column) const;
   const ColumnSpec* find(std::string_view column) const;
   int bucket_index() const { return bucket_column.empty() ? -1 : index_of(bucket_column); }
+  bool has_pii() const;  // a column holds personal data
 };
 
 std::span<const TableSpec> all_tables();

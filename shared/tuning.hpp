@@ -33,4 +33,10 @@ inline constexpr int64_t kPullPageRows = 1000;
 // retry unit on a flaky link.
 inline constexpr size_t kPushBatchPatches = 200;
 
+// Entries in one audit answer (GET /v1/audit): a month of a busy park's
+// reveals and PII edits (~300 a day) fits with room to spare, and the
+// answer stays a few MB. More is refused with a request for a shorter
+// period, never cut silently.
+inline constexpr int64_t kAuditMaxRows = 50'000;
+
 }  // namespace gw::tuning

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "shared/codec.hpp"
+#include "shared/mask.hpp"
 #include "sync/case_rules.hpp"
 #include "sync/server_engine.hpp"
 
@@ -392,9 +393,14 @@ Result<std::string> ServerEngine::history(const Principal& who, std::string_view
       if (std::find(hidden.begin(), hidden.end(), f.col) != hidden.end()) continue;
       if (!first_col) out += ',';
       first_col = false;
-      append_json_string(out, t->columns[f.col].name);
+      const ColumnSpec& c = t->columns[f.col];
+      append_json_string(out, c.name);
       out += ':';
-      encode_value_to(t->columns[f.col], f.value, out);
+      // A supervisor reads an ID or phone number here as on a tablet: masked.
+      if (const auto* text = std::get_if<std::string>(&f.value); text && c.mask != Mask::none)
+        append_json_string(out, shown_value(c, u->roles, *text));
+      else
+        encode_value_to(c, f.value, out);
     }
     out += "}}";
   }

@@ -57,8 +57,9 @@ ServerEngine::Verdict ServerEngine::check(const UserInfo& u, const Patch& p, con
       return {Code::forbidden, "role " + u.roles.to_string() + " may not write " + std::string(t.name) + "." +
                                    std::string(c.name)};
   }
-  if (t.bucket == BucketRule::user && !u.office()) {
-    // A user's own rows only: the notices addressed to them.
+  if (t.bucket == BucketRule::user && (!u.office() || t.own_rows_only)) {
+    // A user's own rows only: the notices addressed to them, and the
+    // reveals they made (the office too: nobody records one in another's name).
     std::string bucket = row.exists ? row.bucket : bucket_of(t, p.set);
     if (bucket != "user:" + u.id) return {Code::forbidden, u.username + " may write only their own " + std::string(t.name)};
   }

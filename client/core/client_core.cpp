@@ -14,6 +14,7 @@
 #include "client/core/grid_office.hpp"
 #include "client/core/http_transport.hpp"
 #include "client/core/queries.hpp"
+#include "client/core/reveals.hpp"
 #include "client/core/settings_file.hpp"
 #include "client/core/tuning.hpp"
 #include "client/core/worker.hpp"
@@ -79,6 +80,8 @@ struct ClientCore::Impl {
     std::unique_ptr<ConflictDesk> desk;
     Me me;
     std::optional<TargetQuery> targets;
+    std::optional<std::pair<std::string, std::string>> target;  // kind, id
+    std::vector<RevealedNumber> revealed;
     std::optional<CaseFilter> cases;
     std::optional<std::string> dispatch_stage;
     std::optional<KpiQuery> kpi;
@@ -151,6 +154,7 @@ struct ClientCore::Impl {
   // the households and enterprises to visit change only with a sync.
   void refresh(bool reference_data);
   void refresh_targets();
+  void publish_revealed();  // drops those whose time ran out
   void refresh_cases();  // and the other lists an edit changes: dispatch queue, KPIs
   template <class F>
   void command(F&& f);
@@ -524,8 +528,22 @@ void ClientCore::Impl::refresh(bool reference_data) {
 
 void ClientCore::Impl::refresh_targets() {
   if (!store.r || !store.targets) return;
-  auto t = std::make_shared<TargetList>(store.queries->targets(*store.targets));
-  publish([&](Snapshot& s) { s.targets = t; });
+  auto t = std::make_shared<TargetList>(store.queries->targets(store.me, *store.targets));
+  std::shared_ptr<const TargetDetail> detail;
+  if (store.target)
+    detail = std::make_shared<TargetDetail>(store.queries->target_detail(store.me, store.target->first,
+                                                                         store.target->second));
+  publish([&](Snapshot& s) {
+    s.targets = t;
+    s.target = detail;
+  });
+}
+
+void ClientCore::Impl::publish_revealed() {
+  int64_t now = wall();
+  std::erase_if(store.revealed, [&](const RevealedNumber& r) { return r.until <= now; });
+  auto list = std::make_shared<const std::vector<RevealedNumber>>(store.revealed);
+  publish([&](Snapshot& s) { s.revealed = list; });
 }
 
 void ClientCore::Impl::refresh_cases() {
@@ -542,7 +560,7 @@ void ClientCore::Impl::refresh_cases() {
   if (store.conflicts) conflicts = std::make_shared<ConflictQueue>(store.desk->queue(*store.conflicts, wall()));
   if (store.conflict_record)
     record = std::make_shared<RecordConflicts>(
-        store.desk->record(store.conflict_record->first, store.conflict_record->second));
+        store.desk->record(store.me, store.conflict_record->first, store.conflict_record->second));
   if (store.cases) cases = std::make_shared<CaseList>(store.queries->cases(store.me, *store.cases, wall()));
   if (store.dispatch_stage)
     dispatch = std::make_shared<DispatchQueue>(store.queries->dispatch_queue(store.me, *store.dispatch_stage, wall()));
@@ -822,6 +840,59 @@ void ClientCore::search_targets(const TargetQuery& q) {
   impl_->on_store([i = impl_.get(), q] {
     i->store.targets = q;
     i->refresh_targets();
+  });
+}
+
+void ClientCore::open_target(const std::string& kind, const std::string& id) {
+  impl_->on_store([i = impl_.get(), kind, id] {
+    if (!i->store.r) return;
+    if (id.empty()) i->store.target.reset();
+    else i->store.target.emplace(kind, id);
+    if (!i->store.targets) i->store.targets = TargetQuery{};
+    i->refresh_targets();
+  });
+}
+
+void ClientCore::reveal(const std::string& table, const std::string& row_id, const std::string& column) {
+  impl_->on_store([i = impl_.get(), table, row_id, column] {
+    if (!i->store.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    auto text = reveal_number(i->store.r->replica, i->store.me, table, row_id, column);
+    if (!text) return i->notify(error_notice(text.error()));
+    int64_t until = i->wall() + tuning::kRevealShowMs;
+    std::erase_if(i->store.revealed, [&](const RevealedNumber& r) {
+      return r.table == table && r.row_id == row_id && r.column == column;
+    });
+    i->store.revealed.push_back(RevealedNumber{table, row_id, column, *text, until});
+    i->publish_revealed();
+    i->notify(Notice{false, "notice.revealed", "", ""});
+    i->refresh(false);  // the unsynced count: the reveal's record waits to go up
+    // Not counted as in flight: wait_idle() must not wait out the display time.
+    i->store_worker.post_at(Worker::Clock::now() + std::chrono::milliseconds(tuning::kRevealShowMs),
+                            [i] { i->publish_revealed(); });
+    i->on_net([i] { i->schedule_sync(tuning::kSyncAfterEditMs); });
+  });
+}
+
+void ClientCore::export_audit_csv(int64_t from_ms, int64_t to_ms) {
+  impl_->on_net([i = impl_.get(), from_ms, to_ms] {
+    if (!i->net.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
+    auto body = i->transport().get("/v1/audit?from=" + std::to_string(from_ms) + "&to=" + std::to_string(to_ms) +
+                                       "&format=csv",
+                                   tuning::kRequestTimeoutMs);
+    if (!body) {
+      // The audit lives on the server: with no link there is nothing to export.
+      if (body.error().code == Code::offline) return i->notify(Notice{true, "error.audit_offline", "", ""});
+      return i->notify(error_notice(body.error()));
+    }
+    fs::path dir = fs::path(i->opt.data_dir) / "exports";
+    fs::path file = dir / ("audit-" + std::to_string(from_ms) + "-" + std::to_string(to_ms) + ".csv");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << "\xEF\xBB\xBF" << *body;  // a byte-order mark, as the KPI export: spreadsheets read UTF-8 right
+    out.close();
+    if (!out) return i->notify(Notice{true, "error.io", "cannot write " + file.string(), ""});
+    i->notify(Notice{false, "notice.audit_exported", file.string(), ""});
   });
 }
 

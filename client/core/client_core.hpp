@@ -93,8 +93,18 @@ class ClientCore {
   // (merged as it was recorded) or refused (kept in the log).
   void resolve_conflicts(const std::vector<ConflictDecision>& decisions);
 
+  // Shows a masked ID or phone number in clear for tuning::kRevealShowMs
+  // (Snapshot::revealed), after recording the reveal as a `reveals` row that
+  // syncs up as the audit (DESIGN §8); offline too.
+  void reveal(const std::string& table, const std::string& row_id, const std::string& column);
+  // Supervisors and admins: the server's personal-data audit of [from, to]
+  // (Unix ms) as CSV under DATA/exports; online only. The notice names the file.
+  void export_audit_csv(int64_t from_ms, int64_t to_ms);
+
   // ---- queries: results arrive in the snapshot ----
   void search_targets(const TargetQuery& q);
+  // A household's or enterprise's details beside the visit form (Snapshot::target).
+  void open_target(const std::string& kind, const std::string& id);
   void list_cases(const CaseFilter& f);
   void open_case(const std::string& case_id);
   // The dispatch queue; stage: a status to show alone, or empty for all.

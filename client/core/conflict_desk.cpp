@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "client/core/reveals.hpp"
 #include "shared/codec.hpp"
 #include "shared/schema.hpp"
 
@@ -161,7 +162,7 @@ ConflictQueue ConflictDesk::queue(const ConflictFilter& f, int64_t now_ms) {
   return q;
 }
 
-RecordConflicts ConflictDesk::record(const std::string& table, const std::string& row_id) {
+RecordConflicts ConflictDesk::record(const Me& me, const std::string& table, const std::string& row_id) {
   RecordConflicts r;
   r.table = table;
   r.row_id = row_id;
@@ -181,6 +182,7 @@ RecordConflicts ConflictDesk::record(const std::string& table, const std::string
     const ColumnSpec& c = t->columns[i];
     RecordField field{std::string(c.name), held ? value_to_string(row.values[i]) : std::string(), c.pii, {}};
     if (held && is_null(row.values[i])) field.value.clear();
+    field.value = masked_number(me, table, row_id, c.name, field.value).text;
     for (const auto& k : r.conflicts)
       if (k.status == "open" && k.column == c.name) field.conflict_id = k.id;
     r.fields.push_back(std::move(field));

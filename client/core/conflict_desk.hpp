@@ -19,7 +19,7 @@ class ConflictDesk {
   ConflictDesk(sync::Replica& replica, Queries& queries) : replica_(replica), queries_(queries) {}
 
   ConflictQueue queue(const ConflictFilter& f, int64_t now_ms);
-  RecordConflicts record(const std::string& table, const std::string& row_id);
+  RecordConflicts record(const Me& me, const std::string& table, const std::string& row_id);
   // All or nothing: a decision that cannot stand (not an admin, decided
   // already, a choice the kind does not allow, a bad new value) refuses
   // the lot, naming it. The number of conflicts decided.

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "client/core/checklists.hpp"
+#include "client/core/reveals.hpp"
 #include "client/core/tuning.hpp"
 #include "shared/categories.hpp"
 #include "shared/json.hpp"
@@ -276,7 +277,7 @@ Catalog Queries::catalog(const Me& me) {
   return c;
 }
 
-TargetList Queries::targets(const TargetQuery& q) {
+TargetList Queries::targets(const Me& me, const TargetQuery& q) {
   TargetList out;
   out.query = q;
   std::string like = "%" + q.text + "%";
@@ -290,19 +291,39 @@ TargetList Queries::targets(const TargetQuery& q) {
     while (s.step()) {
       ++out.total;
       if (static_cast<int>(out.items.size()) >= q.limit) continue;
-      out.items.push_back(TargetItem{str(s, 0), kind, str(s, 1), str(s, 2), str(s, 3), contested.count(str(s, 0)) > 0});
+      const bool household = std::string_view(kind) == "household";
+      out.items.push_back(TargetItem{str(s, 0), kind, str(s, 1), str(s, 2), str(s, 3), contested.count(str(s, 0)) > 0,
+                                     masked_number(me, household ? "households" : "enterprises", str(s, 0),
+                                                   household ? "phone" : "contact_phone", str(s, 4))});
     }
   };
   if (q.kind.empty() || q.kind == "household")
-    run("SELECT id, grid_id, head_name, address || ' ' || IFNULL(building, '') || '-' || IFNULL(room, '') "
+    run("SELECT id, grid_id, head_name, address || ' ' || IFNULL(building, '') || '-' || IFNULL(room, ''), phone "
         "FROM households WHERE IFNULL(deleted, 0) = 0 AND (head_name || ' ' || address || ' ' || IFNULL(building, '')) "
         "LIKE ?1 ORDER BY address, room",
         "household");
   if (q.kind.empty() || q.kind == "enterprise")
-    run("SELECT id, grid_id, name, address || ' · ' || IFNULL(industry, '') FROM enterprises "
+    run("SELECT id, grid_id, name, address || ' · ' || IFNULL(industry, ''), contact_phone FROM enterprises "
         "WHERE IFNULL(deleted, 0) = 0 AND (name || ' ' || address) LIKE ?1 ORDER BY name",
         "enterprise");
   return out;
+}
+
+TargetDetail Queries::target_detail(const Me& me, const std::string& kind, const std::string& id) {
+  TargetDetail d{id, kind, {}};
+  if (kind != "household") return d;
+  auto s = db_.prepare(
+      "SELECT id, name, IFNULL(relation, ''), IFNULL(gender, ''), IFNULL(birth_year, 0), id_number, phone "
+      "FROM residents WHERE household_id = ? AND " + std::string(kLive) +
+      " ORDER BY relation = '户主' DESC, birth_year, id");
+  s.bind(1, id);
+  while (s.step()) {
+    std::string rid = str(s, 0);
+    d.residents.push_back(ResidentItem{rid, str(s, 1), str(s, 2), str(s, 3), static_cast<int>(s.int64(4)),
+                                       masked_number(me, "residents", rid, "id_number", str(s, 5)),
+                                       masked_number(me, "residents", rid, "phone", str(s, 6))});
+  }
+  return d;
 }
 
 CaseList Queries::cases(const Me& me, const CaseFilter& f, int64_t now_ms) {
@@ -356,7 +377,7 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
   d.score = static_cast<int>(s.int64(10));
   d.rework = static_cast<int>(s.int64(11));
   d.caller_name = str(s, 12);
-  d.caller_phone = str(s, 13);
+  d.caller_phone = masked_number(me, "cases", id, "caller_phone", str(s, 13));
   d.deferred = s.int64(14) != 0;
   if (!dept.empty()) {
     auto q = db_.prepare("SELECT name FROM departments WHERE id = ?");

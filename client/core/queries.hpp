@@ -37,7 +37,9 @@ class Queries {
 
   HomeView home(const Me& me, int64_t now_ms);
   Catalog catalog(const Me& me);
-  TargetList targets(const TargetQuery& q);
+  TargetList targets(const Me& me, const TargetQuery& q);
+  // A household's members (nothing for an enterprise), numbers masked for me.
+  TargetDetail target_detail(const Me& me, const std::string& kind, const std::string& id);
   CaseList cases(const Me& me, const CaseFilter& f, int64_t now_ms);
   std::optional<CaseDetail> case_detail(const Me& me, const std::string& id, int64_t now_ms);
   // Columns of a record with an open conflict (DESIGN §7): a worker sees

@@ -25,5 +25,9 @@ inline constexpr int64_t kSyncAfterEditMs = 3 * 1000;
 // Lists the UI scrolls are capped here: more rows than any grid holds, few
 // enough to keep a snapshot under a few MB.
 inline constexpr int kMaxListRows = 20000;
+// A revealed ID or phone number shows in clear this long, then masked again:
+// enough to read it out or dial it, short enough that a tablet left on a
+// desk does not keep showing it to whoever picks it up.
+inline constexpr int64_t kRevealShowMs = 30 * 1000;
 
 }  // namespace gw::client::tuning

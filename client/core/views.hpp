@@ -82,10 +82,41 @@ struct HomeView {
   int64_t patrols_today = 0, visits_today = 0;
 };
 
+// An ID or phone number as a view carries it (DESIGN §8, shared/mask.hpp):
+// masked unless the user's roles need it, with where it comes from, which
+// ClientCore::reveal() takes to show it in clear (an audited action).
+struct MaskedNumber {
+  std::string table, row_id, column;
+  std::string text;     // as shown: 138****5678, or clear for an admin
+  bool masked = false;  // true: reveal() can show it
+};
+
+// A number shown in clear after reveal(), for a short time (Snapshot::revealed).
+struct RevealedNumber {
+  std::string table, row_id, column, text;
+  int64_t until = 0;  // Unix ms: shown masked again from then
+};
+
+// The clear text of a masked number while its reveal lasts, else null.
+const RevealedNumber* revealed_now(const std::vector<RevealedNumber>* revealed, const MaskedNumber& n, int64_t now_ms);
+
 // A household or enterprise to visit, found by name, address or building.
 struct TargetItem {
   std::string id, kind, grid_id, title, subtitle;  // kind: household | enterprise
   bool contested = false;  // an open conflict on one of its fields awaits an admin
+  MaskedNumber phone;      // households.phone, enterprises.contact_phone
+};
+
+// A household's members, read when the household is picked (open_target).
+struct ResidentItem {
+  std::string id, name, relation, gender;
+  int birth_year = 0;
+  MaskedNumber id_number, phone;
+};
+
+struct TargetDetail {
+  std::string id, kind;
+  std::vector<ResidentItem> residents;  // households: members, the head first
 };
 
 struct TargetQuery {
@@ -132,7 +163,8 @@ struct CaseDetail {
   CaseItem item;
   std::string description, location, parties, route, department_name, assignee_name, reporter_name, resolution;
   std::string source;
-  std::string caller_name, caller_phone;  // hotline cases; empty where hidden (confidential)
+  std::string caller_name;    // hotline cases; empty where hidden (confidential)
+  MaskedNumber caller_phone;  // its text empty where hidden or none
   bool confidential = false;
   bool deferred = false;  // 缓办
   int score = 0, rework = 0;
@@ -302,7 +334,7 @@ struct ConflictQueue {
 // The record behind conflicts, side by side: each field as the tablet holds
 // it, the contested ones with their conflicts.
 struct RecordField {
-  std::string column, value;
+  std::string column, value;  // value: masked where the column is and the user's roles do not need it
   bool pii = false;
   std::string conflict_id;  // an open conflict on this field, if any
 };
@@ -344,6 +376,9 @@ struct Snapshot {
   std::shared_ptr<const HomeView> home;
   std::shared_ptr<const Catalog> catalog;
   std::shared_ptr<const TargetList> targets;
+  std::shared_ptr<const TargetDetail> target;  // the household or enterprise last opened
+  // Numbers revealed in clear, each until its time runs out (reveal()).
+  std::shared_ptr<const std::vector<RevealedNumber>> revealed;
   std::shared_ptr<const CaseList> cases;
   std::shared_ptr<const CaseDetail> case_detail;
   std::shared_ptr<const PatrolView> patrol;  // the patrol last opened or started

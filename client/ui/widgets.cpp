@@ -237,6 +237,21 @@ void field(const std::string& label, const std::string& value) {
   ImGui::TextWrapped("%s", value.empty() ? "—" : value.c_str());
 }
 
+void number_field(Frame& f, std::string_view id, const std::string& label, const MaskedNumber& n) {
+  const RevealedNumber* clear = revealed_now(f.snap.revealed.get(), n, f.now_ms);
+  ImGui::AlignTextToFramePadding();
+  field(label, clear ? clear->text : n.text);
+  if (clear) {
+    ImGui::SameLine();
+    muted(f.s.tr("mask.recorded"));
+    f.probe.state(std::string(id), "revealed");
+  } else if (n.masked) {
+    ImGui::SameLine();
+    if (button(f, id, f.s.tr("mask.show"))) f.core.reveal(n.table, n.row_id, n.column);
+    f.probe.state(std::string(id), "masked");
+  }
+}
+
 void dot(ImU32 color) {
   const float h = ImGui::GetTextLineHeight();
   ImVec2 p = ImGui::GetCursorScreenPos();

@@ -74,6 +74,10 @@ void muted(const std::string& text);
 void error_text(const std::string& text);
 // "label: value" on one line, the label muted.
 void field(const std::string& label, const std::string& value);
+// An ID or phone number: masked with a touch-sized 显示 that reveals it
+// (an audited action, ClientCore::reveal), or clear while the reveal lasts,
+// with a note that the view was recorded.
+void number_field(Frame& f, std::string_view id, const std::string& label, const MaskedNumber& n);
 
 // A filled circle in the text flow, text-high.
 void dot(ImU32 color);

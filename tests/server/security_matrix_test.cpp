@@ -294,7 +294,7 @@ void expect(const Actor& a, Attempt& x, const Fields& set) {
   }
   bool scope_ok = true;
   if (t.bucket == BucketRule::grid) scope_ok = a.office() || a.grids.count(x.grid);
-  if (t.bucket == BucketRule::user) scope_ok = a.office() || x.user == a.id();
+  if (t.bucket == BucketRule::user) scope_ok = (a.office() && !t.own_rows_only) || x.user == a.id();
   x.expect_ok = role_ok && col_ok && scope_ok;
   x.codes = {"forbidden"};
   x.rule = !role_ok ? "table writers" : !col_ok ? "column writers" : !scope_ok ? "scope" : "allowed";
@@ -420,12 +420,14 @@ TEST_SUITE("security matrix") {
         }
       } else if (t.bucket == BucketRule::user) {
         for (auto& a : w.actors) {
-          auto f = w.new_row(t, office, w.actors[0].in_grid, a.id());
+          // A table only its own user writes (reveals): each actor writes theirs.
+          const Actor& author = t.own_rows_only ? a : office;
+          auto f = w.new_row(t, author, w.actors[0].in_grid, a.id());
           // An inactive assignment: a fixture must not widen the scopes measured above.
           if (tn == "assignments")
             for (auto& x : f)
               if (t.columns[x.col].name == "active") x.value = int64_t{0};
-          fixtures[tn][a.id()] = fixture(by, w, t, std::move(f));
+          fixtures[tn][a.id()] = fixture(t.own_rows_only ? *a.dev : by, w, t, std::move(f));
         }
       } else {
         fixtures[tn][""] = fixture(by, w, t, w.new_row(t, office, w.actors[0].in_grid, office.id()));

@@ -81,6 +81,34 @@ TEST_SUITE("schema upgrade") {
     CHECK(value_to_string(held.values[static_cast<size_t>(cases.index_of("title"))]) == "楼道堆物");
   }
 
+  TEST_CASE("a version 3 store gains the reveals table, and a reveal recorded on it reaches the server") {
+    Park park;
+    TempFile f;
+    const TableSpec& reveals = T("reveals");
+    {
+      Db db(f.path);
+      Hlc clock([&] { return park.wall; });
+      Replica r(db, "dev-old", clock, 12);
+      db.exec("DROP TABLE reveals");
+      db.exec("UPDATE _meta SET value = 3 WHERE key = 'schema_version'");
+    }
+    Db db(f.path);
+    Hlc clock([&] { return park.wall; });
+    Replica r(db, "dev-old", clock, 12);
+    CHECK(db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == 4);
+    CHECK(db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'reveals'") == 1);
+    auto made = r.create(reveals, F(reveals, {{"user_id", park.id("worker")}, {"device", std::string("dev-old")},
+                                              {"tbl", std::string("households")}, {"row_id", park.id("Ah0")},
+                                              {"col", std::string("phone")}, {"at", kStart}}));
+    REQUIRE(made);
+    LoopbackTransport link(park.server, Principal{park.id("worker"), "dev-old"});
+    SyncClient client(r, link);
+    REQUIRE(client.sync());
+    CHECK(r.pending_count() == 0);
+    Row held;
+    CHECK(park.server.store().load(reveals, *made, held));
+  }
+
   TEST_CASE("a store of a newer build, or with columns this build does not have in that place, is refused") {
     TempFile newer, renamed;
     for (const auto* f : {&newer, &renamed}) {

@@ -64,7 +64,8 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
   field(f.s.tr("case.reporter"), d.reporter_name.empty() ? hidden : d.reporter_name);
   if (d.source == "hotline") {
     field(f.s.tr("case.caller"), d.caller_name.empty() ? hidden : d.caller_name);
-    if (!d.caller_phone.empty() || !d.confidential) field(f.s.tr("case.caller_phone"), d.caller_phone);
+    if (!d.caller_phone.text.empty() || !d.confidential)
+      number_field(f, "case.caller_phone.show", f.s.tr("case.caller_phone"), d.caller_phone);
   }
   field(f.s.tr("case.parties"), d.parties);
   field(f.s.tr("case.location"), d.location);

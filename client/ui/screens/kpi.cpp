@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <initializer_list>
+#include <optional>
 #include <vector>
 
 #include "client/ui/widgets.hpp"
@@ -12,6 +13,14 @@
 
 namespace gw::client::ui {
 namespace {
+
+// Midnight China time of a YYYY-MM-DD date plus some days, as Unix ms: a
+// report period's bounds (both dates inclusive) for the audit export.
+std::optional<int64_t> china_day_ms(const std::string& ymd, int plus_days) {
+  CivilDate d;
+  if (ymd.size() != 10 || std::sscanf(ymd.c_str(), "%4d-%2d-%2d", &d.year, &d.month, &d.day) != 3) return std::nullopt;
+  return (days_from_civil(d) + plus_days) * 86'400'000 - kChinaOffsetMs;
+}
 
 constexpr float kValueScale = 1.5f;   // a tile's figure, larger than its words
 constexpr float kLabelShare = 0.3f;   // of the chart's width, for the row names
@@ -199,18 +208,29 @@ void KpiScreen::group_row(Frame& f, const KpiView* v) {
     load(f);
   }
   const std::string label = f.s.tr("kpi.export");
-  const float export_w = ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
+  // The personal-data audit of the same period, for the office (DESIGN §8).
+  const RoleSet roles = my_roles(f);
+  const bool office = roles.has(Role::supervisor) || roles.has(Role::admin);
+  const std::string audit_label = f.s.tr("kpi.export_audit");
+  const float pad = ImGui::GetStyle().FramePadding.x * 2, gap = ImGui::GetStyle().ItemSpacing.x;
+  const float export_w = ImGui::CalcTextSize(label.c_str()).x + pad;
+  const float buttons_w = export_w + (office ? ImGui::CalcTextSize(audit_label.c_str()).x + pad + gap : 0.0f);
   const float right = ImGui::GetContentRegionMax().x;
-  // Where the figures come from, giving way to the export button.
+  // Where the figures come from, giving way to the export buttons.
   ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
   const ImVec2 at = ImGui::GetCursorScreenPos();
-  const float note_end = ImGui::GetWindowPos().x + right - export_w - ImGui::GetStyle().ItemSpacing.x;
+  const float note_end = ImGui::GetWindowPos().x + right - buttons_w - gap;
   ImGui::PushStyleColor(ImGuiCol_Text, kMutedText);
   ellipsis(ImVec2(at.x, at.y + ImGui::GetStyle().FramePadding.y), note_end, f.s.tr("kpi.note"));
   ImGui::PopStyleColor();
-  ImGui::SameLine(right - export_w);
+  ImGui::SameLine(right - buttons_w);
   ImGui::BeginDisabled(!v || !v->error.empty());
   if (button(f, "kpi.export", label)) f.core.export_kpi_csv();
+  if (office) {
+    ImGui::SameLine();
+    const auto from = v ? china_day_ms(v->from, 0) : std::nullopt, to = v ? china_day_ms(v->to, 1) : std::nullopt;
+    if (button(f, "kpi.export_audit", audit_label) && from && to) f.core.export_audit_csv(*from, *to - 1);
+  }
   ImGui::EndDisabled();
 }
 

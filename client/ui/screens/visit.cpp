@@ -113,6 +113,7 @@ void VisitScreen::target_list(Frame& f, const TargetList* list) {
       if (list_row(f, "visit.row." + std::to_string(i), t.id == picked_.id, ImVec2(0, row_h))) {
         if (edit_ && edit_->id != t.id) edit_.reset();  // another record: its edit is let go
         picked_ = t;
+        f.core.open_target(t.kind, t.id);
       }
       ImDrawList* dl = ImGui::GetWindowDrawList();
       dl->AddCircleFilled(ImVec2(top.x + line * 0.6f, top.y + line * 0.6f), line * 0.3f,
@@ -137,6 +138,9 @@ void VisitScreen::form(Frame& f) {
   heading(picked_.title);
   muted(f.s.tr("kind." + picked_.kind) + " · " + picked_.subtitle);
   if (picked_.contested) error_text(f.s.tr("visit.contested_note"));
+  number_field(f, "visit.phone.show", f.s.tr(picked_.kind == "enterprise" ? "visit.contact_phone" : "visit.phone"),
+               picked_.phone);
+  residents(f);
   if (button(f, "visit.edit", f.s.tr("visit.edit"))) open_edit(f);
   ImGui::TextUnformatted(f.s.c("visit.purpose"));
   std::vector<std::pair<std::string, std::string>> purposes;
@@ -155,6 +159,29 @@ void VisitScreen::form(Frame& f) {
     if (toggle_button(f, "visit.follow_up." + std::to_string(days), label, follow_up_days_ == days)) follow_up_days_ = days;
   }
   if (primary_button(f, "visit.save", f.s.tr("visit.save"), ImVec2(-1, 0))) save(f);
+}
+
+// A household's members with their ID and phone numbers (masked, each
+// revealed on its own), folded away until asked for.
+void VisitScreen::residents(Frame& f) {
+  const TargetDetail* d = f.snap.target.get();
+  if (!d || d->id != picked_.id || d->residents.empty()) return;
+  const std::string title = f.s.format("visit.residents_n", {std::to_string(d->residents.size())});
+  if (!ImGui::CollapsingHeader((title + "###visit_residents").c_str())) return;
+  probe_item(f, "visit.residents");
+  for (size_t i = 0; i < d->residents.size(); ++i) {
+    const ResidentItem& r = d->residents[i];
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TextUnformatted((r.name + (r.relation.empty() ? "" : " · " + r.relation) +
+                            (r.birth_year ? " · " + std::to_string(r.birth_year) : ""))
+                               .c_str());
+    ImGui::Indent();
+    const std::string n = std::to_string(i);
+    number_field(f, "visit.resident." + n + ".id_number", f.s.tr("visit.id_number"), r.id_number);
+    number_field(f, "visit.resident." + n + ".phone", f.s.tr("visit.phone"), r.phone);
+    ImGui::Unindent();
+    ImGui::PopID();
+  }
 }
 
 void VisitScreen::save(Frame& f) {

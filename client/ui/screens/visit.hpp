@@ -32,6 +32,7 @@ class VisitScreen : public Screen {
   void search_bar(Frame& f);
   void target_list(Frame& f, const TargetList* list);
   void form(Frame& f);
+  void residents(Frame& f);
   void save(Frame& f);
   void open_edit(Frame& f);
   void edit_panel(Frame& f);
