@@ -15,7 +15,7 @@ namespace gw::sync {
 
 // Bumped on any incompatible change to these messages. A request naming
 // another version gets Code::version_mismatch, not a guess.
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;  // 2: pushed patches are signed links of their device's chain (n, prev, sig)
 
 using Cursors = std::map<std::string, int64_t>;
 

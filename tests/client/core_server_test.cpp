@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "client/core/client_core.hpp"
+#include "client/core/settings_file.hpp"
 #include "shared/json.hpp"
 #include "shared/sqlite.hpp"
 #include "tests/client/core_fixture.hpp"
@@ -308,4 +309,38 @@ TEST_CASE("a tablet whose clock runs two hours behind still stamps its offline e
     ++patches;
   }
   CHECK(patches == 2);  // the case and its report in the log
+}
+
+TEST_CASE("a revoked tablet hands its unsynced records over for review, then wipes itself") {
+  ServerProcess server({"--demo"});
+  TempDir tablet;
+  auto app = open_app(tablet.path, server.url());
+  REQUIRE(sign_in(*app, "pworker001").session.signed_in);
+  auto s = synced(*app);
+  REQUIRE(s.home);
+  REQUIRE_FALSE(s.home->my_grids.empty());
+  app->start_patrol(s.home->my_grids.front().id);
+  s = settle(*app);
+  REQUIRE(s.sync.pending == 1);
+  std::string user_dir = tablet.path + "/users/pworker001";
+  auto account = parse_json(read_file(user_dir + "/account.json").value_or(""));
+  REQUIRE(account);
+  std::string device = account->find("device_id")->as_string();
+  REQUIRE(std::filesystem::exists(user_dir + "/replica.db"));
+  REQUIRE(server.admin({"device", "revoke", device}) == 0);
+  app->take_notices();
+
+  s = synced(*app);
+  CHECK_FALSE(s.session.signed_in);
+  CHECK(first_error(*app).find("error.device_wiped") == 0);
+  CHECK_FALSE(std::filesystem::exists(user_dir));  // replica, device key, account: gone
+  // The patrol reached the server, held for an admin, not merged.
+  CHECK(count(server.db_path(), "SELECT count(*) FROM conflicts WHERE kind = 'quarantine' AND tbl = 'patrols' AND device = '" +
+                                    device + "' AND status = 'open'") == 1);
+  CHECK(count(server.db_path(), "SELECT count(*) FROM _log WHERE origin = '" + device + "' AND status = 'accepted'") == 0);
+  // The same person on the same tablet starts afresh as a new device.
+  REQUIRE(sign_in(*app, "pworker001").session.signed_in);
+  auto fresh = parse_json(read_file(user_dir + "/account.json").value_or(""));
+  REQUIRE(fresh);
+  CHECK(fresh->find("device_id")->as_string() != device);
 }

@@ -1,0 +1,91 @@
+// The device chain's links on their own (sync/chain.hpp): what the server
+// recomputes from a pushed patch is what the device signed, for any value a
+// patch may carry; a changed byte, place or key does not verify.
+#include <doctest/doctest.h>
+
+#include "shared/json.hpp"
+#include "sync/chain.hpp"
+#include "sync/patch.hpp"
+
+namespace gw::sync {
+namespace {
+
+// Patch texts as the outbox holds them, with values that print in more
+// than one way: escapes, non-ASCII, large and fractional numbers, nested JSON.
+std::vector<std::string> awkward_patches() {
+  std::vector<std::string> out;
+  const char* sets[] = {
+      R"({"notes":"引号\"反斜杠\\换行\n制表\t🚒 网格"})",
+      R"({"members":9007199254740991})",
+      R"({"notes":"\u0001\u001f\u2028"})",
+      R"({"checklist":"{\"a\":[1,2.5,-0.001,1e-7],\"b\":{\"c\":null}}"})",
+      R"({"route":"[[118.123456789012,24.9876543210987]]","findings":0})",
+  };
+  int i = 0;
+  for (const char* set : sets)
+    out.push_back(R"({"id":"019e0000-0000-7000-8000-00000000000)" + std::to_string(i++) +
+                  R"(","table":"patrols","row":"019e0000-0000-7000-8000-0000000000aa","hlc":116654320833331200,"origin":"dev-1","set":)" +
+                  set + "}");
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a chained patch hashes the same on the server, for any value it carries") {
+  auto key = DeviceKey::generate();
+  ChainHead head{0, chain_genesis("dev-1")};
+  std::string prev = head.hash;
+  int64_t n = 0;
+  for (const auto& text : awkward_patches()) {
+    auto linked = chain_patch(text, head, &key);
+    REQUIRE(linked);
+    auto j = parse_json(*linked);  // what the server parses from the batch
+    REQUIRE(j);
+    auto link = read_link(*j);
+    REQUIRE(link);
+    REQUIRE(*link);
+    CHECK((*link)->n == ++n);
+    CHECK((*link)->prev == prev);
+    CHECK((*link)->hash == head.hash);
+    CHECK(link_signed_by(**link, key.public_key()));
+    CHECK_FALSE(link_signed_by(**link, DeviceKey::generate().public_key()));
+    CHECK(chain_patch(*linked, head, &key).error().code == Code::invalid);  // chained once only
+    prev = head.hash;
+  }
+  CHECK(head.n == 5);
+  CHECK(chain_genesis("dev-1") != chain_genesis("dev-2"));
+}
+
+TEST_CASE("an altered link does not verify: a value, its place, the hash before it") {
+  auto key = DeviceKey::generate();
+  ChainHead head{0, chain_genesis("dev-1")};
+  auto linked = chain_patch(awkward_patches()[0], head, &key);
+  REQUIRE(linked);
+  auto verify = [&](const Json& j) {
+    auto link = read_link(j);
+    return link && *link && link_signed_by(**link, key.public_key());
+  };
+  auto j = parse_json(*linked);
+  REQUIRE(j);
+  CHECK(verify(*j));
+  Json value = *j;
+  value.find("set")->set("notes", std::string("改过"));
+  CHECK_FALSE(verify(value));
+  Json place = *j;
+  place.set("n", int64_t{7});
+  CHECK_FALSE(verify(place));
+  Json before = *j;
+  before.set("prev", to_base64(chain_genesis("dev-2")));
+  CHECK_FALSE(verify(before));
+  Json bad = *j;
+  bad.set("prev", std::string("not base64!"));
+  CHECK_FALSE(read_link(bad));
+  Json unchained = parse_json(awkward_patches()[0]).value();
+  auto none = read_link(unchained);
+  REQUIRE(none);
+  CHECK_FALSE(*none);
+  // The chained text is still an ordinary patch.
+  CHECK(decode_patch(*j));
+}
+
+}  // namespace gw::sync
