@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "server/http_front.hpp"
 #include "server/log.hpp"
 #include "server/service.hpp"
+#include "server/tls.hpp"
 #include "shared/uuid.hpp"
 #include "sync/chain.hpp"
 
@@ -48,11 +50,14 @@ options:
   --threads N          HTTP worker threads (default: number of cores)
   --max-body BYTES     largest request body (default 8388608)
   --token-ttl-hours H  session lifetime, refreshed by use (default 168)
+  --tls-cert FILE      serve https with this PEM certificate (chain)
+  --tls-key FILE       the certificate's PEM private key (both or neither)
   --verbose            log every request
   --quiet              log warnings and errors only
   --help               this text
 
-Ready when it prints 'listening on http://HOST:PORT'. SIGTERM or SIGINT
+Ready when it prints 'listening on http://HOST:PORT' (https:// with
+--tls-cert and --tls-key: TLS 1.2 or later only). SIGTERM or SIGINT
 finishes the requests in flight and exits 0.
 Passwords not given with --password are read from standard input.
 'user add --department ID' puts the user in a department, ID being the id
@@ -85,7 +90,7 @@ bool parse(int argc, char** argv, Args& out, std::string& error) {
     std::string key = a.substr(2);
     static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
                                    "verbose", "quiet", "help", "roles", "name", "password",
-                                   "department", "reason", "by"};
+                                   "department", "reason", "by", "tls-cert", "tls-key"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) {
@@ -290,6 +295,14 @@ int serve(Args& a) {
   if (listen.find(':') == std::string::npos) return fail("--listen wants HOST:PORT");
   if (a.options.count("verbose")) Log::set_level(Level::debug);
   if (a.options.count("quiet")) Log::set_level(Level::warn);
+  std::optional<TlsIdentity> tls;
+  if (a.options.count("tls-cert") != a.options.count("tls-key"))
+    return fail("--tls-cert and --tls-key go together: give both to serve https, neither for http");
+  if (a.options.count("tls-cert")) {
+    auto id = load_tls_identity(a.options["tls-cert"], a.options["tls-key"]);
+    if (!id) return fail(id.error().message);
+    tls = std::move(*id);
+  }
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop;
@@ -313,8 +326,8 @@ int serve(Args& a) {
   opt.readers = static_cast<int>(std::max<size_t>(threads, 2));
   try {
     SyncService service(opt);
-    std::string url = "http://" + listen;
-    HttpFront front(service, url, opt.max_body);
+    std::string url = (tls ? "https://" : "http://") + listen;
+    HttpFront front(service, url, opt.max_body, std::move(tls));
     printf("listening on %s\n", url.c_str());
     fflush(stdout);
     Log::write(Level::info, "listening", {{"url", url}, {"db", opt.db_path}});

@@ -13,6 +13,27 @@ namespace gw::server {
 using web::http::http_request;
 using web::http::http_response;
 using web::http::experimental::listener::http_listener;
+using web::http::experimental::listener::http_listener_config;
+
+namespace {
+
+// cpprestsdk builds a TLS context per accepted connection and calls this on
+// its I/O thread, where an exception would end the process: a failure is
+// logged and that one handshake fails.
+http_listener_config listener_config(std::optional<TlsIdentity> tls) {
+  http_listener_config cfg;
+  if (!tls) return cfg;
+  cfg.set_ssl_context_callback([id = std::make_shared<TlsIdentity>(std::move(*tls))](boost::asio::ssl::context& ctx) {
+    try {
+      configure_tls(ctx, *id);
+    } catch (const std::exception& e) {
+      Log::write(Level::error, "tls context", {{"error", e.what()}});
+    }
+  });
+  return cfg;
+}
+
+}  // namespace
 
 struct HttpFront::Impl {
   SyncService& service;
@@ -30,7 +51,8 @@ struct HttpFront::Impl {
   };
   std::shared_ptr<Replies> replies = std::make_shared<Replies>();
 
-  Impl(SyncService& s, const std::string& url, size_t max) : service(s), max_body(max), listener(url) {}
+  Impl(SyncService& s, const std::string& url, size_t max, std::optional<TlsIdentity> tls)
+      : service(s), max_body(max), listener(url, listener_config(std::move(tls))) {}
 
   static std::string header(const http_request& req, const char* name) {
     auto it = req.headers().find(name);
@@ -89,8 +111,8 @@ struct HttpFront::Impl {
   }
 };
 
-HttpFront::HttpFront(SyncService& service, const std::string& url, size_t max_body)
-    : impl_(std::make_unique<Impl>(service, url, max_body)) {
+HttpFront::HttpFront(SyncService& service, const std::string& url, size_t max_body, std::optional<TlsIdentity> tls)
+    : impl_(std::make_unique<Impl>(service, url, max_body, std::move(tls))) {
   impl_->listener.support([this](http_request req) { impl_->on_request(std::move(req)); });
   impl_->listener.open().wait();
 }

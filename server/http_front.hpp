@@ -3,16 +3,20 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "server/service.hpp"
+#include "server/tls.hpp"
 
 namespace gw::server {
 
 class HttpFront {
  public:
-  // url: "http://127.0.0.1:8080". Opens at once; throws on a bad address.
-  HttpFront(SyncService& service, const std::string& url, size_t max_body);
+  // url: "http://127.0.0.1:8080", or "https://..." with a TLS identity.
+  // Opens at once; throws on a bad address.
+  HttpFront(SyncService& service, const std::string& url, size_t max_body,
+            std::optional<TlsIdentity> tls = std::nullopt);
   ~HttpFront();
   void close();  // stops accepting; requests in flight still get answers
 

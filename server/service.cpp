@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "server/log.hpp"
+#include "server/request_parse.hpp"
 #include "shared/kpi.hpp"
 #include "shared/demo/park.hpp"
 #include "sync/audit.hpp"
@@ -17,23 +18,6 @@ namespace {
 int64_t system_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string query_param(const std::string& query, const std::string& key) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    std::string part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-    if (part.rfind(key + "=", 0) == 0) return part.substr(key.size() + 1);
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
-  return {};
-}
-
-const std::string* string_at(const Json& j, const char* key) {
-  const Json* v = j.find(key);
-  return v && v->is_string() ? &v->as_string() : nullptr;
 }
 
 }  // namespace
@@ -293,24 +277,12 @@ Result<Session> SyncService::session(Request& req, Reader& r, bool revoked_ok) {
 // ---- endpoints ---------------------------------------------------------------------
 
 void SyncService::login(Request& req, Responder& respond) {
-  auto j = parse_json(req.body);
-  if (!j || !j->is_object()) return respond(error_reply(Code::invalid, j ? "the body must be an object" : j.error().message));
-  const auto* username = string_at(*j, "username");
-  const auto* password = string_at(*j, "password");
-  const Json* device = j->find("device");
-  if (!username || !password || !device || !device->is_object())
-    return respond(error_reply(Code::invalid, "login needs username, password and device {id, public_key, name}"));
-  const auto* device_id = string_at(*device, "id");
-  const auto* key_b64 = string_at(*device, "public_key");
-  const auto* name = string_at(*device, "name");
-  if (!device_id || device_id->empty() || device_id->size() > sync::kMaxOriginBytes || *device_id == sync::kServerOrigin)
-    return respond(error_reply(Code::invalid, "device.id must be 1 to 64 bytes"));
-  auto key = key_b64 ? unbase64(*key_b64) : std::nullopt;
-  if (!key || key->size() != crypto_sign_PUBLICKEYBYTES)
-    return respond(error_reply(Code::invalid, "device.public_key must be base64 of a 32-byte Ed25519 key"));
+  auto parsed = parse_login(req.body);
+  if (!parsed) return respond(error_reply(parsed.error().code, parsed.error().message));
+  const LoginRequest& in = *parsed;
 
   int64_t now = opt_.wall();
-  std::string by_user = "user:" + *username, by_addr = "addr:" + req.peer;
+  std::string by_user = "user:" + in.username, by_addr = "addr:" + req.peer;
   if (!throttle_.allowed(by_user, now) || !throttle_.allowed(by_addr, now))
     return respond(error_reply(Code::throttled, "too many failed logins; wait a minute and try again"));
 
@@ -318,24 +290,24 @@ void SyncService::login(Request& req, Responder& respond) {
   std::optional<std::string> hash;
   {
     ReaderLease r(*this);
-    user = r->engine->directory().user_by_name(*username);
+    user = r->engine->directory().user_by_name(in.username);
     if (user) hash = auth::password_hash(*r->db, user->id);
   }
   // The same answer, after the same work, for an unknown user and a wrong
   // password: neither the message nor the time tells which names exist.
   static const std::string kDecoy = hash_password("gridwork-decoy-password");
   bool known = user && hash;
-  bool good = verify_password(known ? *hash : kDecoy, *password) && known;
+  bool good = verify_password(known ? *hash : kDecoy, in.password) && known;
   if (!good) {
     throttle_.failed(by_user, now);
     throttle_.failed(by_addr, now);
-    Log::write(Level::warn, "login failed", {{"username", *username}, {"peer", req.peer}});
+    Log::write(Level::warn, "login failed", {{"username", in.username}, {"peer", req.peer}});
     return respond(error_reply(Code::unauthorized, "wrong username or password"));
   }
   if (user->disabled) return respond(error_reply(Code::forbidden, "this account is disabled"));
   throttle_.succeeded(by_user);
 
-  std::string dev = *device_id, dev_name = name ? *name : std::string(), pk = *key;
+  std::string dev = in.device_id, dev_name = in.device_name, pk = in.public_key;
   post([this, user = *user, dev, dev_name, pk, respond] {
     try {
       int64_t at = opt_.wall();
@@ -432,11 +404,9 @@ void SyncService::kpi(Request& req, Responder& respond) {
   bool centre = user->roles.has(Role::supervisor);
   if (!centre && !user->roles.has(Role::chief))
     return respond(error_reply(Code::forbidden, "KPI reports are for supervisors and zone chiefs"));
-  std::string group_name = query_param(req.query, "group");
-  auto group = kpi_group_from_name(group_name.empty() ? "grid" : group_name);
-  if (!group) return respond(error_reply(Code::invalid, "group must be grid, worker or department"));
-  KpiQuery q{query_param(req.query, "from"), query_param(req.query, "to"), *group, {}};
-  if (auto st = check_kpi_query(q); !st) return respond(error_reply(st.error().code, st.error().message));
+  auto parsed = parse_kpi_query(req.query);
+  if (!parsed) return respond(error_reply(parsed.error().code, parsed.error().message));
+  KpiQuery& q = *parsed;
   ReadSnapshot snapshot(*r->db);
   if (!centre) {
     // A chief's report covers the grids the chief may read: the zone.
@@ -457,10 +427,10 @@ void SyncService::history(Request& req, Responder& respond) {
   ReaderLease r(*this);
   auto s = session(req, *r);
   if (!s) return respond(error_reply(s.error().code, s.error().message));
-  std::string table = query_param(req.query, "table"), row = query_param(req.query, "row");
-  if (table.empty() || row.empty()) return respond(error_reply(Code::invalid, "history needs table and row"));
+  auto q = parse_history_query(req.query);
+  if (!q) return respond(error_reply(q.error().code, q.error().message));
   ReadSnapshot snapshot(*r->db);
-  auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, table, row);
+  auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, q->table, q->row);
   if (!h) return respond(error_reply(h.error().code, h.error().message));
   // A record of personal data read through the server goes into the audit
   // (sync/audit.hpp), by the writer, before the answer: no read unrecorded.
@@ -528,10 +498,9 @@ void SyncService::wait(Request& req, Responder& respond) {
     auto list = r->engine->directory().readable_buckets(*user);
     buckets.insert(list.begin(), list.end());
   }
-  std::string since_text = query_param(req.query, "since");
-  char* end = nullptr;
-  long long since = std::strtoll(since_text.c_str(), &end, 10);
-  if (since_text.empty() || !end || *end) return respond(error_reply(Code::invalid, "wait needs ?since=<server_hlc>"));
+  auto parsed = parse_wait_query(req.query);
+  if (!parsed) return respond(error_reply(parsed.error().code, parsed.error().message));
+  HlcTime since = *parsed;
   std::lock_guard lock(waiters_m_);
   // A change that landed between the caller's last pull and this wait.
   for (const auto& [hlc, touched] : recent_) {

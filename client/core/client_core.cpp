@@ -211,7 +211,7 @@ HttpTransport& ClientCore::Impl::transport() {
     url = snap.settings.server_url;
   }
   if (!net.http || net.http_url != url) {
-    net.http = std::make_unique<HttpTransport>(url, *net.key, tuning::kRequestTimeoutMs);
+    net.http = std::make_unique<HttpTransport>(url, *net.key, tuning::kRequestTimeoutMs, opt.ca_file);
     net.http_url = url;
     net.http->set_token(net.account.token);
   }
@@ -457,7 +457,7 @@ void ClientCore::Impl::stop_watch() {
 
 void ClientCore::Impl::watch(const std::string& url, DeviceKey key, const std::string& token, HlcTime since,
                              uint64_t gen) {
-  HttpTransport http(url, key, tuning::kLongPollTimeoutMs);
+  HttpTransport http(url, key, tuning::kLongPollTimeoutMs, opt.ca_file);
   http.set_token(token);
   {
     std::lock_guard lock(watch_m);

@@ -18,6 +18,7 @@ namespace gw::client {
 struct CoreOptions {
   std::string data_dir;      // replica.db, device.key, account.json, settings.json
   std::string server_url;    // overrides the stored setting when not empty
+  std::string ca_file;       // PEM trusted for an https server besides the system's CAs
   std::string device_name = "gridwork tablet";
   std::function<int64_t()> wall;  // Unix ms; empty: the system clock
   bool auto_sync = true;     // false: only sync_now() syncs (tests)

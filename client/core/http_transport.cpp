@@ -1,6 +1,8 @@
 #include "client/core/http_transport.hpp"
 
 #include <cpprest/http_client.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "shared/json.hpp"
 
@@ -9,13 +11,31 @@ namespace gw::client {
 using namespace web::http;
 using namespace web::http::client;
 
+namespace {
+
+// cpprestsdk reports a failed handshake as "Error in SSL handshake" with
+// OpenSSL's packed error code as the value; a certificate that did not
+// verify is SSL_R_CERTIFICATE_VERIFY_FAILED.
+bool refused_certificate(const std::exception& e) {
+  const auto* he = dynamic_cast<const http_exception*>(&e);
+  if (!he) return false;
+  auto v = static_cast<unsigned long>(he->error_code().value());
+  return ERR_GET_LIB(v) == ERR_LIB_SSL && ERR_GET_REASON(v) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+}
+
+}  // namespace
+
 // pplx's cancellation source is safe to use from any thread.
 struct HttpTransport::Cancel {
   pplx::cancellation_token_source source;
 };
 
-HttpTransport::HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms)
-    : base_(std::move(base_url)), key_(key), timeout_ms_(timeout_ms), cancel_(std::make_unique<Cancel>()) {}
+HttpTransport::HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms, std::string ca_file)
+    : base_(std::move(base_url)),
+      key_(key),
+      timeout_ms_(timeout_ms),
+      ca_file_(std::move(ca_file)),
+      cancel_(std::make_unique<Cancel>()) {}
 
 HttpTransport::~HttpTransport() = default;
 
@@ -37,6 +57,8 @@ Result<std::string> HttpTransport::send_once(const std::string& method, std::str
   try {
     http_client_config cfg;
     cfg.set_timeout(std::chrono::milliseconds(timeout_ms));
+    if (!ca_file_.empty())
+      cfg.set_ssl_context_callback([ca = ca_file_](boost::asio::ssl::context& ctx) { ctx.load_verify_file(ca); });
     http_client client(base_, cfg);
     http_request req(method);
     req.set_request_uri(std::string(path));
@@ -56,6 +78,10 @@ Result<std::string> HttpTransport::send_once(const std::string& method, std::str
     return Error{Code::io, "HTTP " + std::to_string(resp.status_code()) + " from the server"};
   } catch (const std::exception& e) {
     // No answer: refused, reset, timed out. The caller keeps its work and retries.
+    if (refused_certificate(e))
+      return Error{Code::offline, "the server's certificate was not trusted (" + base_ +
+                                      "): check the server address, or give the app the server's CA or certificate file "
+                                      "(--ca-file)"};
     return Error{Code::offline, std::string("server unreachable: ") + e.what()};
   }
 }

@@ -1,6 +1,9 @@
 // The sync transport over HTTP (cpprestsdk's client): bearer token on every
 // request, the device's signature on pushes, bounded time. A request that
 // gets no answer is Code::offline; an error answer keeps the server's code.
+// An https URL is verified against the system's CAs and, when given,
+// ca_file (PEM), e.g. a server's self-signed certificate; a certificate
+// that does not verify is Code::offline too, saying so.
 #pragma once
 
 #include <memory>
@@ -22,7 +25,7 @@ struct LoginResult {
 
 class HttpTransport : public sync::Transport {
  public:
-  HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms = 30'000);
+  HttpTransport(std::string base_url, const DeviceKey& key, int timeout_ms = 30'000, std::string ca_file = {});
   ~HttpTransport() override;
 
   Result<LoginResult> login(const std::string& username, const std::string& password, const std::string& device_id,
@@ -45,6 +48,7 @@ class HttpTransport : public sync::Transport {
   std::string base_;
   const DeviceKey& key_;
   int timeout_ms_;
+  std::string ca_file_;
   std::string token_;
   struct Cancel;
   std::unique_ptr<Cancel> cancel_;

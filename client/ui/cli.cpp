@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string_view>
 
 #include "client/ui/screen.hpp"
@@ -16,6 +17,8 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
 
   --server URL        sync server, e.g. http://127.0.0.1:8080 (stored in DIR)
   --data DIR          this device's data: replica, key, account, settings
+  --ca-file FILE      also trust this PEM CA or certificate for an https server
+                      (e.g. the server's self-signed one) besides the system's CAs
   --user NAME         sign in at start (with --password)
   --password PW
   --lang zh_CN|en     interface language (default: the stored setting, zh_CN)
@@ -56,6 +59,7 @@ Result<Options> parse_cli(int argc, char** argv) {
     if (a == "--help" || a == "-h") o.help = true;
     else if (a == "--server") st = value(&o.server);
     else if (a == "--data") st = value(&o.data);
+    else if (a == "--ca-file") st = value(&o.ca_file);
     else if (a == "--user") st = value(&o.user);
     else if (a == "--password") st = value(&o.password);
     else if (a == "--lang") st = value(&o.lang);
@@ -77,6 +81,8 @@ Result<Options> parse_cli(int argc, char** argv) {
   if (o.help) return o;
   if (o.data.empty()) return Error{Code::missing, "--data DIR is required"};
   if (!o.lang.empty() && o.lang != "zh_CN" && o.lang != "en") return Error{Code::bad_enum, "--lang is zh_CN or en"};
+  if (!o.ca_file.empty() && !std::ifstream(o.ca_file))
+    return Error{Code::not_found, "cannot read the --ca-file " + o.ca_file};
   if (o.user.empty() != o.password.empty()) return Error{Code::missing, "--user and --password go together"};
   if (!o.screenshot.empty()) {
     if (o.screen.empty()) o.screen = "home";

@@ -9,6 +9,7 @@ namespace gw::client::ui {
 
 struct Options {
   std::string server, data, user, password, lang;
+  std::string ca_file;  // PEM also trusted for an https server (a self-signed one's certificate)
   int width = 1280, height = 800;
   std::string screenshot, screen;  // write a PNG of that screen and exit
   bool bench = false;              // the benchmark's run: start, scroll, report, exit

@@ -84,8 +84,13 @@ struct Device {
   sync::SyncClient sync;
   client::LoginResult me;
 
-  Device(const std::string& url, const std::string& user, const std::string& password = "gridwork-demo")
-      : id("dev-" + UuidV7().next(now_ms())), http(url, key), replica(db, id, clock), sync(replica, http) {
+  // ca_file: the PEM the device trusts for an https server (empty: the system's CAs).
+  Device(const std::string& url, const std::string& user, const std::string& password = "gridwork-demo",
+         const std::string& ca_file = {})
+      : id("dev-" + UuidV7().next(now_ms())),
+        http(url, key, 30'000, ca_file),
+        replica(db, id, clock),
+        sync(replica, http) {
     replica.set_key(&key);
     auto r = http.login(user, password, id, "test tablet");
     REQUIRE_MESSAGE(r.is_ok(), (r ? std::string() : r.error().to_string()));

@@ -63,6 +63,9 @@ void ServerProcess::start() {
     if (!child_->line(&line)) throw std::runtime_error("server exited before listening: " + seen);
     seen += line + "\n";
   }
+  // The server names its URL: https:// when started with --tls-cert/--tls-key.
+  auto at = seen.find("listening on ") + std::strlen("listening on ");
+  url_ = seen.substr(at, seen.find('\n', at) - at);
 }
 
 int ServerProcess::stop() {

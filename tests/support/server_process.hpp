@@ -13,7 +13,8 @@ namespace gw::test {
 
 class ServerProcess {
  public:
-  // extra: more arguments (e.g. "--demo"). Waits for "listening on".
+  // extra: more arguments (e.g. "--demo", "--tls-cert F --tls-key F").
+  // Waits for "listening on URL"; url() is that URL.
   explicit ServerProcess(std::vector<std::string> extra = {}, std::string db_path = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;

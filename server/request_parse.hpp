@@ -1,0 +1,40 @@
+// What the server reads out of a request's body or query string before any
+// work: each endpoint's one parser, so the handler and the fuzz targets
+// (fuzz/) run the same code. Push and pull bodies are the sync layer's
+// (sync/protocol.hpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "shared/error.hpp"
+#include "shared/hlc.hpp"
+#include "shared/kpi.hpp"
+
+namespace gw::server {
+
+// POST /v1/auth/login: {"username","password","device":{"id","public_key","name"}}.
+struct LoginRequest {
+  std::string username, password;
+  std::string device_id, device_name;
+  std::string public_key;  // the 32 raw bytes of the device's Ed25519 key
+};
+Result<LoginRequest> parse_login(std::string_view body);
+
+// The value of `key` in "a=1&b=2" (not percent-decoded: no endpoint takes
+// characters that need it); "" when absent.
+std::string query_param(const std::string& query, const std::string& key);
+
+// GET /v1/sync/wait?since=<server_hlc>
+Result<HlcTime> parse_wait_query(const std::string& query);
+
+// GET /v1/reports/kpi?from=&to=&group=grid|worker|department (grids: all).
+Result<KpiQuery> parse_kpi_query(const std::string& query);
+
+// GET /v1/history?table=&row=
+struct HistoryQuery {
+  std::string table, row;
+};
+Result<HistoryQuery> parse_history_query(const std::string& query);
+
+}  // namespace gw::server
