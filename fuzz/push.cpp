@@ -1,7 +1,9 @@
 // A push body as the server reads it (sync/protocol.cpp, then each patch as
-// ServerEngine::push decodes it), and a push answer as the tablet reads it.
+// ServerEngine::push decodes it: its chain link first), and a push answer as
+// the tablet reads it.
 #include "fuzz/fuzz.hpp"
 #include "shared/json.hpp"
+#include "sync/chain.hpp"
 #include "sync/patch.hpp"
 #include "sync/protocol.hpp"
 
@@ -17,6 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto body = sync::decode_push_request(std::move(*j));
   if (!body) return 0;
-  for (const auto& patch : body->patches) (void)sync::decode_patch(patch);
+  for (const auto& patch : body->patches) {
+    if (auto link = sync::read_link(patch); link && *link)
+      fuzz::require((*link)->hash.size() == sync::kChainHashBytes, "a read link has a whole hash");
+    (void)sync::decode_patch(patch);
+  }
   return 0;
 }

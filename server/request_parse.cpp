@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "server/auth.hpp"
 #include "shared/json.hpp"
@@ -69,10 +70,26 @@ Result<KpiQuery> parse_kpi_query(const std::string& query) {
   return q;
 }
 
-Result<HistoryQuery> parse_history_query(const std::string& query) {
-  HistoryQuery q{query_param(query, "table"), query_param(query, "row")};
-  if (q.table.empty() || q.row.empty()) return Error{Code::invalid, "history needs table and row"};
+Result<RecordQuery> parse_record_query(const std::string& query) {
+  RecordQuery q{query_param(query, "table"), query_param(query, "row")};
+  if (q.table.empty() || q.row.empty()) return Error{Code::invalid, "a record is named by ?table=&row="};
   return q;
+}
+
+Result<AuditPeriod> parse_audit_query(const std::string& query) {
+  auto ms = [&](const char* key) -> std::optional<int64_t> {
+    std::string text = query_param(query, key);
+    if (text.empty() || text.size() > 18) return std::nullopt;
+    int64_t v = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  auto from = ms("from"), to = ms("to");
+  if (!from || !to) return Error{Code::invalid, "audit needs ?from=<Unix ms>&to=<Unix ms>"};
+  return AuditPeriod{*from, *to};
 }
 
 }  // namespace gw::server

@@ -31,10 +31,16 @@ Result<HlcTime> parse_wait_query(const std::string& query);
 // GET /v1/reports/kpi?from=&to=&group=grid|worker|department (grids: all).
 Result<KpiQuery> parse_kpi_query(const std::string& query);
 
-// GET /v1/history?table=&row=
-struct HistoryQuery {
+// GET /v1/history and /v1/evidence: ?table=&row=
+struct RecordQuery {
   std::string table, row;
 };
-Result<HistoryQuery> parse_history_query(const std::string& query);
+Result<RecordQuery> parse_record_query(const std::string& query);
+
+// GET /v1/audit?from=<Unix ms>&to=<Unix ms>
+struct AuditPeriod {
+  int64_t from = 0, to = 0;
+};
+Result<AuditPeriod> parse_audit_query(const std::string& query);
 
 }  // namespace gw::server

@@ -427,17 +427,17 @@ void SyncService::history(Request& req, Responder& respond) {
   ReaderLease r(*this);
   auto s = session(req, *r);
   if (!s) return respond(error_reply(s.error().code, s.error().message));
-  auto q = parse_history_query(req.query);
+  auto q = parse_record_query(req.query);
   if (!q) return respond(error_reply(q.error().code, q.error().message));
   ReadSnapshot snapshot(*r->db);
   auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, q->table, q->row);
   if (!h) return respond(error_reply(h.error().code, h.error().message));
   // A record of personal data read through the server goes into the audit
   // (sync/audit.hpp), by the writer, before the answer: no read unrecorded.
-  if (const TableSpec* t = find_table(table); t && t->has_pii())
-    post([this, who = *s, table, row, respond, body = std::move(*h)]() mutable {
+  if (const TableSpec* t = find_table(q->table); t && t->has_pii())
+    post([this, who = *s, q = *q, respond, body = std::move(*h)]() mutable {
       try {
-        sync::record_history_read(*db_, who.user_id, who.device_id, table, row, opt_.wall());
+        sync::record_history_read(*db_, who.user_id, who.device_id, q.table, q.row, opt_.wall());
       } catch (const SqliteError& e) {
         return respond(error_reply(Code::io, std::string("storage fault; the read was not recorded: ") + e.what()));
       }
@@ -456,15 +456,9 @@ void SyncService::audit(Request& req, Responder& respond) {
   auto user = r->engine->directory().user(s->user_id);
   if (!user || user->disabled || !user->office())
     return respond(error_reply(Code::forbidden, "the personal-data audit is for supervisors and admins"));
-  auto ms = [&](const char* key) -> std::optional<int64_t> {
-    std::string text = query_param(req.query, key);
-    char* end = nullptr;
-    long long v = std::strtoll(text.c_str(), &end, 10);
-    return text.empty() || !end || *end ? std::nullopt : std::optional<int64_t>(v);
-  };
-  auto from = ms("from"), to = ms("to");
-  if (!from || !to) return respond(error_reply(Code::invalid, "audit needs ?from=<Unix ms>&to=<Unix ms>"));
-  sync::AuditQuery q{*from, *to};
+  auto period = parse_audit_query(req.query);
+  if (!period) return respond(error_reply(period.error().code, period.error().message));
+  sync::AuditQuery q{period->from, period->to};
   ReadSnapshot snapshot(*r->db);
   auto entries = sync::audit_trail(*r->db, r->engine->directory(), q);
   if (!entries) return respond(error_reply(entries.error().code, entries.error().message));
@@ -479,10 +473,10 @@ void SyncService::evidence(Request& req, Responder& respond) {
   ReaderLease r(*this);
   auto s = session(req, *r);
   if (!s) return respond(error_reply(s.error().code, s.error().message));
-  std::string table = query_param(req.query, "table"), row = query_param(req.query, "row");
-  if (table.empty() || row.empty()) return respond(error_reply(Code::invalid, "evidence needs table and row"));
+  auto q = parse_record_query(req.query);  // the same ?table=&row= as history's
+  if (!q) return respond(error_reply(q.error().code, q.error().message));
   ReadSnapshot snapshot(*r->db);
-  auto e = r->engine->evidence(sync::Principal{s->user_id, s->device_id}, table, row);
+  auto e = r->engine->evidence(sync::Principal{s->user_id, s->device_id}, q->table, q->row);
   if (!e) return respond(error_reply(e.error().code, e.error().message));
   respond(Reply{200, "application/json", e->dump()});
 }
