@@ -258,6 +258,7 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/sync/wait" && get) return wait(req, respond);
   if (p == "/v1/reports/kpi" && get) return kpi(req, respond);
   if (p == "/v1/history" && get) return history(req, respond);
+  if (p == "/v1/password" && post_) return change_password(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
@@ -440,6 +441,37 @@ void SyncService::history(Request& req, Responder& respond) {
   auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, table, row);
   if (!h) return respond(error_reply(h.error().code, h.error().message));
   respond(Reply{200, "application/json", std::move(*h)});
+}
+
+// The session's user changes their own password (body {"old", "new"}): the
+// old one is checked as at login, so a tablet left unlocked cannot take the
+// account over; the tablet then re-wraps its data key under the new one.
+void SyncService::change_password(Request& req, Responder& respond) {
+  auto j = parse_json(req.body);
+  const auto* old_pw = j && j->is_object() ? string_at(*j, "old") : nullptr;
+  const auto* new_pw = j && j->is_object() ? string_at(*j, "new") : nullptr;
+  if (!old_pw || !new_pw) return respond(error_reply(Code::invalid, "a password change needs old and new"));
+  if (new_pw->size() < 8) return respond(error_reply(Code::invalid, "the new password needs at least 8 characters"));
+  std::string user_id;
+  {
+    ReaderLease r(*this);
+    auto s = session(req, *r);
+    if (!s) return respond(error_reply(s.error().code, s.error().message));
+    auto user = r->engine->directory().user(s->user_id);
+    if (!user || user->disabled) return respond(error_reply(Code::forbidden, "this account is disabled"));
+    auto hash = auth::password_hash(*r->db, s->user_id);
+    if (!hash || !verify_password(*hash, *old_pw))
+      return respond(error_reply(Code::forbidden, "the old password is wrong"));
+    user_id = s->user_id;
+  }
+  post([this, user_id, hash = hash_password(*new_pw), respond] {
+    try {
+      auth::set_password(*db_, user_id, hash);
+      respond(Reply{200, "application/json", "{\"changed\":true}"});
+    } catch (const std::exception& e) {
+      respond(error_reply(Code::io, std::string("storage fault: ") + e.what()));
+    }
+  });
 }
 
 void SyncService::wait(Request& req, Responder& respond) {

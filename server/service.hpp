@@ -95,6 +95,7 @@ class SyncService {
   void wait(Request& req, Responder& respond);
   void kpi(Request& req, Responder& respond);
   void history(Request& req, Responder& respond);
+  void change_password(Request& req, Responder& respond);
   Result<Session> session(Request& req, Reader& r);
 
   void post(std::function<void()> job);  // to the writer thread

@@ -294,9 +294,12 @@ TargetList Queries::targets(const TargetQuery& q) {
     }
   };
   if (q.kind.empty() || q.kind == "household")
-    run("SELECT id, grid_id, head_name, address || ' ' || IFNULL(building, '') || '-' || IFNULL(room, '') "
-        "FROM households WHERE IFNULL(deleted, 0) = 0 AND (head_name || ' ' || address || ' ' || IFNULL(building, '')) "
-        "LIKE ?1 ORDER BY address, room",
+    // Names and addresses are sealed on the tablet (DESIGN §8): read, searched
+    // and sorted through gw_open (data_key.hpp).
+    run("SELECT id, grid_id, head, addr || ' ' || IFNULL(building, '') || '-' || IFNULL(room, '') FROM "
+        "(SELECT id, grid_id, building, room, gw_open(head_name, 'households.head_name') AS head, "
+        "gw_open(address, 'households.address') AS addr FROM households WHERE IFNULL(deleted, 0) = 0) "
+        "WHERE (head || ' ' || addr || ' ' || IFNULL(building, '')) LIKE ?1 ORDER BY addr, room",
         "household");
   if (q.kind.empty() || q.kind == "enterprise")
     run("SELECT id, grid_id, name, address || ' · ' || IFNULL(industry, '') FROM enterprises "
@@ -339,10 +342,11 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
   CaseDetail d;
   d.item = std::move(items.front());
   auto s = db_.prepare(
-      "SELECT IFNULL(description, ''), IFNULL(location, ''), IFNULL(parties, ''), IFNULL(route, ''), "
+      "SELECT IFNULL(description, ''), IFNULL(location, ''), IFNULL(gw_open(parties, 'cases.parties'), ''), IFNULL(route, ''), "
       "IFNULL(department_id, ''), IFNULL(assignee_id, ''), IFNULL(reporter_id, ''), IFNULL(resolution, ''), "
-      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0), IFNULL(caller_name, ''), "
-      "IFNULL(caller_phone, ''), IFNULL(deferred, 0) FROM cases WHERE id = ?");
+      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0), "
+      "IFNULL(gw_open(caller_name, 'cases.caller_name'), ''), IFNULL(gw_open(caller_phone, 'cases.caller_phone'), ''), "
+      "IFNULL(deferred, 0) FROM cases WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   d.description = str(s, 0);

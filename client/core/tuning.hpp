@@ -25,5 +25,8 @@ inline constexpr int64_t kSyncAfterEditMs = 3 * 1000;
 // Lists the UI scrolls are capped here: more rows than any grid holds, few
 // enough to keep a snapshot under a few MB.
 inline constexpr int kMaxListRows = 20000;
+// How often the idle time is looked at (auto-lock, Settings::auto_lock_minutes):
+// a lock comes at most this late.
+inline constexpr int64_t kAutoLockCheckMs = 15 * 1000;
 
 }  // namespace gw::client::tuning
