@@ -428,7 +428,7 @@ void ClientCore::Impl::schedule_lock_check(int64_t delay_ms) {
 // Locks when the UI has been idle past the setting (0: never); else looks
 // again later.
 void ClientCore::Impl::check_idle() {
-  if (!net.r) return;
+  if (!net.r || !opt.auto_lock) return;
   int64_t minutes;
   {
     std::lock_guard lock_m(m);

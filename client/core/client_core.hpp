@@ -21,6 +21,7 @@ struct CoreOptions {
   std::string device_name = "gridwork tablet";
   std::function<int64_t()> wall;  // Unix ms; empty: the system clock
   bool auto_sync = true;     // false: only sync_now() syncs (tests)
+  bool auto_lock = true;     // false: never locks when idle (tests that drive no input)
 };
 
 struct NewCase {

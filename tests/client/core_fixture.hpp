@@ -35,6 +35,7 @@ inline std::unique_ptr<ClientCore> open_app(const std::string& dir, const std::s
   o.data_dir = dir;
   o.server_url = url;
   o.auto_sync = false;  // the test decides when to sync
+  o.auto_lock = false;  // nor does idle time lock it (no input comes)
   return std::make_unique<ClientCore>(o);
 }
 
