@@ -14,5 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(login->public_key.size() == crypto_sign_PUBLICKEYBYTES, "a parsed login carries a 32-byte key");
     fuzz::require(!login->device_id.empty() && login->device_id.size() <= 64, "a parsed login's device id fits");
   }
+  if (auto change = server::parse_password_change(fuzz::text(data, size)))
+    fuzz::require(change->new_password.size() >= 8, "a parsed password change has a long enough new password");
   return 0;
 }

@@ -21,6 +21,15 @@ const std::string* string_at(const Json& j, const char* key) {
 
 }  // namespace
 
+Result<PasswordChange> parse_password_change(std::string_view body) {
+  auto j = parse_json(body);
+  const auto* old_pw = j && j->is_object() ? string_at(*j, "old") : nullptr;
+  const auto* new_pw = j && j->is_object() ? string_at(*j, "new") : nullptr;
+  if (!old_pw || !new_pw) return Error{Code::invalid, "a password change needs old and new"};
+  if (new_pw->size() < 8) return Error{Code::invalid, "the new password needs at least 8 characters"};
+  return PasswordChange{*old_pw, *new_pw};
+}
+
 Result<LoginRequest> parse_login(std::string_view body) {
   auto j = parse_json(body);
   if (!j) return j.error();

@@ -25,6 +25,12 @@ Result<LoginRequest> parse_login(std::string_view body);
 // characters that need it); "" when absent.
 std::string query_param(const std::string& query, const std::string& key);
 
+// POST /v1/password: {"old","new"}; the new one at least 8 characters.
+struct PasswordChange {
+  std::string old_password, new_password;
+};
+Result<PasswordChange> parse_password_change(std::string_view body);
+
 // GET /v1/sync/wait?since=<server_hlc>
 Result<HlcTime> parse_wait_query(const std::string& query);
 

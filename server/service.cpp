@@ -254,6 +254,7 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/history" && get) return history(req, respond);
   if (p == "/v1/evidence" && get) return evidence(req, respond);
   if (p == "/v1/audit" && get) return audit(req, respond);
+  if (p == "/v1/password" && post_) return change_password(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
@@ -479,6 +480,34 @@ void SyncService::evidence(Request& req, Responder& respond) {
   auto e = r->engine->evidence(sync::Principal{s->user_id, s->device_id}, q->table, q->row);
   if (!e) return respond(error_reply(e.error().code, e.error().message));
   respond(Reply{200, "application/json", e->dump()});
+}
+
+// The session's user changes their own password (body {"old", "new"}): the
+// old one is checked as at login, so a tablet left unlocked cannot take the
+// account over; the tablet then re-wraps its data key under the new one.
+void SyncService::change_password(Request& req, Responder& respond) {
+  auto change = parse_password_change(req.body);
+  if (!change) return respond(error_reply(change.error().code, change.error().message));
+  std::string user_id;
+  {
+    ReaderLease r(*this);
+    auto s = session(req, *r);
+    if (!s) return respond(error_reply(s.error().code, s.error().message));
+    auto user = r->engine->directory().user(s->user_id);
+    if (!user || user->disabled) return respond(error_reply(Code::forbidden, "this account is disabled"));
+    auto hash = auth::password_hash(*r->db, s->user_id);
+    if (!hash || !verify_password(*hash, change->old_password))
+      return respond(error_reply(Code::forbidden, "the old password is wrong"));
+    user_id = s->user_id;
+  }
+  post([this, user_id, hash = hash_password(change->new_password), respond] {
+    try {
+      auth::set_password(*db_, user_id, hash);
+      respond(Reply{200, "application/json", "{\"changed\":true}"});
+    } catch (const std::exception& e) {
+      respond(error_reply(Code::io, std::string("storage fault: ") + e.what()));
+    }
+  });
 }
 
 void SyncService::wait(Request& req, Responder& respond) {

@@ -97,6 +97,7 @@ class SyncService {
   void history(Request& req, Responder& respond);
   void evidence(Request& req, Responder& respond);
   void audit(Request& req, Responder& respond);
+  void change_password(Request& req, Responder& respond);
   // A revoked device's session is an Error (Code::revoked, the wipe order)
   // unless revoked_ok: its pushes are still taken, to be held for review.
   Result<Session> session(Request& req, Reader& r, bool revoked_ok = false);

@@ -169,7 +169,7 @@ constexpr ColumnSpec kCases[] = {
     Text("severity", 8).req().in(kSeverities),
     Text("title", 100).req(),
     Text("description", 4000).review(),
-    JsonText("parties", 8 * 1024),
+    JsonText("parties", 8 * 1024).personal(),  // names and phones of the people involved
     Text("location", 200),
     Text("status", 16).req().state().in(kCaseStatusNames),
     Text("route", 16).in(kRoutes),

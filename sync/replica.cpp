@@ -32,8 +32,8 @@ uint64_t pending_columns_of(Stmt& s, const TableSpec& t, std::string_view row) {
 }
 }  // namespace
 
-Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed)
-    : db_(db), store_(db), device_id_(std::move(device_id)), clock_(clock), ids_(id_seed) {
+Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed, const Sealer* sealer)
+    : db_(db), sealer_(sealer), store_(db, sealer), device_id_(std::move(device_id)), clock_(clock), ids_(id_seed) {
   db_.exec(R"(
     CREATE TABLE IF NOT EXISTS _outbox (
       n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL,
@@ -75,11 +75,75 @@ uint64_t Replica::pending_columns(const TableSpec& t, std::string_view row) {
 
 bool Replica::has_pending(const TableSpec& t, std::string_view row) { return pending_columns(t, row) != 0; }
 
+constexpr std::string_view kOutboxContext = "_outbox";
+
+void Replica::bind_body(Stmt& s, int i, const std::string& body) {
+  if (!sealer_) {
+    s.bind(i, body);
+    return;
+  }
+  std::string sealed = sealer_->seal(kOutboxContext, body);
+  s.bind_blob(i, sealed.data(), sealed.size());
+}
+
+// A body in clear (text) was queued before sealing; seal_clear() seals it.
+std::string Replica::body_at(const Stmt& s, int i) const {
+  if (!sealer_ || sqlite3_column_type(s.raw(), i) != SQLITE_BLOB) return std::string(s.text(i));
+  auto plain = sealer_->open(kOutboxContext, s.blob(i));
+  if (!plain) throw SqliteError(SQLITE_AUTH, "an outbox record is sealed under another key");
+  return std::move(*plain);
+}
+
+void Replica::bind_shadow(Stmt& s, int i, const TableSpec& t, uint16_t col, const Value& v) {
+  const auto* text = std::get_if<std::string>(&v);
+  if (!sealer_ || !text || !t.columns[col].pii) {
+    s.bind(i, v);
+    return;
+  }
+  std::string sealed = sealer_->seal(seal_context(t, t.columns[col]), *text);
+  s.bind_blob(i, sealed.data(), sealed.size());
+}
+
+Value Replica::shadow_at(const Stmt& s, int i, const TableSpec& t, uint16_t col) const {
+  if (!sealer_ || !t.columns[col].pii || sqlite3_column_type(s.raw(), i) != SQLITE_BLOB) return s.value(i);
+  auto plain = sealer_->open(seal_context(t, t.columns[col]), s.blob(i));
+  if (!plain) throw SqliteError(SQLITE_AUTH, "a kept server value is sealed under another key");
+  return std::move(*plain);
+}
+
+int64_t Replica::seal_clear() {
+  if (!sealer_) return 0;
+  Txn txn(store_);
+  int64_t sealed = store_.seal_clear();
+  {
+    auto bodies = db_.prepare("SELECT n, body FROM _outbox WHERE typeof(body) = 'text'");
+    auto put = db_.prepare("UPDATE _outbox SET body = ? WHERE n = ?");
+    while (bodies.step()) {
+      bind_body(put, 1, std::string(bodies.text(1)));
+      put.bind(2, bodies.int64(0)).run();
+      ++sealed;
+    }
+  }
+  auto shadows = db_.prepare("SELECT tbl, row_id, col, value FROM _shadow WHERE typeof(value) = 'text'");
+  auto put = db_.prepare("UPDATE _shadow SET value = ? WHERE tbl = ? AND row_id = ? AND col = ?");
+  while (shadows.step()) {
+    const TableSpec* t = find_table(shadows.text(0));
+    auto col = static_cast<uint16_t>(shadows.int64(2));
+    if (!t || col >= t->columns.size() || !t->columns[col].pii) continue;
+    bind_shadow(put, 1, *t, col, std::string(shadows.text(3)));
+    put.bind(2, t->name).bind(3, shadows.text(1)).bind(4, int64_t{col}).run();
+    ++sealed;
+  }
+  txn.commit();
+  return sealed;
+}
+
 void Replica::shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v,
                           const ColumnClock& c, bool pulled) {
   Stmt& s = shadow_keep_q_;
   ResetOnExit guard{s};
-  s.bind(1, t.name).bind(2, row).bind(3, int64_t{col}).bind(4, v).bind(5, c.hlc);
+  s.bind(1, t.name).bind(2, row).bind(3, int64_t{col}).bind(5, c.hlc);
+  bind_shadow(s, 4, t, col, v);
   s.bind(6, std::string_view(store_.origin_name(c.origin))).bind(7, int64_t{c.cycle}).bind(8, c.seq);
   s.bind(9, int64_t{pulled ? 1 : 0});
   s.step();
@@ -136,7 +200,8 @@ Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const 
       Stmt& ins = outbox_add_q_;
       ResetOnExit guard{ins};
       ins.bind(1, p.id).bind(2, t.name).bind(3, row_id).bind(4, static_cast<int64_t>(seen));
-      ins.bind(5, int64_t{t.priority}).bind(6, encode_patch(p));
+      ins.bind(5, int64_t{t.priority});
+      bind_body(ins, 6, encode_patch(p));
       ins.step();
     }
     txn.commit();
@@ -163,7 +228,7 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
   while (open.step()) {
     if (open.int64(3)) unchained.push_back(out.entries.size());
     out.entries.push_back(open.int64(0));
-    out.request.patches.emplace_back(open.text(1));
+    out.request.patches.emplace_back(body_at(open, 1));
     out.request.batch = std::string(open.text(2));
   }
   if (!out.entries.empty()) {
@@ -177,7 +242,7 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
   while (next.step()) {
     unchained.push_back(out.entries.size());
     out.entries.push_back(next.int64(0));
-    out.request.patches.emplace_back(next.text(1));
+    out.request.patches.emplace_back(body_at(next, 1));
   }
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
@@ -237,7 +302,7 @@ std::optional<OutgoingBatch> Replica::held_batch(size_t max_patches) {
   s.bind(1, static_cast<int64_t>(max_patches));
   while (s.step()) {
     out.entries.push_back(s.int64(0));
-    out.request.patches.emplace_back(s.text(1));
+    out.request.patches.emplace_back(body_at(s, 1));
   }
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
@@ -295,7 +360,7 @@ void Replica::settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted) {
     if (accepted && !get.int64(6)) continue;
     if (!loaded) loaded = store_.load(t, e.row, row);
     if (!loaded) break;
-    row.values[col] = get.value(1);
+    row.values[col] = shadow_at(get, 1, t, col);
     row.clocks[col] = ColumnClock{get.int64(2), store_.intern(get.text(3)), static_cast<uint32_t>(get.int64(4)),
                                   get.int64(5)};
     restore &= ~bit(col);
@@ -483,7 +548,7 @@ std::vector<OutboxEntry> Replica::problems() {
       "SELECT n, id, tbl, row_id, body, batch, state, code, reason FROM _outbox WHERE state != 'pending' ORDER BY n");
   while (s.step()) {
     out.push_back({s.int64(0), std::string(s.text(1)), std::string(s.text(2)), std::string(s.text(3)),
-                   std::string(s.text(4)), std::string(s.text(5)), std::string(s.text(6)), std::string(s.text(7)),
+                   body_at(s, 4), std::string(s.text(5)), std::string(s.text(6)), std::string(s.text(7)),
                    std::string(s.text(8))});
   }
   return out;

@@ -42,7 +42,9 @@ struct OutgoingBatch {
 
 class Replica {
  public:
-  Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed = 0);
+  // With a sealer, the personal data the replica holds is kept sealed: the
+  // values of pii columns (RowStore), their shadows, and every outbox body.
+  Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed = 0, const Sealer* sealer = nullptr);
 
   const std::string& device_id() const { return device_id_; }
   // The key that signs the links of the device's patch chain (DESIGN §8);
@@ -83,6 +85,9 @@ class Replica {
   // Pending patches are never dropped: they have not been answered yet.
   bool dismiss(const std::string& patch_id);
   bool has_pending(const TableSpec& t, std::string_view row);
+  // Seals in one pass what a replica written before sealing holds in clear:
+  // rows, shadows, outbox bodies. Returns how many records it sealed.
+  int64_t seal_clear();
 
  private:
   uint64_t pending_columns(const TableSpec& t, std::string_view row);
@@ -95,8 +100,15 @@ class Replica {
   void evict(const std::string& bucket);
   void sweep();
   void fold(HlcTime server_hlc);
+  // Where outbox bodies and shadow values are stored and read: sealed with
+  // a sealer, in clear without.
+  void bind_body(Stmt& s, int i, const std::string& body);
+  std::string body_at(const Stmt& s, int i) const;
+  void bind_shadow(Stmt& s, int i, const TableSpec& t, uint16_t col, const Value& v);
+  Value shadow_at(const Stmt& s, int i, const TableSpec& t, uint16_t col) const;
 
   Db& db_;
+  const Sealer* sealer_;
   RowStore store_;
   std::string device_id_;
   Hlc& clock_;

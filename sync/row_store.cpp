@@ -116,7 +116,7 @@ void RowStore::upgrade() {
   txn.commit();
 }
 
-RowStore::RowStore(Db& db) : db_(db) {
+RowStore::RowStore(Db& db, const Sealer* sealer) : db_(db), sealer_(sealer) {
   db_.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value)");
   upgrade();
   db_.exec("CREATE TABLE IF NOT EXISTS _origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)");
@@ -141,6 +141,50 @@ RowStore::RowStore(Db& db) : db_(db) {
   add_origin_ = db_.prepare("INSERT INTO _origins (name) VALUES (?)");
   find_origin_ = db_.prepare("SELECT id FROM _origins WHERE name = ?");
   reload_origins();
+}
+
+static bool is_sealed_column(const Sealer* sealer, const ColumnSpec& c) { return sealer && c.pii; }
+
+void RowStore::bind_column(Stmt& s, int i, const TableSpec& t, size_t col, const Value& v) {
+  const auto* text = std::get_if<std::string>(&v);
+  if (!text || !is_sealed_column(sealer_, t.columns[col])) return bind_static(s, i, v);
+  scratch_.push_back(sealer_->seal(seal_context(t, t.columns[col]), *text));
+  bind_static(s, i, scratch_.back(), true);
+}
+
+// A BLOB in a pii column is sealed; text there was written before sealing
+// (seal_clear() seals it) and is taken as it is.
+void RowStore::open_columns(const TableSpec& t, Row& row) {
+  if (!sealer_) return;
+  auto& s = stmts(t).load;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (!t.columns[i].pii || sqlite3_column_type(s.raw(), static_cast<int>(i)) != SQLITE_BLOB) continue;
+    auto plain = sealer_->open(seal_context(t, t.columns[i]), s.blob(static_cast<int>(i)));
+    if (!plain) {
+      s.reset();
+      throw SqliteError(SQLITE_AUTH, std::string(t.name) + "." + std::string(t.columns[i].name) +
+                                         " holds a value sealed under another key: unlock with this user's password");
+    }
+    row.values[i] = std::move(*plain);
+  }
+}
+
+int64_t RowStore::seal_clear() {
+  if (!sealer_) return 0;
+  int64_t sealed = 0;
+  Row row;
+  for (const auto& t : all_tables()) {
+    std::string clear;
+    for (const auto& c : t.columns)
+      if (c.pii) clear += std::string(clear.empty() ? "" : " OR ") + "typeof(" + std::string(c.name) + ") = 'text'";
+    if (clear.empty()) continue;
+    auto find = db_.prepare("SELECT id FROM " + std::string(t.name) + " WHERE " + clear);
+    std::vector<std::string> ids;
+    while (find.step()) ids.emplace_back(find.text(0));
+    for (const auto& id : ids)
+      if (load(t, id, row)) save(t, id, row), ++sealed;
+  }
+  return sealed;
 }
 
 void RowStore::reload_origins() {
@@ -188,6 +232,7 @@ bool RowStore::load(const TableSpec& t, std::string_view id, Row& out) {
   out.exists = true;
   out.values.resize(n);
   for (size_t i = 0; i < n; ++i) read_column(s, static_cast<int>(i), out.values[i]);
+  open_columns(t, out);
   out.clocks = unpack_clocks(s.blob(static_cast<int>(n)), n);
   out.bucket.assign(s.text(static_cast<int>(n + 1)));
   out.seq = s.int64(static_cast<int>(n + 2));
@@ -219,7 +264,9 @@ void RowStore::save(const TableSpec& t, std::string_view id, const Row& row) {
   auto& s = stmts(t).save;
   s.bind(1, id);
   size_t n = t.columns.size();
-  for (size_t i = 0; i < n; ++i) bind_static(s, static_cast<int>(i + 2), row.values[i]);
+  scratch_.clear();
+  scratch_.reserve(n);  // bound in place: never reallocated under the statement
+  for (size_t i = 0; i < n; ++i) bind_column(s, static_cast<int>(i + 2), t, i, row.values[i]);
   std::string clk = pack_clocks(row.clocks);
   bind_static(s, static_cast<int>(n + 2), clk, true);
   bind_static(s, static_cast<int>(n + 3), row.bucket);
@@ -242,8 +289,10 @@ void RowStore::update(const TableSpec& t, std::string_view id, const Row& row, u
   }
   Stmt& s = it->second;
   int k = 1;
+  scratch_.clear();
+  scratch_.reserve(t.columns.size());
   for (size_t c = 0; c < t.columns.size(); ++c)
-    if (changed & (uint64_t{1} << c)) bind_static(s, k++, row.values[c]);
+    if (changed & (uint64_t{1} << c)) bind_column(s, k++, t, c, row.values[c]);
   std::string clk = pack_clocks(row.clocks);
   bind_static(s, k++, clk, true);
   s.bind(k++, row.seq);

@@ -12,6 +12,7 @@
 #include "shared/sqlite.hpp"
 #include "shared/value.hpp"
 #include "sync/column_clock.hpp"
+#include "sync/sealer.hpp"
 
 namespace gw::sync {
 
@@ -67,7 +68,9 @@ class RowStore {
   // Creates the data tables (with _clk, _bucket, _seq) and the origin table
   // if missing; brings a file of an older schema version up to this one and
   // refuses one of a newer version (SqliteError, SQLITE_MISMATCH).
-  explicit RowStore(Db& db);
+  // With a sealer (a device's store), the values of pii columns are kept
+  // sealed (BLOB) and opened on load; without one (the server's), in clear.
+  explicit RowStore(Db& db, const Sealer* sealer = nullptr);
 
   Db& db() { return db_; }
 
@@ -92,11 +95,20 @@ class RowStore {
   // added origins since this one looked.
   const std::string& origin_name(uint32_t id);
 
+  // Seals the pii values still in clear (a store written before sealing, or
+  // under no sealer): loaded and saved again, row by row. Returns how many
+  // rows it sealed; run it in a Txn. Nothing to do without a sealer.
+  int64_t seal_clear();
+
   // For checks and tools: every row id of a table, in id order.
   std::vector<std::string> ids(const TableSpec& t, std::string_view bucket = {});
 
  private:
   void upgrade();
+  // Binds a data column's value, sealed when it is personal data; the
+  // sealed bytes live in scratch_ until the statement has run.
+  void bind_column(Stmt& s, int i, const TableSpec& t, size_t col, const Value& v);
+  void open_columns(const TableSpec& t, Row& row);
   struct TableStmts {
     Stmt load, load_clocks, save, erase;
     std::unordered_map<uint64_t, Stmt> update;  // by set of changed columns
@@ -104,6 +116,8 @@ class RowStore {
   TableStmts& stmts(const TableSpec& t) { return stmts_[static_cast<size_t>(table_index(t))]; }
 
   Db& db_;
+  const Sealer* sealer_;
+  std::vector<std::string> scratch_;
   std::vector<TableStmts> stmts_;
   std::vector<std::string> origins_{""};  // id 0: nobody
   std::unordered_map<std::string, uint32_t> origin_ids_;

@@ -44,6 +44,8 @@ Result<Account> AccountFile::load() const {
   a.token = text_of(*j, "token");
   a.password_verifier = text_of(*j, "password_verifier");
   a.pin_verifier = text_of(*j, "pin_verifier");
+  a.key_by_password = text_of(*j, "key_by_password");
+  a.key_by_pin = text_of(*j, "key_by_pin");
   if (const Json* e = j->find("expires_at"); e && e->is_int()) a.expires_at = e->as_int();
   if (const Json* c = j->find("clock"); c && c->is_int()) a.clock = c->as_int();
   if (a.device_id.empty()) a.device_id = new_device_id();
@@ -61,6 +63,8 @@ Status AccountFile::save(const Account& a) const {
   j.set("expires_at", a.expires_at);
   j.set("password_verifier", a.password_verifier);
   j.set("pin_verifier", a.pin_verifier);
+  j.set("key_by_password", a.key_by_password);
+  j.set("key_by_pin", a.key_by_pin);
   j.set("clock", a.clock);
   return write_file_atomic(path_, j.dump());
 }

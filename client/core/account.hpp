@@ -1,7 +1,7 @@
 // What a tablet remembers of its user between runs (data_dir/account.json):
-// who signed in last, the server's token, and argon2id verifiers of the
-// password and PIN, so the user can unlock with no link at all (DESIGN §8).
-// The secrets themselves are never stored.
+// who signed in last, the server's token, and the data key wrapped under the
+// password and under the PIN, so the user can unlock with no link at all
+// (DESIGN §8). The secrets themselves are never stored.
 #pragma once
 
 #include <string>
@@ -15,8 +15,13 @@ struct Account {
   std::string username, user_id, name, roles;
   std::string token;
   int64_t expires_at = 0;
-  std::string password_verifier;  // crypto_pwhash_str of the password
-  std::string pin_verifier;       // of the PIN, empty when none is set
+  // The data key (data_key.hpp) wrapped under the password and the PIN;
+  // key_by_pin is empty when no PIN is set.
+  std::string key_by_password, key_by_pin;
+  // argon2id verifiers of an account from before the data key: checked once
+  // to unlock it, then replaced by the wraps above.
+  std::string password_verifier;
+  std::string pin_verifier;
   // The latest hybrid-clock time this tablet has seen from the server. A
   // tablet whose wall clock runs behind must still stamp its next edit after
   // the values it holds, also when it restarts with no link.

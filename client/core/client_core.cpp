@@ -1,5 +1,7 @@
 #include "client/core/client_core.hpp"
 
+#include <sodium.h>
+
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -8,6 +10,7 @@
 
 #include "client/core/account.hpp"
 #include "client/core/backoff.hpp"
+#include "client/core/data_key.hpp"
 #include "client/core/device_key.hpp"
 #include "client/core/field_actions.hpp"
 #include "client/core/conflict_desk.hpp"
@@ -44,12 +47,19 @@ bool is_safe_username(const std::string& u) {
   return true;
 }
 
+Db& keyed(Db& db, const DataKey* key) {
+  attach_data_key(db, key);
+  return db;
+}
+
 // One user's replica as one thread sees it: its own SQLite connection, its
-// own clock; the two threads' replicas share the file.
+// own clock; the two threads' replicas share the file. Personal data is
+// sealed under the data key, which outlives the connection.
 struct Replica {
   Replica(const std::string& path, const std::string& device_id, const std::function<int64_t()>& wall,
-          HlcTime start)
-      : db(path), clock(wall, start), replica(db, device_id, clock) {}
+          HlcTime start, std::shared_ptr<DataKey> k)
+      : key(std::move(k)), db(path), clock(wall, start), replica(keyed(db, key.get()), device_id, clock, 0, key.get()) {}
+  std::shared_ptr<DataKey> key;
   Db db;
   Hlc clock;
   sync::Replica replica;
@@ -101,10 +111,14 @@ struct ClientCore::Impl {
     std::unique_ptr<HttpTransport> http;
     std::string http_url;
     std::string secret;  // the password of this session, in memory only, to renew the token
+    std::shared_ptr<DataKey> data_key;  // unwrapped while unlocked; shared with the store thread's replica
     SyncBackoff backoff;
   } net;
   Worker net_worker;
   std::atomic<uint64_t> sync_generation{0};
+  // The last touch of the UI (Unix ms): auto-lock counts idle time from it.
+  std::atomic<int64_t> last_touch{0};
+  std::atomic<uint64_t> lock_generation{0};
   // Set when the app closes: queued syncs are dropped rather than make the
   // window wait for a slow link (what is recorded is safe in the replica).
   std::atomic<bool> closing{false};
@@ -139,6 +153,12 @@ struct ClientCore::Impl {
   // net thread
   void sign_in(const std::string& username, const std::string& secret);
   Status login_online(HttpTransport& http, const std::string& username, const std::string& secret);
+  Result<bool> unlock_offline(const std::string& secret);
+  Status take_key_online(const std::string& secret);
+  void lock(bool by_idle);
+  void schedule_lock_check(int64_t delay_ms);
+  void check_idle();
+  void change_password(const std::string& old_pw, const std::string& new_pw);
   HttpTransport& transport();
   void run_sync();
   bool wipe_device(HttpTransport& http, const std::string& why);  // false: not yet (no link)
@@ -149,7 +169,8 @@ struct ClientCore::Impl {
   void watch(const std::string& url, DeviceKey key, const std::string& token, HlcTime since, uint64_t gen);
 
   // store thread
-  void open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start);
+  void open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start,
+                  std::shared_ptr<DataKey> key);
   // The views an edit can change; reference data (grids, categories) and
   // the households and enterprises to visit change only with a sync.
   void refresh(bool reference_data);
@@ -221,20 +242,64 @@ HttpTransport& ClientCore::Impl::transport() {
 Status ClientCore::Impl::login_online(HttpTransport& http, const std::string& username, const std::string& secret) {
   auto r = http.login(username, secret, net.account.device_id, opt.device_name);
   if (!r) return r.error();
-  auto verifier = make_verifier(secret);
-  if (!verifier) return verifier.error();
   Account& a = net.account;
-  bool pin_kept = a.username == username;
+  if (a.username != username) a.key_by_password.clear(), a.key_by_pin.clear();
   a.username = r->username.empty() ? username : r->username;
   a.user_id = r->user_id;
   a.name = r->name;
   a.roles = r->roles;
   a.token = r->token;
   a.expires_at = r->expires_at;
-  a.password_verifier = *verifier;
-  if (!pin_kept) a.pin_verifier.clear();
   net.secret = secret;
-  return AccountFile(net.user_dir).save(a);
+  // Not saved yet: sign_in() saves the account with the data key's wraps.
+  return Status::ok();
+}
+
+// An unlock with no link: the password's or the PIN's wrap of the data key
+// opens under the secret, or (an account from before the data key) the
+// password's verifier matches and a data key is made now. false: neither.
+Result<bool> ClientCore::Impl::unlock_offline(const std::string& secret) {
+  Account& a = net.account;
+  for (const std::string* wrapped : {&a.key_by_password, &a.key_by_pin}) {
+    if (wrapped->empty()) continue;
+    auto k = DataKey::unwrap(*wrapped, secret);
+    if (k) {
+      net.data_key = *k;
+      if (wrapped == &a.key_by_password) net.secret = secret;
+      return true;
+    }
+    if (k.error().code != Code::unauthorized) return k.error();
+  }
+  if (!a.key_by_password.empty() || !check_verifier(a.password_verifier, secret)) return false;
+  net.data_key = DataKey::generate();
+  net.secret = secret;
+  return true;
+}
+
+// After an online sign-in: the data key under the password the server just
+// accepted. A tablet whose stored wrap does not open with it (the password
+// was changed elsewhere) cannot read its sealed replica: the file is kept
+// aside for a later unlock with the old password, and a new key starts a
+// new replica that the next sync fills again.
+Status ClientCore::Impl::take_key_online(const std::string& secret) {
+  Account& a = net.account;
+  if (!a.key_by_password.empty()) {
+    auto k = DataKey::unwrap(a.key_by_password, secret);
+    if (k) {
+      net.data_key = *k;
+      return Status::ok();
+    }
+    if (k.error().code != Code::unauthorized) return k.error();
+    std::string db = net.user_dir + "/replica.db";
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"})
+      if (fs::exists(db + suffix)) fs::rename(db + suffix, db + ".old-key" + suffix, ec);
+    notify(Notice{true, "error.replica_set_aside", db + ".old-key", ""});
+  }
+  net.data_key = DataKey::generate();
+  a.key_by_password.clear();
+  a.key_by_pin.clear();
+  return Status::ok();
 }
 
 void ClientCore::Impl::sign_in(const std::string& username, const std::string& secret) {
@@ -259,12 +324,12 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
   net.http.reset();
 
   // A known user with a matching password or PIN unlocks with no link: the
-  // worker in a basement must be able to start a patrol.
+  // worker in a basement must be able to start a patrol. The data key's
+  // wraps are the check: a wrong secret does not open them.
   bool known = net.account.username == username && !net.account.user_id.empty();
-  bool by_password = known && check_verifier(net.account.password_verifier, secret);
-  bool by_pin = known && !by_password && check_verifier(net.account.pin_verifier, secret);
-  bool offline_unlock = by_password || by_pin;
-  if (by_password) net.secret = secret;
+  auto unlocked = known ? unlock_offline(secret) : Result<bool>(false);
+  if (!unlocked) return fail("error.io", unlocked.error().message);
+  bool offline_unlock = *unlocked;
   if (!offline_unlock) {
     if (auto st = login_online(transport(), username, secret); !st) {
       const Error& e = st.error();
@@ -277,23 +342,41 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
       return fail(e.code == Code::unauthorized ? "error.bad_credentials" : "error." + std::string(code_name(e.code)),
                   e.message);
     }
+    if (auto st = take_key_online(secret); !st) return fail("error.io", st.error().message);
   }
-  const Account& a = net.account;
+  Account& a = net.account;
+  if (a.key_by_password.empty()) {
+    // A new data key, or one made for an account from before it: wrapped
+    // under the password; the old verifiers and any PIN go (set it again).
+    auto wrapped = net.data_key->wrap(net.secret);
+    if (!wrapped) return fail("error.io", wrapped.error().message);
+    a.key_by_password = *wrapped;
+    a.key_by_pin.clear();
+    a.password_verifier.clear();
+    a.pin_verifier.clear();
+  }
+  if (auto st = AccountFile(net.user_dir).save(a); !st) return fail("error.io", st.error().message);
   try {
-    net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock);
+    net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", a.device_id, wall, a.clock, net.data_key);
+    // A replica written before sealing holds personal data in clear: sealed
+    // now, in one pass, before anything reads it.
+    net.r->replica.seal_clear();
     net.r->replica.set_key(&*net.key);  // signs the links of this device's patch chain
   } catch (const SqliteError& e) {
     // A replica of a newer schema version is not opened, let alone changed
     // (an older one is brought up to this version when opened).
+    net.r.reset();
     return fail(e.code() == SQLITE_MISMATCH ? "error.version_mismatch" : "error.io", e.what());
   }
   Me me{a.user_id, RoleSet::parse(a.roles).value_or(RoleSet{})};
-  on_store([this, path = net.user_dir + "/replica.db", id = a.device_id, me, start = a.clock] {
-    open_store(path, id, me, start);
+  on_store([this, path = net.user_dir + "/replica.db", id = a.device_id, me, start = a.clock, key = net.data_key] {
+    open_store(path, id, me, start, key);
   });
+  last_touch = wall();
+  schedule_lock_check(tuning::kAutoLockCheckMs);
   publish([&](Snapshot& s) {
     s.session = SessionView{true, false, offline_unlock, a.user_id, a.username, a.name, a.roles,
-                            !a.pin_verifier.empty(), "", ""};
+                            !a.key_by_pin.empty(), "", "", false};
     s.sync = SyncView{};
     s.sync.link = offline_unlock ? Link::unknown : Link::online;
   });
@@ -302,10 +385,92 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
 
 void ClientCore::Impl::close_net() {
   ++sync_generation;  // cancels planned syncs
+  ++lock_generation;
   stop_watch();
   net.r.reset();
   net.http.reset();
+  sodium_memzero(net.secret.data(), net.secret.size());
   net.secret.clear();
+  // The store thread's replica holds the key too: it is wiped there, after
+  // that replica is closed (lock(), sign_out()).
+  net.data_key.reset();
+}
+
+// ---- lock (net thread) --------------------------------------------------------
+
+// The key leaves memory and every view of personal data goes; the unlock
+// screen asks for the PIN or password (sign_in, offline); sync waits.
+void ClientCore::Impl::lock(bool by_idle) {
+  if (!net.r) return;
+  std::shared_ptr<DataKey> key = net.data_key;
+  close_net();
+  publish([&](Snapshot& s) {
+    SessionView locked;
+    locked.username = s.session.username;
+    locked.name = s.session.name;
+    locked.locked = true;
+    s.session = std::move(locked);
+    s.sync = SyncView{};
+  });
+  // The views go on the store thread, after any refresh queued before.
+  on_store([this, key] {
+    store = Store{};
+    if (key) key->wipe();
+    publish([](Snapshot& s) {
+      Snapshot empty;
+      empty.settings = s.settings;
+      empty.session = s.session;
+      empty.sync = s.sync;
+      empty.version = s.version;
+      s = std::move(empty);
+    });
+  });
+  if (by_idle) notify(Notice{false, "notice.locked_idle", "", ""});
+}
+
+void ClientCore::Impl::schedule_lock_check(int64_t delay_ms) {
+  uint64_t gen = ++lock_generation;
+  net_worker.post_at(Worker::Clock::now() + std::chrono::milliseconds(delay_ms), [this, gen] {
+    if (gen == lock_generation.load()) check_idle();
+  });
+}
+
+// Locks when the UI has been idle past the setting (0: never); else looks
+// again later.
+void ClientCore::Impl::check_idle() {
+  if (!net.r || !opt.auto_lock) return;
+  int64_t minutes;
+  {
+    std::lock_guard lock_m(m);
+    minutes = snap.settings.auto_lock_minutes;
+  }
+  if (minutes > 0 && wall() - last_touch.load() >= minutes * 60 * 1000) return lock(true);
+  schedule_lock_check(tuning::kAutoLockCheckMs);
+}
+
+// ---- change of password (net thread) ------------------------------------------
+
+// The server learns the new password first (it checks the old one too); the
+// data key is then wrapped under the new one. No record is sealed again.
+void ClientCore::Impl::change_password(const std::string& old_pw, const std::string& new_pw) {
+  if (!net.r || !net.data_key) return notify(Notice{true, "error.not_signed_in", "", ""});
+  if (new_pw.size() < 8) return notify(Notice{true, "error.password_too_short", "", ""});
+  if (!DataKey::unwrap(net.account.key_by_password, old_pw))
+    return notify(Notice{true, "error.bad_credentials", "", ""});
+  Json body = Json::object();
+  body.set("old", old_pw);
+  body.set("new", new_pw);
+  if (auto r = transport().exchange("/v1/password", body.dump()); !r) {
+    const Error& e = r.error();
+    return notify(Notice{true, e.code == Code::offline ? "error.password_change_offline" : "error." +
+                                                             std::string(code_name(e.code)), e.message, ""});
+  }
+  auto wrapped = net.data_key->wrap(new_pw);
+  if (!wrapped) return notify(error_notice(wrapped.error()));
+  net.account.key_by_password = *wrapped;
+  if (auto st = AccountFile(net.user_dir).save(net.account); !st) return notify(error_notice(st.error()));
+  net.secret = new_pw;
+  notify(Notice{false, "notice.password_changed", "", ""});
 }
 
 // ---- sync (net thread) ------------------------------------------------------
@@ -399,8 +564,13 @@ void ClientCore::Impl::run_sync() {
 // record is lost); then the replica, the device key and the account go.
 bool ClientCore::Impl::wipe_device(HttpTransport& http, const std::string& why) {
   if (!net.r && !net.account.device_id.empty() && fs::exists(net.user_dir + "/replica.db")) {
+    // Its outbox is sealed: without the data key (no unlock yet) nothing can
+    // be handed over, and wiping would lose it. An unlock with the PIN, then
+    // a sync, carries the order out.
+    if (!net.data_key) return false;
     try {
-      net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", net.account.device_id, wall, net.account.clock);
+      net.r = std::make_unique<Replica>(net.user_dir + "/replica.db", net.account.device_id, wall, net.account.clock,
+                                        net.data_key);
       net.r->replica.set_key(&*net.key);
     } catch (const SqliteError&) {
       // unreadable: nothing to hand over
@@ -420,6 +590,7 @@ bool ClientCore::Impl::wipe_device(HttpTransport& http, const std::string& why) 
   std::string dir = net.user_dir;
   net.account = Account{};
   net.key.reset();
+  net.data_key.reset();
   on_store([this, dir, why] {
     store = Impl::Store{};  // closes the store's connection before the files go
     std::error_code ec;
@@ -487,9 +658,10 @@ void ClientCore::Impl::watch(const std::string& url, DeviceKey key, const std::s
 
 // ---- store thread -----------------------------------------------------------
 
-void ClientCore::Impl::open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start) {
+void ClientCore::Impl::open_store(const std::string& path, const std::string& device_id, Me me, HlcTime start,
+                                  std::shared_ptr<DataKey> key) {
   store = Store{};
-  store.r = std::make_unique<Replica>(path, device_id, wall, start);
+  store.r = std::make_unique<Replica>(path, device_id, wall, start, std::move(key));
   store.queries = std::make_unique<Queries>(store.r->db);
   store.actions = std::make_unique<FieldActions>(store.r->replica, *store.queries);
   store.office = std::make_unique<GridOffice>(store.r->replica, *store.queries);
@@ -611,9 +783,9 @@ void ClientCore::set_pin(const std::string& pin) {
   impl_->on_net([i = impl_.get(), pin] {
     if (!i->net.r) return i->notify(Notice{true, "error.not_signed_in", "", ""});
     if (!is_valid_pin(pin)) return i->notify(Notice{true, "error.bad_pin", "", ""});
-    auto v = make_verifier(pin);
+    auto v = i->net.data_key->wrap(pin);
     if (!v) return i->notify(error_notice(v.error()));
-    i->net.account.pin_verifier = *v;
+    i->net.account.key_by_pin = *v;
     if (auto st = AccountFile(i->net.user_dir).save(i->net.account); !st) return i->notify(error_notice(st.error()));
     i->publish([](Snapshot& s) { s.session.has_pin = true; });
     i->notify(Notice{false, "notice.pin_set", "", ""});
@@ -628,14 +800,32 @@ void ClientCore::sign_out() {
       i->net.account.token.clear();
       (void)AccountFile(i->net.user_dir).save(i->net.account);
     }
+    std::shared_ptr<DataKey> key = i->net.data_key;
     i->close_net();
-    i->on_store([i] { i->store = Impl::Store{}; });
+    i->on_store([i, key] {
+      i->store = Impl::Store{};
+      if (key) key->wipe();
+    });
     i->publish([](Snapshot& s) {
       Settings keep = s.settings;
       s = Snapshot{};
       s.settings = keep;
     });
   });
+}
+
+void ClientCore::lock() {
+  impl_->on_net([i = impl_.get()] { i->lock(false); });
+}
+
+void ClientCore::touch() { impl_->last_touch = impl_->wall(); }
+
+void ClientCore::lock_if_idle() {
+  impl_->on_net([i = impl_.get()] { i->check_idle(); });
+}
+
+void ClientCore::change_password(const std::string& old_password, const std::string& new_password) {
+  impl_->on_net([i = impl_.get(), old_password, new_password] { i->change_password(old_password, new_password); });
 }
 
 void ClientCore::sync_now() {

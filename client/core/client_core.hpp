@@ -22,6 +22,7 @@ struct CoreOptions {
   std::string device_name = "gridwork tablet";
   std::function<int64_t()> wall;  // Unix ms; empty: the system clock
   bool auto_sync = true;     // false: only sync_now() syncs (tests)
+  bool auto_lock = true;     // false: never locks when idle (tests that drive no input)
 };
 
 struct NewCase {
@@ -62,6 +63,15 @@ class ClientCore {
   void sign_in(const std::string& username, const std::string& secret);
   void set_pin(const std::string& pin);  // 4-8 digits; offline unlock with it
   void sign_out();                       // keeps the replica and the outbox
+  // The data key leaves memory, the views of personal data go, sync waits;
+  // sign_in() with the PIN or password unlocks again, offline too. The app
+  // locks itself after the settings' idle minutes (touch() on every input).
+  void lock();
+  void touch();
+  void lock_if_idle();  // what the idle timer runs; for tests with a clock of their own
+  // Online only: the server checks the old password and takes the new one
+  // (8 or more characters); the data key is then wrapped under the new one.
+  void change_password(const std::string& old_password, const std::string& new_password);
 
   // ---- commands: outcomes arrive as notices ----
   void sync_now();

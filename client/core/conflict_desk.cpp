@@ -31,10 +31,21 @@ std::optional<Json> object_of(const std::string& text) {
 
 // What a record is called in the queue: the words a worker would use.
 std::string label_sql(std::string_view table) {
-  if (table == "households") return "SELECT head_name || ' · ' || address FROM households WHERE id = ?";
-  if (table == "residents" || table == "enterprises") return "SELECT name FROM " + std::string(table) + " WHERE id = ?";
+  // Names and addresses are sealed on the tablet: opened by gw_open (data_key.hpp).
+  if (table == "households")
+    return "SELECT gw_open(head_name, 'households.head_name') || ' · ' || gw_open(address, 'households.address') "
+           "FROM households WHERE id = ?";
+  if (table == "residents") return "SELECT gw_open(name, 'residents.name') FROM residents WHERE id = ?";
+  if (table == "enterprises") return "SELECT name FROM enterprises WHERE id = ?";
   if (table == "cases") return "SELECT title FROM cases WHERE id = ?";
   return {};
+}
+
+// A column as a query reads it: a pii column through gw_open.
+std::string opened_column(const TableSpec& t, const ColumnSpec& c) {
+  std::string quoted = "\"" + std::string(c.name) + "\"";
+  if (!c.pii) return quoted;
+  return "gw_open(" + quoted + ", '" + sync::seal_context(t, c) + "')";
 }
 
 constexpr std::string_view kChoiceNames[] = {"ours", "theirs", "base", "custom", "accept", "refuse"};
@@ -111,7 +122,8 @@ std::vector<ConflictItem> ConflictDesk::items(const std::string& where, const st
         auto it = names.values.find(key);
         if (it == names.values.end())
           it = names.values
-                   .emplace(key, db.prepare("SELECT \"" + c.column + "\" FROM " + std::string(t->name) + " WHERE id = ?"))
+                   .emplace(key, db.prepare("SELECT " + opened_column(*t, *t->find(c.column)) + " FROM " +
+                                            std::string(t->name) + " WHERE id = ?"))
                    .first;
         Stmt& v = it->second;
         v.reset();

@@ -298,12 +298,16 @@ TargetList Queries::targets(const Me& me, const TargetQuery& q) {
     }
   };
   if (q.kind.empty() || q.kind == "household")
-    run("SELECT id, grid_id, head_name, address || ' ' || IFNULL(building, '') || '-' || IFNULL(room, ''), phone "
-        "FROM households WHERE IFNULL(deleted, 0) = 0 AND (head_name || ' ' || address || ' ' || IFNULL(building, '')) "
-        "LIKE ?1 ORDER BY address, room",
+    // Names and addresses are sealed on the tablet (DESIGN §8): read, searched
+    // and sorted through gw_open (data_key.hpp).
+    run("SELECT id, grid_id, head, addr || ' ' || IFNULL(building, '') || '-' || IFNULL(room, ''), phone FROM "
+        "(SELECT id, grid_id, building, room, gw_open(head_name, 'households.head_name') AS head, "
+        "gw_open(address, 'households.address') AS addr, gw_open(phone, 'households.phone') AS phone FROM households WHERE IFNULL(deleted, 0) = 0) "
+        "WHERE (head || ' ' || addr || ' ' || IFNULL(building, '')) LIKE ?1 ORDER BY addr, room",
         "household");
   if (q.kind.empty() || q.kind == "enterprise")
-    run("SELECT id, grid_id, name, address || ' · ' || IFNULL(industry, ''), contact_phone FROM enterprises "
+    run("SELECT id, grid_id, name, address || ' · ' || IFNULL(industry, ''), "
+        "gw_open(contact_phone, 'enterprises.contact_phone') FROM enterprises "
         "WHERE IFNULL(deleted, 0) = 0 AND (name || ' ' || address) LIKE ?1 ORDER BY name",
         "enterprise");
   return out;
@@ -313,7 +317,8 @@ TargetDetail Queries::target_detail(const Me& me, const std::string& kind, const
   TargetDetail d{id, kind, {}};
   if (kind != "household") return d;
   auto s = db_.prepare(
-      "SELECT id, name, IFNULL(relation, ''), IFNULL(gender, ''), IFNULL(birth_year, 0), id_number, phone "
+      "SELECT id, gw_open(name, 'residents.name'), IFNULL(relation, ''), IFNULL(gender, ''), IFNULL(birth_year, 0), "
+      "gw_open(id_number, 'residents.id_number'), gw_open(phone, 'residents.phone') "
       "FROM residents WHERE household_id = ? AND " + std::string(kLive) +
       " ORDER BY relation = '户主' DESC, birth_year, id");
   s.bind(1, id);
@@ -360,10 +365,11 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
   CaseDetail d;
   d.item = std::move(items.front());
   auto s = db_.prepare(
-      "SELECT IFNULL(description, ''), IFNULL(location, ''), IFNULL(parties, ''), IFNULL(route, ''), "
+      "SELECT IFNULL(description, ''), IFNULL(location, ''), IFNULL(gw_open(parties, 'cases.parties'), ''), IFNULL(route, ''), "
       "IFNULL(department_id, ''), IFNULL(assignee_id, ''), IFNULL(reporter_id, ''), IFNULL(resolution, ''), "
-      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0), IFNULL(caller_name, ''), "
-      "IFNULL(caller_phone, ''), IFNULL(deferred, 0) FROM cases WHERE id = ?");
+      "source, IFNULL(confidential, 0), IFNULL(score, 0), IFNULL(rework, 0), "
+      "IFNULL(gw_open(caller_name, 'cases.caller_name'), ''), IFNULL(gw_open(caller_phone, 'cases.caller_phone'), ''), "
+      "IFNULL(deferred, 0) FROM cases WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   d.description = str(s, 0);

@@ -36,6 +36,7 @@ Settings sanitized(Settings s) {
     s.lang = std::string(kDefaultLang);
   if (!(s.text_scale >= 0.8f)) s.text_scale = 0.8f;  // also catches NaN
   s.text_scale = std::min(s.text_scale, 1.6f);
+  s.auto_lock_minutes = std::clamp(s.auto_lock_minutes, 0, 120);
   if (s.server_url.empty()) s.server_url = "http://127.0.0.1:8080";
   return s;
 }
@@ -49,6 +50,8 @@ Settings load_settings(const std::string& data_dir) {
     if (const Json* v = j->find("lang"); v && v->is_string()) s.lang = v->as_string();
     if (const Json* v = j->find("text_scale"); v && v->is_number()) s.text_scale = static_cast<float>(v->as_double());
     if (const Json* v = j->find("auto_sync"); v && v->is_bool()) s.auto_sync = v->as_bool();
+    if (const Json* v = j->find("auto_lock_minutes"); v && v->is_int())
+      s.auto_lock_minutes = static_cast<int>(std::clamp<int64_t>(v->as_int(), 0, 120));
   }
   return sanitized(s);
 }
@@ -59,6 +62,7 @@ Status save_settings(const std::string& data_dir, const Settings& s) {
   j.set("lang", s.lang);
   j.set("text_scale", static_cast<double>(s.text_scale));
   j.set("auto_sync", s.auto_sync);
+  j.set("auto_lock_minutes", int64_t{s.auto_lock_minutes});
   return write_file_atomic(data_dir + "/settings.json", j.dump());
 }
 

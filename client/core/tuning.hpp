@@ -30,4 +30,8 @@ inline constexpr int kMaxListRows = 20000;
 // desk does not keep showing it to whoever picks it up.
 inline constexpr int64_t kRevealShowMs = 30 * 1000;
 
+// How often the idle time is looked at (auto-lock, Settings::auto_lock_minutes):
+// a lock comes at most this late.
+inline constexpr int64_t kAutoLockCheckMs = 15 * 1000;
+
 }  // namespace gw::client::tuning

@@ -23,6 +23,7 @@ struct SessionView {
   bool has_pin = false;
   std::string error_key;      // i18n key of the last sign-in failure, empty when none
   std::string error_detail;   // the server's or the store's words, untranslated
+  bool locked = false;        // locked (idle or by hand): username kept, unlock with PIN or password
 };
 
 struct SyncView {
@@ -287,6 +288,10 @@ struct Settings {
   std::string lang = "zh_CN";  // zh_CN | en
   float text_scale = 1.0f;     // 0.8 .. 1.6
   bool auto_sync = true;
+  // Idle minutes before the app locks (0: never): short enough that a tablet
+  // forgotten on a counter is closed before it walks away, long enough not
+  // to interrupt a visit's conversation.
+  int auto_lock_minutes = 5;
 };
 
 // ---- conflict review (DESIGN §7): the admins' queue ----------------------------

@@ -151,6 +151,8 @@ int App::run_interactive() {
     const bool busy = now - last_input_ms_ < kIdleAfterMs || !toasts_.empty();
     if (!window_->pump_events(busy ? 0 : kIdleWaitMs)) break;
     if (ImGui::GetIO().MouseDown[0] || window_->atlas_rebuilt_last_frame()) last_input_ms_ = now;
+    // Any tap or typing keeps the app from locking itself (auto-lock).
+    if (ImGui::GetIO().MouseDown[0] || ImGui::GetIO().InputQueueCharacters.Size > 0) core_->touch();
     frame();
   }
   return 0;

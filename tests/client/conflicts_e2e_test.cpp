@@ -21,8 +21,8 @@ namespace {
 std::string replica_path(const TempDir& dir, const char* user) { return dir.path + "/users/" + user + "/replica.db"; }
 
 std::string text_of(const std::string& db_path, const std::string& sql, const std::string& arg) {
-  Db db(db_path);
-  auto s = db.prepare(sql);
+  KeyedDb keyed(db_path);
+  auto s = keyed.db.prepare(sql);
   s.bind(1, arg);
   return s.step() && !s.is_null(0) ? std::string(s.text(0)) : std::string("<null>");
 }
@@ -32,7 +32,8 @@ std::map<std::string, std::string> fields_of_row(const std::string& db_path, con
                                                  const std::string& id, const std::vector<std::string>& cols) {
   std::map<std::string, std::string> out;
   for (const auto& c : cols)
-    out[c] = text_of(db_path, "SELECT CAST(\"" + c + "\" AS TEXT) FROM " + table + " WHERE id = ?", id);
+    out[c] = text_of(db_path, "SELECT CAST(gw_open(\"" + c + "\", '" + table + "." + c + "') AS TEXT) FROM " + table +
+                                  " WHERE id = ?", id);
   return out;
 }
 
@@ -260,7 +261,7 @@ TEST_CASE("500 conflicts from one device's backlog decided in one action; every 
     CAPTURE(*db);
     int64_t agree = 0;
     for (size_t i = 0; i < ids.size(); ++i)
-      agree += text_of(*db, "SELECT phone FROM households WHERE id = ?", ids[i]) == "138" + std::to_string(10000000 + i);
+      agree += text_of(*db, "SELECT gw_open(phone, 'households.phone') FROM households WHERE id = ?", ids[i]) == "138" + std::to_string(10000000 + i);
     CHECK(agree == 500);
   }
   // worker03 lost 500 values: one notice per pushed batch of decisions, not 500.

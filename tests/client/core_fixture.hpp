@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "client/core/account.hpp"
 #include "client/core/client_core.hpp"
+#include "client/core/data_key.hpp"
 #include "shared/sqlite.hpp"
 
 namespace gw::test {
@@ -33,6 +35,7 @@ inline std::unique_ptr<ClientCore> open_app(const std::string& dir, const std::s
   o.data_dir = dir;
   o.server_url = url;
   o.auto_sync = false;  // the test decides when to sync
+  o.auto_lock = false;  // nor does idle time lock it (no input comes)
   return std::make_unique<ClientCore>(o);
 }
 
@@ -57,6 +60,20 @@ inline std::string first_error(ClientCore& app) {
     if (n.error) return n.key + ": " + n.detail;
   return "";
 }
+
+// A file as a test reads it: on a tablet's replica, sealed values open with
+// gw_open(value, 'table.column') under the user's data key (unwrapped with
+// `secret`); on any other file gw_open hands values back as they are.
+struct KeyedDb {
+  explicit KeyedDb(const std::string& path, const std::string& secret = kPassword) : db(path) {
+    auto a = client::AccountFile(std::filesystem::path(path).parent_path().string()).load();
+    if (a && !a->key_by_password.empty())
+      if (auto k = client::DataKey::unwrap(a->key_by_password, secret)) key = *k;
+    client::attach_data_key(db, key.get());
+  }
+  std::shared_ptr<client::DataKey> key;
+  Db db;
+};
 
 inline int64_t count(const std::string& db_path, const std::string& sql) {
   Db db(db_path);

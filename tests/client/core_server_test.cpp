@@ -297,8 +297,8 @@ TEST_CASE("a tablet whose clock runs two hours behind still stamps its offline e
   app->create_case(c);
   settle(*app);
   CHECK(first_error(*app).empty());
-  Db db(tablet.path + "/users/worker01/replica.db");
-  auto q = db.prepare("SELECT body FROM _outbox ORDER BY n");
+  KeyedDb keyed(tablet.path + "/users/worker01/replica.db");
+  auto q = keyed.db.prepare("SELECT gw_open(body, '_outbox') FROM _outbox ORDER BY n");
   int patches = 0;
   while (q.step()) {
     auto body = parse_json(q.text(0));

@@ -147,14 +147,19 @@ TEST_CASE("the workflow offers each role its moves and nothing else") {
 
 // ---- view models over a replica, no server ------------------------------------
 
+#include "client/core/data_key.hpp"
 #include "client/core/queries.hpp"
 #include "shared/codec.hpp"
 #include "sync/replica.hpp"
 
 namespace {
 
+// Sealed as on a tablet: personal data under a data key, read through gw_open.
 struct LocalReplica {
-  LocalReplica() : dir(temp_dir()), db(dir + "/r.db"), clock([this] { return now; }), replica(db, "dev-1", clock, 7) {}
+  LocalReplica()
+      : dir(temp_dir()), db(dir + "/r.db"), clock([this] { return now; }), replica(db, "dev-1", clock, 7, key.get()) {
+    client::attach_data_key(db, key.get());
+  }
   ~LocalReplica() { std::filesystem::remove_all(dir); }
 
   std::string add(const char* table, std::initializer_list<std::pair<std::string_view, Value>> cols) {
@@ -165,6 +170,7 @@ struct LocalReplica {
   }
 
   std::string dir;
+  std::shared_ptr<client::DataKey> key = client::DataKey::generate();
   Db db;
   int64_t now = 1'764'000'000'000;  // 2025-11-25 00:00 China time
   Hlc clock;

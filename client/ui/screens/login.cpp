@@ -21,7 +21,14 @@ void LoginScreen::draw(Frame& f) {
   ImGui::TextUnformatted(f.s.c("app.name"));
   ImGui::SetWindowFontScale(1.0f);
   ImGui::PopStyleColor();
-  muted(f.s.tr("app.tagline"));
+  if (session.locked) {
+    // The unlock screen: the user stays; the PIN or password opens the data key, offline.
+    if (username_.empty()) username_ = session.username;
+    heading(f.s.tr("login.locked"));
+    muted(f.s.format("login.locked_hint", {session.name.empty() ? session.username : session.name}));
+  } else {
+    muted(f.s.tr("app.tagline"));
+  }
   ImGui::Dummy(ImVec2(width, 12.0f * f.scale));
 
   ImGui::TextUnformatted(f.s.c("login.username"));

@@ -1,5 +1,5 @@
 // Settings: the server, the language, the text size, automatic sync, the
-// offline PIN, and signing out. Usable before sign-in to fix the server.
+// auto-lock, the offline PIN, the password, and signing out. Usable before sign-in to fix the server.
 #pragma once
 
 #include <string>
@@ -17,8 +17,10 @@ class SettingsScreen : public Screen {
 
  private:
   void pin(Frame& f);
+  void password(Frame& f);
   Settings draft_;
   std::string pin_;
+  std::string old_password_, new_password_;
 };
 
 }  // namespace gw::client::ui
