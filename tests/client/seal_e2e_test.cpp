@@ -153,7 +153,7 @@ TEST_CASE("the tablet's file holds no phone or ID number of the demo park in cle
   REQUIRE(s.conflict_record);
   std::map<std::string, std::string> fields;
   for (const auto& f : s.conflict_record->fields) fields[f.column] = f.value;
-  CHECK(fields["phone"] == "13977770001");
+  CHECK(fields["phone"] == "139****0001");  // masked in views, as for every worker (the clear value is sealed)
   CHECK(fields["head_name"] == head);
 
   // The server gets them opened.
