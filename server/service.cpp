@@ -365,18 +365,20 @@ void SyncService::push(Request& req, Responder& respond) {
     auto mode = s.revoked ? sync::PushMode::hold : sync::PushMode::merge;
     auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json), mode);
     if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
-    if (s.revoked) {
-      metrics_.conflicts += answer->conflicts;
-      return respond(error_reply(Code::revoked, "this device has been revoked by an admin: " +
-                                                    std::to_string(answer->rejected.size()) +
-                                                    " records kept for review; its data is to be wiped"));
-    }
-    metrics_.patches_merged += static_cast<int64_t>(answer->accepted.size());
-    metrics_.patches_refused += static_cast<int64_t>(answer->rejected.size());
+    // Held patches open conflicts in their grids: the admins' long-polls wake
+    // for them as for any push.
     metrics_.conflicts += answer->conflicts;
     auto touched = engine_->take_touched();
     HlcTime hlc = answer->server_hlc;
-    respond(Reply{200, "application/json", sync::encode(*answer)});
+    if (s.revoked) {
+      respond(error_reply(Code::revoked, "this device has been revoked by an admin: " +
+                                             std::to_string(answer->rejected.size()) +
+                                             " records kept for review; its data is to be wiped"));
+    } else {
+      metrics_.patches_merged += static_cast<int64_t>(answer->accepted.size());
+      metrics_.patches_refused += static_cast<int64_t>(answer->rejected.size());
+      respond(Reply{200, "application/json", sync::encode(*answer)});
+    }
     if (!touched.empty()) wake(touched, hlc);
   });
 }
