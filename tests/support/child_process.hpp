@@ -32,6 +32,7 @@ class ChildProcess {
   // The next line of stdout without its line break; false at EOF.
   bool line(std::string* out);
   bool running();
+  pid_t pid() const { return pid_; }
   // Waits for the exit; its status (128 + signal when killed), -1 if gone.
   int wait();
   // SIGTERM, then SIGKILL when it has not exited within `grace`.

@@ -28,6 +28,8 @@ class ServerProcess {
   void restart();
   // SIGKILL, for crash tests.
   void kill_hard();
+  // The running server's process id (its memory, for the soak); -1 when stopped.
+  int pid() const { return child_ ? child_->pid() : -1; }
 
   // Runs `gridwork-server ARGS... --db <db>` (the admin commands); returns its exit status.
   int admin(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;

@@ -1,0 +1,37 @@
+// The server crash run: a fleet of tablets works against the real server
+// while it is killed with SIGKILL at random moments and started again; then
+// the fleet settles and is checked (tests/support/fleet.hpp). The CTest
+// entry runs it short, `./dev soak` long.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/support/fleet.hpp"
+
+namespace gw::test {
+
+struct CrashOptions {
+  int kills = 30;
+  uint64_t seed = 1;
+  // Tablets sharing grids, so their writes meet: pworker022 twice and
+  // worker06 hold one grid of households, worker01 and pworker002 one
+  // grid of enterprises.
+  std::vector<std::string> users = {"pworker022", "pworker022", "worker06", "worker01", "pworker002"};
+  int up_ms_min = 100, up_ms_max = 700;  // how long the server lives between kills
+  bool progress = false;                 // a line per 10 kills on stderr
+};
+
+struct CrashReport {
+  int kills = 0;
+  double seconds = 0;       // from the first kill to the last restart
+  double restart_ms = 0;    // mean time from kill to listening again
+  Ledger::Totals totals;
+  int64_t acked = 0;        // distinct patches the server acknowledged
+  std::vector<std::string> problems;  // empty: nothing lost, nothing twice, converged, intact
+};
+
+CrashReport run_server_crash(const CrashOptions& o);
+
+}  // namespace gw::test
