@@ -82,6 +82,7 @@ SyncService::SyncService(ServiceOptions options)
   if (!opt_.wall) opt_.wall = system_ms;
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   db_ = std::make_unique<Db>(opt_.db_path);
+  db_->make_durable();  // an answer "accepted" outlives a power cut
   clock_ = std::make_unique<Hlc>(opt_.wall);
   engine_ = std::make_unique<sync::ServerEngine>(*db_, *clock_);
   create_auth_tables(*db_);

@@ -49,6 +49,7 @@ bool is_safe_username(const std::string& u) {
 
 Db& keyed(Db& db, const DataKey* key) {
   attach_data_key(db, key);
+  db.make_durable();
   return db;
 }
 

@@ -121,6 +121,7 @@ class FleetDevice {
         replica(std::make_unique<sync::Replica>(*db, id, clock)),
         recorder(http, ledger),
         sync(std::make_unique<sync::SyncClient>(*replica, recorder)) {
+    db->make_durable();  // as the app's replica is
     replica->set_key(&key);
     sync->push_batch = 20;  // several exchanges per sync: more moments for a kill to land in
   }
@@ -168,24 +169,41 @@ Fleet::Fleet(FleetOptions o) : o_(std::move(o)) {
 
 Fleet::~Fleet() = default;
 
-Status Fleet::start(Clock::time_point deadline) {
-  for (auto& d : devices_) {
-    while (!d->ready) {
-      if (Clock::now() > deadline) return Error{Code::offline, d->user + " could not sign in and pull its scope"};
-      if (d->user_id.empty()) {
-        auto login = d->http.login(d->user, "gridwork-demo", d->id, "fleet tablet");
-        if (login) d->user_id = login->user_id;
-        else if (login.error().code != Code::offline) return login.error();
-      }
-      if (!d->user_id.empty() && d->sync->sync()) {
-        d->choose_pool(o_.pool);
-        if (d->pool.empty()) return Error{Code::not_found, d->user + " holds no household nor enterprise"};
-        d->ready = true;
-      }
-      if (!d->ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+// Signs one tablet in and pulls its scope, again and again while the
+// server is away.
+Status Fleet::start_one(FleetDevice& d, Clock::time_point deadline) {
+  while (!d.ready) {
+    if (Clock::now() > deadline) return Error{Code::offline, d.user + " could not sign in and pull its scope"};
+    if (d.user_id.empty()) {
+      auto login = d.http.login(d.user, "gridwork-demo", d.id, "fleet tablet");
+      if (login) d.user_id = login->user_id;
+      else if (login.error().code != Code::offline) return login.error();
     }
+    if (!d.user_id.empty() && d.sync->sync()) {
+      d.choose_pool(o_.pool);
+      if (d.pool.empty()) return Error{Code::not_found, d.user + " holds no household nor enterprise"};
+      d.ready = true;
+    }
+    if (!d.ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return Status::ok();
+}
+
+Status Fleet::start(Clock::time_point deadline, int threads) {
+  std::atomic<size_t> next{0};
+  std::mutex m;
+  Status first;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < std::max(1, threads); ++t)
+    ts.emplace_back([&] {
+      for (size_t i = next++; i < devices_.size(); i = next++) {
+        auto st = start_one(*devices_[i], deadline);
+        std::lock_guard lock(m);
+        if (!st && first) first = st;
+      }
+    });
+  for (auto& t : ts) t.join();
+  return first;
 }
 
 void Fleet::step(size_t i, std::mt19937_64& rng) {

@@ -71,8 +71,8 @@ class Fleet {
   ~Fleet();
 
   // Signs every device in and pulls its scope, retrying until the deadline
-  // (the server may be down at any moment).
-  Status start(std::chrono::steady_clock::time_point deadline);
+  // (the server may be down at any moment), `threads` tablets at a time.
+  Status start(std::chrono::steady_clock::time_point deadline, int threads = 1);
   // One unit of a device's work: maybe a few edits or a new visit, then a
   // sync. What failed is in the ledger; the work stays in the outbox.
   void step(size_t device, std::mt19937_64& rng);
@@ -88,6 +88,7 @@ class Fleet {
   Ledger& ledger() { return ledger_; }
 
  private:
+  Status start_one(FleetDevice& d, std::chrono::steady_clock::time_point deadline);
   void close_devices();
 
   FleetOptions o_;
