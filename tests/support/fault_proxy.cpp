@@ -267,7 +267,9 @@ FaultProxy::Impl::Next FaultProxy::Impl::relay(int client, int up, Rng& rng) {
       if (!fds[side].revents) continue;
       bool request = side == 0;
       ssize_t n = recv(request ? client : up, buf.data(), buf.size(), 0);
-      if (n <= 0) return Next::close;  // either end gone (a server's idle keep-alive ends so too)
+      // Either end gone (a server's idle keep-alive ends so too). No half
+      // close: an HTTP client never shuts its side while it awaits an answer.
+      if (n <= 0) return Next::close;
       Next next = pass(request, buf.data(), static_cast<size_t>(n), request ? up : client, rng);
       if (next != Next::go) return next;
     }
