@@ -7,18 +7,21 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <future>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "tests/client/core_fixture.hpp"  // TempDir
 #include "tests/server/fixture.hpp"
 #include "tests/support/fault_proxy.hpp"
 
@@ -28,6 +31,7 @@ using gw::test::FaultCounts;
 using gw::test::FaultPlan;
 using gw::test::FaultProxy;
 using gw::test::now_ms;
+using gw::test::TempDir;
 
 namespace {
 
@@ -46,18 +50,6 @@ const TableSpec& T(const char* n) { return *find_table(n); }
 uint16_t C(const char* t, const char* c) { return static_cast<uint16_t>(T(t).index_of(c)); }
 
 int proxied_port(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
-
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/gridwork-faults-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string path;
-};
 
 // The patches the server acknowledged, read from the push answers as the
 // tablet receives them: what the server promised to keep.
@@ -131,9 +123,9 @@ struct Tablet {
   }
 };
 
-// One round of field work on a tablet: a few edits, most to households of
-// the grid it shares with other tablets (so writes meet on the same rows
-// and columns, contested ones too), now and then a visit recorded or edited.
+// One round of field work on a tablet: a few edits to households of the
+// grid it shares with other tablets (so writes meet on the same rows and
+// columns, contested ones too), now and then a visit recorded or edited.
 void field_work(Tablet& t, const std::string& grid, std::mt19937_64& rng, int round) {
   auto households = t.ids("SELECT id FROM households WHERE grid_id = ? ORDER BY id", grid);
   if (households.empty()) return;  // a tablet still backfilling through the faults
@@ -255,17 +247,19 @@ int64_t logged_soon(Db& server, const std::string& patch_id) {
   return n;
 }
 
-// A listening socket on loopback that never accepts nor answers: a hung
-// server (the kernel completes the handshakes into its backlog).
-int hung_server(int* port) {
+// A listening socket on a free loopback port. Never accepted from, it is a
+// hung server: the kernel completes the handshakes into its backlog.
+int listen_loopback(int* port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof a;
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 16) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) close(fd);
     return -1;
+  }
   *port = ntohs(a.sin_port);
   return fd;
 }
@@ -282,6 +276,62 @@ int connect_loopback(int port) {
   }
   return fd;
 }
+
+// A server that answers every request with the first `cut` bytes of one
+// fixed answer and then closes: every place an answer can be cut, tried
+// one by one rather than where the proxy's dice fall.
+class CuttingServer {
+ public:
+  explicit CuttingServer(std::string answer) : answer_(std::move(answer)) {
+    fd_ = listen_loopback(&port);
+    REQUIRE(fd_ >= 0);
+    REQUIRE(pipe(wake_) == 0);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~CuttingServer() {
+    (void)!write(wake_[1], "x", 1);
+    thread_.join();
+    close(fd_);
+    close(wake_[0]);
+    close(wake_[1]);
+  }
+  int port = 0;
+  std::atomic<size_t> cut{0};
+
+ private:
+  void run() {
+    for (;;) {
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0 || fds[1].revents) return;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      if (read_request(c)) (void)!send(c, answer_.data(), cut, MSG_NOSIGNAL);
+      close(c);
+    }
+  }
+  // The head, then as many body bytes as it names.
+  bool read_request(int c) {
+    std::string in;
+    char buf[4096];
+    size_t need = std::string::npos;
+    while (need == std::string::npos || in.size() < need) {
+      pollfd fd = {c, POLLIN, 0};
+      if (poll(&fd, 1, 5000) <= 0) return false;
+      ssize_t n = recv(c, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<size_t>(n));
+      if (auto head = in.find("\r\n\r\n"); need == std::string::npos && head != std::string::npos) {
+        auto at = in.find("Content-Length: ");
+        need = head + 4 + (at < head ? std::stoul(in.substr(at + 16)) : 0);
+      }
+    }
+    return true;
+  }
+  std::string answer_;
+  int fd_ = -1;
+  int wake_[2] = {-1, -1};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -371,6 +421,28 @@ TEST_SUITE("server-faults") {
     heal();
   }
 
+  TEST_CASE("an answer cut short anywhere is a failed exchange, never a part taken for the whole") {
+    // A push answer with a line break after it: cut before the break, what
+    // arrived is itself a whole, valid answer. Only the length the head
+    // names can tell it was cut.
+    std::string body = sync::encode(sync::PushAnswer{{"01a00000-0000-7000-8000-000000000001"}, {}, 0, 42}) + "\n";
+    std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body;
+    CuttingServer server(answer);
+    auto key = client::DeviceKey::generate();
+    client::HttpTransport http("http://127.0.0.1:" + std::to_string(server.port), key, kTabletTimeoutMs);
+    server.cut = answer.size();
+    auto whole = http.exchange("/v1/sync/push", "{}");
+    REQUIRE(whole);
+    CHECK(*whole == body);
+    for (size_t cut = 0; cut < answer.size(); ++cut) {
+      server.cut = cut;
+      auto r = http.exchange("/v1/sync/push", "{}");
+      CHECK_FALSE_MESSAGE(r, "cut at ", cut, " of ", answer.size(), " taken as: ", (r ? *r : ""));
+      if (!r) CHECK_MESSAGE(r.error().code == Code::offline, "cut at ", cut, ": ", r.error().to_string());
+    }
+  }
+
   TEST_CASE("the fault proxy: a server down, one restarting, one that hangs, and a stop with connections open") {
     auto key = client::DeviceKey::generate();
     {
@@ -405,7 +477,7 @@ TEST_SUITE("server-faults") {
     // back (or waiting on it), and an idle connection: the destructor ends
     // them all at once, and the client hears a closed link.
     int hung_port = 0;
-    int hung = hung_server(&hung_port);
+    int hung = listen_loopback(&hung_port);
     REQUIRE(hung >= 0);
     auto proxy = std::make_unique<FaultProxy>(hung_port, FaultPlan{.seed = 7, .delay = 1, .delay_ms_max = 60'000});
     client::HttpTransport http(proxy->url(), key, 60'000);
