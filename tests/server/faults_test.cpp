@@ -533,22 +533,25 @@ TEST_SUITE("server-faults") {
     TempDir dir;
     FaultProxy proxy(proxied_port(s.url()), FaultPlan{.seed = seed});
     // Two tablets of one user, the unit's worker and part-timers of one of
-    // its grids: six write the same rows, three by three. The seventh signs
-    // in just before the link turns bad and backfills through it, in small
-    // pages, while the others write into its grid.
+    // its grids: six write the same rows, three by three. Two more sign in
+    // just before the link turns bad and backfill through it while the
+    // others write into their grids: one in pages of 25 (many exchanges,
+    // paging resumed after each fault), one in the server's large pages
+    // (answers of many chunks, cut and reset as the server writes them).
     auto [grid3, part3] = shared_grid("worker03");
     auto [grid6, part6] = shared_grid("worker06");
     struct Seat {
       std::string user, grid;
-      bool late = false;
+      int late = -1;  // >= 0: backfills through the faults with this pull limit (0: the server's)
     };
-    std::vector<Seat> seats = {{"worker03", grid3}, {"worker03", grid3}, {part3[0], grid3},  {"worker06", grid6},
-                               {part6[0], grid6},   {part6[1], grid6},   {part3[1], grid3, true}};
+    std::vector<Seat> seats = {{"worker03", grid3}, {"worker03", grid3},   {part3[0], grid3},
+                               {"worker06", grid6}, {part6[0], grid6},     {part6[1], grid6},
+                               {part3[1], grid3, 25}, {"worker06", grid6, 0}};
     std::vector<std::unique_ptr<Tablet>> tablets;
     for (size_t i = 0; i < seats.size(); ++i) {
       tablets.push_back(std::make_unique<Tablet>(proxy.url(), seats[i].user, dir.path + "/tablet" + std::to_string(i) + ".db"));
-      if (seats[i].late) {
-        tablets.back()->sync.pull_limit = 25;
+      if (seats[i].late >= 0) {
+        tablets.back()->sync.pull_limit = seats[i].late;
         continue;
       }
       auto backfill = tablets.back()->sync.sync();  // on a good link: the faults are for what follows
@@ -577,6 +580,11 @@ TEST_SUITE("server-faults") {
       });
     for (auto& th : threads) th.join();
     FaultCounts faults = proxy.counts();
+    std::string backfilled;  // how far the late tablets got through the faults
+    for (size_t i = 0; i < seats.size(); ++i)
+      if (seats[i].late >= 0)
+        backfilled += "; " + seats[i].user + " backfilled " +
+                      std::to_string(tablets[i]->db.query_int("SELECT count(*) FROM households")) + " households";
 
     // Healed: sync round after round until nobody has anything to push or pull.
     proxy.set_plan({.seed = seed});
@@ -645,7 +653,7 @@ TEST_SUITE("server-faults") {
     MESSAGE("GRIDWORK_SEED=" << seed << ": " << tablets.size() << " tablets, " << rounds << " rounds, " << patches
                              << " patches on " << rows.size() << " rows, " << syncs_ok << " of "
                              << rounds * static_cast<int>(tablets.size()) << " syncs through the faults, healed in "
-                             << passes << " passes; faults: " << describe(faults));
+                             << passes << " passes; faults: " << describe(faults) << backfilled);
     CHECK(faults.dropped > 0);
     CHECK(faults.delayed > 0);
     CHECK(faults.truncated > 0);
