@@ -28,6 +28,8 @@ class ServerProcess {
   void restart();
   // SIGKILL, for crash tests.
   void kill_hard();
+  // The running server's process id (-1 when stopped), e.g. to limit its files.
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
 
   // Runs `gridwork-server ARGS... --db <db>` (the admin commands); returns its exit status.
   int admin(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
