@@ -60,21 +60,24 @@ ServerProcess& server() {
   return s;
 }
 
-std::string text_of(Db& db, const std::string& sql, const std::vector<std::string>& args = {}) {
+Stmt bound(Db& db, const std::string& sql, const std::vector<std::string>& args) {
   auto q = db.prepare(sql);
   for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
+  return q;
+}
+
+std::string text_of(Db& db, const std::string& sql, const std::vector<std::string>& args = {}) {
+  auto q = bound(db, sql, args);
   return q.step() ? std::string(q.text(0)) : std::string();
 }
 
 int64_t int_of(Db& db, const std::string& sql, const std::vector<std::string>& args = {}) {
-  auto q = db.prepare(sql);
-  for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
+  auto q = bound(db, sql, args);
   return q.step() ? q.int64(0) : -1;
 }
 
 std::vector<std::string> texts_of(Db& db, const std::string& sql, const std::vector<std::string>& args = {}) {
-  auto q = db.prepare(sql);
-  for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
+  auto q = bound(db, sql, args);
   std::vector<std::string> out;
   while (q.step()) out.emplace_back(q.text(0));
   return out;
