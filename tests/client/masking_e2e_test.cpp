@@ -122,6 +122,7 @@ TEST_CASE("a worker sees numbers masked and reveals one (recorded, synced); an a
 
   // A phone change by the worker, a history read by the supervisor (its numbers masked).
   worker->edit_target("household", hid, {{"phone", "13911112222"}});
+  settle(*worker);  // in the outbox before the sync is asked for: the two run on different threads
   CHECK(first_error(*worker).empty());
   synced(*worker);
   sup->load_history("households", hid);
