@@ -304,6 +304,10 @@ int serve(Args& a) {
     tls = std::move(*id);
   }
 
+  // A file-size limit (ulimit -f) then fails a write as a full disk does,
+  // answered 507, instead of killing the server with SIGXFSZ.
+  signal(SIGXFSZ, SIG_IGN);
+
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop;
   sigemptyset(&stop);

@@ -40,6 +40,15 @@ int http_status(Code c) {
   return 500;
 }
 
+// SQLite could not write (a full disk, most often): said so that the
+// operator knows what to do, and the device that it keeps its records and
+// tries again later (507 is a retryable failure to it, never a refusal).
+Reply storage_fault(const std::string& detail) {
+  return error_reply(Code::io, "the server cannot write to its database (" + detail +
+                                   "): nothing was changed. Free disk space on the server; the device keeps its "
+                                   "records and sends them again");
+}
+
 Reply error_reply(Code c, const std::string& message) {
   std::string body = "{\"error\":{\"code\":";
   append_json_string(body, code_name(c));
@@ -167,7 +176,15 @@ void SyncService::writer_loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    job();
+    // A job answers its own request and catches its own faults; one that
+    // throws anyway (a storage fault in a write nobody waits for, such as a
+    // token's refresh on a full disk) must not end the writer, and with it
+    // the server.
+    try {
+      job();
+    } catch (const std::exception& e) {
+      Log::write(Level::error, "writer job failed", {{"error", e.what()}});
+    }
   }
 }
 
@@ -227,7 +244,7 @@ void SyncService::handle(Request req, Responder respond) {
     route(req, timed);
   } catch (const SqliteError& e) {
     Log::write(Level::error, "storage fault", {{"path", endpoint}, {"error", e.what()}});
-    timed(error_reply(Code::io, "storage fault; nothing was changed"));
+    timed(storage_fault(e.what()));
   } catch (const std::exception& e) {
     Log::write(Level::error, "internal error", {{"path", endpoint}, {"error", e.what()}});
     timed(error_reply(Code::internal, "internal error"));
@@ -343,7 +360,8 @@ void SyncService::login(Request& req, Responder& respond) {
       body += "]},\"server_hlc\":" + std::to_string(clock_->now()) + "}";
       respond(Reply{200, "application/json", std::move(body)});
     } catch (const std::exception& e) {
-      respond(error_reply(Code::io, std::string("storage fault: ") + e.what()));
+      Log::write(Level::error, "storage fault", {{"path", "/v1/auth/login"}, {"error", e.what()}});
+      respond(storage_fault(e.what()));
     }
   });
 }
@@ -365,6 +383,10 @@ void SyncService::push(Request& req, Responder& respond) {
     // answer is the wipe order (after the push is stored: nothing is lost).
     auto mode = s.revoked ? sync::PushMode::hold : sync::PushMode::merge;
     auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json), mode);
+    if (!answer && answer.error().code == Code::io) {
+      Log::write(Level::error, "storage fault", {{"path", "/v1/sync/push"}, {"error", answer.error().message}});
+      return respond(storage_fault(answer.error().message));
+    }
     if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
     // Held patches open conflicts in their grids: the admins' long-polls wake
     // for them as for any push.
@@ -443,7 +465,9 @@ void SyncService::history(Request& req, Responder& respond) {
       try {
         sync::record_history_read(*db_, who.user_id, who.device_id, q.table, q.row, opt_.wall());
       } catch (const SqliteError& e) {
-        return respond(error_reply(Code::io, std::string("storage fault; the read was not recorded: ") + e.what()));
+        // The read is refused: a history read the audit does not hold must not happen.
+        Log::write(Level::error, "storage fault", {{"path", "/v1/history"}, {"error", e.what()}});
+        return respond(storage_fault(e.what()));
       }
       respond(Reply{200, "application/json", std::move(body)});
     });
@@ -508,7 +532,8 @@ void SyncService::change_password(Request& req, Responder& respond) {
       auth::set_password(*db_, user_id, hash);
       respond(Reply{200, "application/json", "{\"changed\":true}"});
     } catch (const std::exception& e) {
-      respond(error_reply(Code::io, std::string("storage fault: ") + e.what()));
+      Log::write(Level::error, "storage fault", {{"path", "/v1/password"}, {"error", e.what()}});
+      respond(storage_fault(e.what()));
     }
   });
 }

@@ -91,7 +91,15 @@ Db::Db(const std::string& path) {
     throw SqliteError(rc, msg);
   }
   sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
+  try {
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
+  } catch (const SqliteError& e) {
+    // No destructor runs for a constructor that throws: the connection
+    // (e.g. refused its WAL on a full disk) is closed here.
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw SqliteError(e.code(), "open " + path + ": " + e.what());
+  }
 }
 
 Db::~Db() { sqlite3_close_v2(db_); }

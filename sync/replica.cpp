@@ -67,7 +67,18 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed, co
       db_.prepare("INSERT INTO _outbox (id, tbl, row_id, cols, priority, body) VALUES (?, ?, ?, ?, ?, ?)");
   outbox_load_q_ = db_.prepare("SELECT id, tbl, row_id, cols FROM _outbox WHERE n = ? AND state = 'pending'");
   outbox_del_q_ = db_.prepare("DELETE FROM _outbox WHERE n = ?");
+  clock_keep_q_ = db_.prepare(
+      "INSERT INTO _meta VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)");
+  // The clock goes on from the latest time this file holds: the app may
+  // have died (or closed offline) after stamping records, and a clock
+  // behind the server's would stamp the next edit with a time already used,
+  // or older than a pulled value it overwrites, and lose it.
+  if (HlcTime kept = db_.query_int("SELECT coalesce((SELECT value FROM _meta WHERE key = 'hlc'), 0)"))
+    (void)clock_.fold(kept, tuning::kClientFoldAheadMs);
 }
+
+// In the transaction that used or learnt the time: it lands with the data.
+void Replica::keep_clock() { clock_keep_q_.bind(1, clock_.last()).run(); }
 
 uint64_t Replica::pending_columns(const TableSpec& t, std::string_view row) {
   return pending_columns_of(pending_q_, t, row);
@@ -178,6 +189,7 @@ Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const 
     p.table = &t;
     p.row = std::string(row_id);
     p.hlc = clock_.now();
+    keep_clock();
     p.origin = device_id_;
     p.set = set;
     uint32_t me = store_.intern(device_id_);
@@ -401,6 +413,7 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
 
   Txn txn(store_);
   fold(answer.server_hlc);
+  keep_clock();
   Stmt& load = outbox_load_q_;
   ResetOnExit load_guard{load};
   for (int64_t n : batch.entries) {
@@ -477,6 +490,7 @@ void Replica::sweep() {
 void Replica::apply_pull(const PullAnswer& answer) {
   Txn txn(store_);
   fold(answer.server_hlc);
+  keep_clock();
   bool any_pending = db_.query_int("SELECT EXISTS (SELECT 1 FROM _outbox WHERE state = 'pending')") != 0;
   // Only a device with unsynced edits asks this, for every row it pulls
   // (a statement kept by the Replica).

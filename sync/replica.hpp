@@ -100,6 +100,7 @@ class Replica {
   void evict(const std::string& bucket);
   void sweep();
   void fold(HlcTime server_hlc);
+  void keep_clock();  // the clock's time into _meta, for the next start
   // Where outbox bodies and shadow values are stored and read: sealed with
   // a sealer, in clear without.
   void bind_body(Stmt& s, int i, const std::string& body);
@@ -123,6 +124,7 @@ class Replica {
   Stmt outbox_add_q_;
   Stmt outbox_load_q_;
   Stmt outbox_del_q_;
+  Stmt clock_keep_q_;
 };
 
 }  // namespace gw::sync

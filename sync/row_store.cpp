@@ -205,8 +205,15 @@ Txn::Txn(RowStore& store) : store_(store), joined_(sqlite3_get_autocommit(store.
 
 Txn::~Txn() {
   if (done_ || joined_) return;
+  // SQLite rolls the whole transaction back by itself when a write fails
+  // with SQLITE_FULL or an I/O error (a full disk): there is then nothing
+  // to roll back, yet the origins cached inside it are gone all the same.
   try {
-    store_.db().exec("ROLLBACK");
+    if (!sqlite3_get_autocommit(store_.db().raw())) store_.db().exec("ROLLBACK");
+  } catch (...) {
+    // Rolled back on close at worst; the cache is reloaded below either way.
+  }
+  try {
     store_.reload_origins();
   } catch (...) {
     // The connection is unusable; the next statement reports why.

@@ -271,9 +271,12 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
     txn->commit();
     return answer;
   } catch (const SqliteError& e) {
+    // Rolled back (by SQLite itself on a full disk): what was kept in
+    // memory of this push goes with it — its numbers, its buckets to wake.
     push_ = PushContext{};
     decided_.clear();
     lost_.clear();
+    touched_.clear();
     seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
     return Error{Code::io, e.what()};
   }

@@ -74,6 +74,18 @@ int ChildProcess::wait() {
   return status_of(w);
 }
 
+int ChildProcess::wait_for(std::chrono::milliseconds limit) {
+  if (pid_ <= 0) return -1;
+  auto until = std::chrono::steady_clock::now() + limit;
+  int w = 0;
+  while (waitpid(pid_, &w, WNOHANG) != pid_) {
+    if (std::chrono::steady_clock::now() >= until) return -2;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  return status_of(w);
+}
+
 int ChildProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);

@@ -35,6 +35,8 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
   // Waits for the exit; its status (128 + signal when killed), -1 if gone.
   int wait();
+  // The same within `limit`; -2 when still running then (left running).
+  int wait_for(std::chrono::milliseconds limit);
   // SIGTERM, then SIGKILL when it has not exited within `grace`.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   void kill_hard();

@@ -28,8 +28,9 @@ class ServerProcess {
   void restart();
   // SIGKILL, for crash tests.
   void kill_hard();
-  // The running server's process id (its memory, for the soak); -1 when stopped.
-  int pid() const { return child_ ? child_->pid() : -1; }
+  // The running server's process id (-1 when stopped): its memory for the soak,
+  // its file-size limit for the disk-full test.
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
 
   // Runs `gridwork-server ARGS... --db <db>` (the admin commands); returns its exit status.
   int admin(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
