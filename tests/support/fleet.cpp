@@ -61,6 +61,16 @@ void Ledger::exchange(double ms, Code code) {
   }
 }
 
+void Ledger::refused(std::string what) {
+  std::lock_guard lock(m_);
+  refusals_.push_back(std::move(what));
+}
+
+std::vector<std::string> Ledger::refusals() const {
+  std::lock_guard lock(m_);
+  return refusals_;
+}
+
 Ledger::Totals Ledger::totals() const {
   std::lock_guard lock(m_);
   return totals_;
@@ -229,7 +239,7 @@ void Fleet::step(size_t i, std::mt19937_64& rng) {
         ledger_.written(d.id, w->id);
         ledger_.touched(std::string(t.table->name), t.id);
       } else {
-        ledger_.exchange(0, w.error().code);  // a write the replica refused: counted as a failure
+        ledger_.refused(d.id + ": a local edit of " + t.id + " refused: " + w.error().to_string());
       }
     }
   } else if (roll < 75) {
@@ -249,7 +259,7 @@ void Fleet::step(size_t i, std::mt19937_64& rng) {
       ledger_.written(d.id, one_text(*d.db, "SELECT id FROM _outbox WHERE row_id = '" + *row + "' ORDER BY n DESC LIMIT 1"));
       ledger_.touched("visits", *row);
     } else {
-      ledger_.exchange(0, row.error().code);
+      ledger_.refused(d.id + ": a new visit refused: " + row.error().to_string());
     }
   }
   (void)d.sync->sync();  // a failure is in the ledger; the outbox keeps the work

@@ -40,6 +40,9 @@ class Ledger {
   void accepted(const std::vector<std::string>& patch_ids);
   void touched(const std::string& table, const std::string& row);
   void exchange(double ms, Code code);
+  // A local write the tablet's replica refused: the fleet only writes what
+  // its users may, so each is a problem for the checks.
+  void refused(std::string what);
 
   struct Totals {
     int64_t written = 0, acks = 0, exchanges = 0, failed = 0;
@@ -52,6 +55,7 @@ class Ledger {
   std::set<std::string> acked() const;
   std::map<std::string, std::vector<std::string>> written_by_device() const;
   std::set<std::pair<std::string, std::string>> rows() const;
+  std::vector<std::string> refusals() const;
 
  private:
   mutable std::mutex m_;
@@ -60,6 +64,7 @@ class Ledger {
   int64_t acks_ = 0;
   std::set<std::pair<std::string, std::string>> rows_;
   std::vector<double> latencies_;
+  std::vector<std::string> refusals_;
   Totals totals_;
 };
 

@@ -35,6 +35,7 @@ std::string show(const Value& v) { return is_null(v) ? "NULL" : value_to_string(
 std::vector<std::string> Fleet::check(const std::string& server_db) {
   close_devices();
   std::vector<std::string> problems = device_problems_;
+  for (const auto& r : ledger_.refusals()) problems.push_back(r);
   auto problem = [&](std::string p) {
     if (problems.size() < 40) problems.push_back(std::move(p));
   };
