@@ -81,8 +81,10 @@ Result<Patch> decode_patch(const Json& j, PatchFrom from) {
   if (from == PatchFrom::pull) {
     const auto* bucket = string_field(j, "bucket");
     const Json* seq = j.find("seq");
-    if (!bucket || !seq || !seq->is_int() || seq->as_int() <= 0)
-      return fail(Code::invalid, "a pulled patch needs 'bucket' and a positive 'seq'");
+    // An empty bucket names none (and would not survive a re-encode: the
+    // encoder writes a bucket only when there is one; found by fuzz-pull).
+    if (!bucket || bucket->empty() || !seq || !seq->is_int() || seq->as_int() <= 0)
+      return fail(Code::invalid, "a pulled patch needs a 'bucket' and a positive 'seq'");
     p.bucket = *bucket;
     p.seq = seq->as_int();
   }

@@ -57,6 +57,8 @@ TEST_SUITE("patch") {
     CHECK(p->seq == 42);
     CHECK_FALSE(decode(R"({"table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":5,"origin":"s",
                            "set":{"title":"x"}})", PatchFrom::pull));
+    CHECK_FALSE(decode(R"({"table":"cases","row":"0190b6f0-0000-7000-8000-000000000002","hlc":5,"origin":"s",
+                           "set":{"title":"x"},"bucket":"","seq":42})", PatchFrom::pull));
   }
 
   TEST_CASE("protocol messages round-trip and a version mismatch is a clear error") {
