@@ -128,7 +128,7 @@ int soak_phase(const Options& o) {
   std::string dir = server.db_path() + ".devices";
   std::filesystem::create_directories(dir);
   double ceiling = durable_commits_per_s(dir);
-  Fleet fleet({.url = proxy.url(), .dir = dir, .users = users, .seed = o.seed, .timeout_ms = 10'000});
+  Fleet fleet({.url = proxy.url(), .dir = dir, .users = users, .timeout_ms = 10'000});
   auto t0 = Clock::now();
   if (auto st = fleet.start(t0 + std::chrono::minutes(10), 4); !st) {
     fprintf(stderr, "gridwork-soak: %s\n", st.error().to_string().c_str());

@@ -27,7 +27,6 @@ struct FleetOptions {
   std::string url;                 // the server, or a fault proxy in front of it
   std::string dir;                 // the devices' database files
   std::vector<std::string> users;  // one device each; a user named twice has two tablets
-  uint64_t seed = 1;
   int timeout_ms = 5'000;  // short: a request lost to a kill or a fault costs little
   int pool = 12;           // rows a device edits: few, so devices sharing a grid contend
 };

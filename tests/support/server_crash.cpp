@@ -38,7 +38,7 @@ CrashReport run_server_crash(const CrashOptions& o) {
   CrashReport report;
   ServerProcess server({"--demo"});
   std::string dir = std::filesystem::path(server.db_path()).parent_path() / "devices";
-  Fleet fleet({.url = server.url(), .dir = dir, .users = o.users, .seed = o.seed});
+  Fleet fleet({.url = server.url(), .dir = dir, .users = o.users});
   if (auto st = fleet.start(Clock::now() + std::chrono::seconds(180)); !st) {
     report.problems.push_back("the fleet did not start: " + st.error().to_string());
     return report;
