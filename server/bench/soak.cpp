@@ -153,14 +153,19 @@ int soak_phase(const Options& o) {
   std::vector<double> all;
   auto start = Clock::now();
   int64_t failed_before = setup.failed, done_before = setup.exchanges - setup.failed;
+  double last_s = 0;
   while (Clock::now() - start < std::chrono::seconds(o.seconds)) {
     std::this_thread::sleep_for(std::chrono::seconds(std::min(o.sample_s, o.seconds)));
     auto lat = fleet.ledger().take_latencies();
     auto tot = fleet.ledger().totals();
-    Sample s{std::chrono::duration<double>(Clock::now() - start).count(), rss_mb(server.pid()),
-             static_cast<double>(tot.exchanges - tot.failed - done_before) / o.sample_s, pct(lat, 0.99),
+    double at_s = std::chrono::duration<double>(Clock::now() - start).count();
+    // Per second of the window as it was, not as planned: a run shorter
+    // than the sampling period has a shorter window.
+    Sample s{at_s, rss_mb(server.pid()),
+             static_cast<double>(tot.exchanges - tot.failed - done_before) / (at_s - last_s), pct(lat, 0.99),
              tot.failed - failed_before};
     done_before = tot.exchanges - tot.failed;
+    last_s = at_s;
     failed_before = tot.failed;
     all.insert(all.end(), lat.begin(), lat.end());
     samples.push_back(s);
