@@ -267,14 +267,18 @@ void Fleet::step(size_t i, std::mt19937_64& rng) {
 
 bool Fleet::settle(Clock::time_point deadline) {
   for (;;) {
-    bool quiet = true;
+    bool quiet = true, failed = false;
     for (auto& d : devices_) {
       std::lock_guard lock(d->m);
       auto r = d->sync->sync();
+      failed = failed || !r;
       if (!r || r->pushed || r->pulled || r->refused || d->replica->pending_count() > 0) quiet = false;
     }
     if (quiet) return true;
     if (Clock::now() > deadline) return false;
+    // A refused connection fails at once: no spinning against a server
+    // that is still coming up.
+    if (failed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
