@@ -235,7 +235,7 @@ ServerEngine::Verdict ServerEngine::check_decision(const UserInfo& u, const Patc
 void ServerEngine::conflict_decided(const Patch& p, const Row& before, const Row& after) {
   std::string status = text_of(after, "status");
   if (text_of(before, "status") != "open" || status == "open") return;
-  const std::string& admin = push_.author;
+  const std::string admin = push_.author;  // a copy: push_.author changes below
   auto admin_user = directory_.user(admin);
   std::string admin_name = admin_user ? admin_user->username : admin;
   std::string kind = text_of(after, "kind"), theirs = text_of(after, "theirs");
@@ -244,10 +244,13 @@ void ServerEngine::conflict_decided(const Patch& p, const Row& before, const Row
     auto q = held_patch(theirs);
     if (status == "resolved" && q) {
       // Merged as it was recorded: its own time and device, so what was
-      // written after it still stands.
+      // written after it still stands, and a conflict it opens names its
+      // author as the one who brought `theirs`, not the deciding admin.
       Row row;
       store_.load(*q->table, q->row, row);
+      std::string admin_id = std::exchange(push_.author, author.empty() ? admin : author);
       merge(*q, row);
+      push_.author = admin_id;
       db_.prepare("UPDATE _log SET status = 'accepted', code = NULL, reason = ?, seq = ? WHERE patch_id = ?")
           .bind(1, "accepted on review by " + admin_name)
           .bind(2, row.seq)

@@ -34,6 +34,22 @@ Result<Cursors> read_cursors(const Json* j) {
   return out;
 }
 
+// A pull's basis: up to 64 bytes of [0-9a-z], echoed as it came.
+Result<std::string> read_basis(const Json& j) {
+  const Json* b = j.find("basis");
+  if (!b) return std::string();
+  bool ok = b->is_string() && b->as_string().size() <= 64;
+  for (char c : ok ? b->as_string() : std::string()) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'));
+  if (!ok) return bad("'basis' must be up to 64 characters of 0-9 and a-z");
+  return b->as_string();
+}
+
+void append_basis(std::string& out, const std::string& basis) {
+  if (basis.empty()) return;
+  out += ",\"basis\":";
+  append_json_string(out, basis);
+}
+
 HlcTime read_hlc(const Json& j) {
   const Json* h = j.find("server_hlc");
   return h && h->is_int() ? h->as_int() : 0;
@@ -90,6 +106,7 @@ std::string encode(const PullRequest& r) {
     append_cursors(out, r.since);
   }
   if (r.limit) out += ",\"limit\":" + std::to_string(r.limit);
+  append_basis(out, r.basis);
   out += '}';
   return out;
 }
@@ -109,6 +126,7 @@ std::string encode(const PullAnswer& a) {
   }
   out += "],\"more\":";
   out += a.more ? "true" : "false";
+  append_basis(out, a.basis);
   out += ",\"server_hlc\":" + std::to_string(a.server_hlc) + "}";
   return out;
 }
@@ -165,6 +183,9 @@ Result<PullRequest> decode_pull_request(const Json& j) {
       return bad("'limit' must be an integer from 1 to 100000");
     r.limit = static_cast<int>(limit->as_int());
   }
+  auto basis = read_basis(j);
+  if (!basis) return basis.error();
+  r.basis = std::move(*basis);
   return r;
 }
 
@@ -187,6 +208,9 @@ Result<PullAnswer> decode_pull_answer(const Json& j) {
       if (b.is_string()) a.evict.push_back(b.as_string());
   const Json* more = j.find("more");
   a.more = more && more->is_bool() && more->as_bool();
+  auto basis = read_basis(j);
+  if (!basis) return basis.error();
+  a.basis = std::move(*basis);
   a.server_hlc = read_hlc(j);
   return a;
 }

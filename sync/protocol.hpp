@@ -43,10 +43,19 @@ struct PushAnswer {
 // older than the cursor will be. `since` is each bucket's cursor from before
 // the paging began: rows go out with every version newer than it, and it
 // moves up only with a pull that answers more = false. (Found by gridwork-sim.)
+//
+// An answer continues the device's cursors from where the request left
+// them, so it fits only the state it was asked from. `basis` names that
+// state (a digest of every cursor and since, the device's to compute) and
+// the answer echoes it: an answer that arrives late, after another pull or
+// an eviction moved the cursors, would put a cursor past rows the device no
+// longer holds, and is dropped instead. Optional both ways: an answer
+// without one is applied as before. (Found by gridwork-sim, seed 64827.)
 struct PullRequest {
   Cursors cursors;
   Cursors since;  // absent bucket: the same as its cursor
   int limit = 0;  // 0: the server's default
+  std::string basis;
 };
 
 struct PullAnswer {
@@ -55,6 +64,7 @@ struct PullAnswer {
   std::vector<std::string> evict;  // buckets the device holds but may no longer read
   bool more = false;
   HlcTime server_hlc = 0;
+  std::string basis;  // the request's, as it came
 };
 
 std::string encode(const PushRequest& r);

@@ -1,5 +1,6 @@
 #include "sync/replica.hpp"
 
+#include <cstdio>
 #include <unordered_set>
 
 #include "shared/codec.hpp"
@@ -446,6 +447,25 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
   txn.commit();
 }
 
+// FNV-1a over every cursor and since in bucket order: not a secret, only
+// a name for this state that changes whenever any cursor does.
+std::string Replica::cursor_basis() {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;  // a separator no text byte equals
+  };
+  auto s = db_.prepare("SELECT bucket, seq, since FROM _cursors ORDER BY bucket");
+  while (s.step()) {
+    mix(s.text(0));
+    mix(std::to_string(s.int64(1)));
+    mix(std::to_string(s.int64(2)));
+  }
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
 PullRequest Replica::pull_request(int limit) {
   PullRequest r;
   r.limit = limit;
@@ -455,6 +475,7 @@ PullRequest Replica::pull_request(int limit) {
     r.cursors[b] = s.int64(1);
     if (s.int64(2) < s.int64(1)) r.since[b] = s.int64(2);
   }
+  r.basis = cursor_basis();
   return r;
 }
 
@@ -487,8 +508,9 @@ void Replica::sweep() {
   sweep_needed_ = false;
 }
 
-void Replica::apply_pull(const PullAnswer& answer) {
+bool Replica::apply_pull(const PullAnswer& answer) {
   Txn txn(store_);
+  if (!answer.basis.empty() && answer.basis != cursor_basis()) return false;
   fold(answer.server_hlc);
   keep_clock();
   bool any_pending = db_.query_int("SELECT EXISTS (SELECT 1 FROM _outbox WHERE state = 'pending')") != 0;
@@ -547,6 +569,7 @@ void Replica::apply_pull(const PullAnswer& answer) {
   for (const auto& bucket : answer.evict) evict(bucket);
   if (!answer.more && (sweep_needed_ || !answer.evict.empty())) sweep();
   txn.commit();
+  return true;
 }
 
 int64_t Replica::pending_count() { return db_.query_int("SELECT count(*) FROM _outbox WHERE state = 'pending'"); }

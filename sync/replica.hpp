@@ -77,7 +77,9 @@ class Replica {
 
   Cursors cursors();
   PullRequest pull_request(int limit);  // cursors and since of every bucket held
-  void apply_pull(const PullAnswer& answer);
+  // Applies an answer to the cursors it was asked from; false, and nothing
+  // changed, for an answer to cursors that have moved since (PullRequest).
+  bool apply_pull(const PullAnswer& answer);
 
   int64_t pending_count();
   std::vector<OutboxEntry> problems();  // rejected and quarantined, with reasons
@@ -101,6 +103,7 @@ class Replica {
   void sweep();
   void fold(HlcTime server_hlc);
   void keep_clock();  // the clock's time into _meta, for the next start
+  std::string cursor_basis();  // PullRequest::basis of the cursors as they are
   // Where outbox bodies and shadow values are stored and read: sealed with
   // a sealer, in clear without.
   void bind_body(Stmt& s, int i, const std::string& body);

@@ -349,6 +349,7 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
     // while the writer commits on another connection.
     ReadSnapshot snapshot(db_);
     PullAnswer answer;
+    answer.basis = req->basis;
     auto buckets = directory_.readable_buckets(*user);
     std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
     for (const auto& [bucket, seq] : req->cursors)

@@ -61,7 +61,10 @@ Status SyncClient::pull(SyncReport& report) {
     if (!json) return Error{Code::invalid, "pull answer: " + json.error().message};
     auto answer = decode_pull_answer(*json);
     if (!answer) return answer.error();
-    replica_.apply_pull(*answer);
+    if (!replica_.apply_pull(*answer)) {
+      ++report.stale;  // an answer to cursors since moved on: ask again
+      continue;
+    }
     report.server_hlc = answer->server_hlc;
     report.pulled += static_cast<int64_t>(answer->patches.size());
     report.evicted += static_cast<int64_t>(answer->evict.size());

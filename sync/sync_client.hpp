@@ -21,6 +21,7 @@ struct SyncReport {
   int64_t bytes_up = 0;
   int64_t bytes_down = 0;
   int exchanges = 0;
+  int stale = 0;  // pull answers that came too late to apply, asked again
   // The server's clock at the last pull: what a long-poll (/v1/sync/wait)
   // names as `since`, to hear of anything that landed after it.
   HlcTime server_hlc = 0;

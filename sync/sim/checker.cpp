@@ -121,7 +121,10 @@ void Checker::check_log(const DeviceRef& d) {
 
 void Checker::check_review_conflicts() {
   // Re-derive, from the log alone, which writes to review columns were
-  // concurrent when they arrived; each must have opened exactly one conflict.
+  // concurrent when they were merged; each must have opened exactly one
+  // conflict. In merge order, which is seq order, not arrival (n) order: a
+  // quarantined patch an admin accepts merges at the decision, long after
+  // its log row was written (seed 63958).
   struct Held {
     Value value;
     HlcTime hlc = 0;
@@ -130,7 +133,7 @@ void Checker::check_review_conflicts() {
   std::map<std::tuple<std::string, std::string, std::string>, Held> held;
   std::map<std::tuple<std::string, std::string, std::string>, int> expected;
   auto& db = server_.store().db();
-  auto log = db.prepare("SELECT body FROM _log WHERE status = 'accepted' ORDER BY n");
+  auto log = db.prepare("SELECT body FROM _log WHERE status = 'accepted' ORDER BY seq");
   while (log.step()) {
     auto j = parse_json(log.text(0));
     if (!j) continue;
@@ -149,8 +152,27 @@ void Checker::check_review_conflicts() {
     }
   }
   std::map<std::tuple<std::string, std::string, std::string>, int> opened;
-  auto c = db.prepare("SELECT tbl, row_id, col FROM conflicts WHERE kind = 'review'");
-  while (c.step()) ++opened[{std::string(c.text(0)), std::string(c.text(1)), std::string(c.text(2))}];
+  auto c = db.prepare("SELECT tbl, row_id, col, author_id, theirs FROM conflicts WHERE kind = 'review'");
+  // Who brought `theirs` is who pushed the write the log holds for it.
+  auto by = db.prepare("SELECT author FROM _log WHERE tbl = ? AND row_id = ? AND hlc = ? AND origin = ? "
+                       "AND status = 'accepted'");
+  while (c.step()) {
+    ++opened[{std::string(c.text(0)), std::string(c.text(1)), std::string(c.text(2))}];
+    auto theirs = parse_json(c.text(4));
+    const Json* hlc = theirs ? theirs->find("hlc") : nullptr;
+    const Json* origin = theirs ? theirs->find("origin") : nullptr;
+    if (!hlc || !hlc->is_int() || !origin || !origin->is_string()) {
+      fail("review conflict on " + std::string(c.text(1)) + " names no write as theirs");
+      continue;
+    }
+    by.bind(1, c.text(0)).bind(2, c.text(1)).bind(3, hlc->as_int()).bind(4, origin->as_string());
+    std::string author = by.step() ? std::string(by.text(0)) : std::string("(none)");
+    by.reset();
+    if (author == "server") author.clear();
+    if (author != c.text(3))
+      fail("review conflict on " + std::string(c.text(1)) + "." + std::string(c.text(2)) + " names " +
+           std::string(c.text(3)) + " as the author of theirs, the log " + author);
+  }
   if (opened != expected) {
     int shown = 0;
     for (const auto& [k, n] : expected)
