@@ -1,20 +1,14 @@
 #include "sync/merge.hpp"
 
-#include <atomic>
 #include <tuple>
 
 #include "shared/workflow.hpp"
+#include "sync/mutants.hpp"
 
 namespace gw::sync {
 
-namespace {
-std::atomic<bool> g_broken{false};
-}  // namespace
-
-void testing::break_merge(bool broken) { g_broken = broken; }
-
 bool supersedes(Merge policy, const WriteStamp& in, const WriteStamp& cur) {
-  if (g_broken.load(std::memory_order_relaxed)) return true;
+  if (testing::mutant(testing::Mutant::merge_order)) return true;
   if (policy == Merge::state)
     return std::tie(in.cycle, in.rank, in.hlc, in.origin) > std::tie(cur.cycle, cur.rank, cur.hlc, cur.origin);
   return std::tie(in.hlc, in.origin) > std::tie(cur.hlc, cur.origin);

@@ -36,10 +36,4 @@ bool incompatible_states(const Value& a, const Value& b);
 // the writer saw another version than the one held now.
 inline bool is_concurrent(HlcTime base_seen, HlcTime held) { return base_seen != held; }
 
-namespace testing {
-// Makes supersedes() let the later arrival win, whatever its clock: an
-// order-dependent merge, for proving that the simulation's checker sees one.
-void break_merge(bool broken);
-}  // namespace testing
-
 }  // namespace gw::sync

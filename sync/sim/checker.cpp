@@ -27,6 +27,7 @@ std::vector<std::string> Checker::run() {
   check_review_conflicts();
   check_quarantine();
   check_replay();
+  check_write_rules();
   return failures_;
 }
 
@@ -197,6 +198,22 @@ void Checker::check_quarantine() {
   }
 }
 
+void replay_merge(RowStore& store, const Patch& p, Row& row) {
+  const TableSpec& t = *p.table;
+  store.load(t, p.row, row);
+  for (const auto& f : p.set) {
+    auto& clk = row.clocks[f.col];
+    WriteStamp cur{clk.hlc, store.origin_name(clk.origin), clk.cycle, state_rank(row.values[f.col])};
+    WriteStamp in{p.hlc, p.origin, p.cycle, state_rank(f.value)};
+    if (supersedes(t.columns[f.col].merge, in, cur)) {
+      row.values[f.col] = f.value;
+      clk = ColumnClock{p.hlc, store.intern(p.origin), p.cycle, 0};
+    }
+  }
+  row.exists = true;
+  store.save(t, p.row, row);
+}
+
 void Checker::check_replay() {
   // Merge every accepted patch again, in a shuffled order, into an empty store.
   std::vector<Patch> patches;
@@ -217,21 +234,7 @@ void Checker::check_replay() {
   RowStore replay(replay_db);
   Txn txn(replay);
   Row row;
-  for (const auto& p : patches) {
-    const TableSpec& t = *p.table;
-    replay.load(t, p.row, row);
-    for (const auto& f : p.set) {
-      auto& clk = row.clocks[f.col];
-      WriteStamp cur{clk.hlc, replay.origin_name(clk.origin), clk.cycle, state_rank(row.values[f.col])};
-      WriteStamp in{p.hlc, p.origin, p.cycle, state_rank(f.value)};
-      if (supersedes(t.columns[f.col].merge, in, cur)) {
-        row.values[f.col] = f.value;
-        clk = ColumnClock{p.hlc, replay.intern(p.origin), p.cycle, 0};
-      }
-    }
-    row.exists = true;
-    replay.save(t, p.row, row);
-  }
+  for (const auto& p : patches) replay_merge(replay, p, row);
   txn.commit();
   for (const auto& t : all_tables()) {
     auto ids = server_.store().ids(t);

@@ -2,8 +2,9 @@
 // devices equal the server for their buckets (row by row, column by column)
 // and hold nothing else; the log holds every patch once with the answer the
 // device got; every concurrent write to a review column opened exactly one
-// conflict; no quarantined patch vanished; and the server's state is what any
-// order of its accepted patches gives (the merge commutes).
+// conflict; no quarantined patch vanished; the server's state is what any
+// order of its accepted patches gives (the merge commutes); and every verdict
+// on a pushed patch is the one the write rules give (rules_oracle.cpp).
 #pragma once
 
 #include <functional>
@@ -38,6 +39,7 @@ class Checker {
   void check_review_conflicts();
   void check_quarantine();
   void check_replay();
+  void check_write_rules();  // rules_oracle.cpp
   void fail(std::string what);
 
   ServerEngine& server_;
@@ -45,6 +47,10 @@ class Checker {
   std::vector<DeviceRef> devices_;
   std::vector<std::string> failures_;
 };
+
+// Merges one patch into a store by the column rules alone, as a replica
+// would hold it (no clocks of the server's: seq 0). `row`: scratch.
+void replay_merge(RowStore& store, const Patch& p, Row& row);
 
 // Compares two stores' rows of one table, column by column; appends each
 // difference (at most `max` of them) to out. Buckets empty: every row.

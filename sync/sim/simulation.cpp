@@ -67,10 +67,11 @@ struct UserDef {
 
 class World {
  public:
-  explicit World(const SimOptions& o) : opt_(o), rng_(o.seed), ids_(o.seed * 7919 + 3) {}
+  explicit World(const SimOptions& o)
+      : opt_(o), rng_(o.seed), rogue_(o.seed * 0x2545F4914F6CDD1Dull + 11), ids_(o.seed * 7919 + 3) {}
 
   SimResult run() {
-    testing::break_merge(opt_.break_merge);
+    testing::set_mutant(opt_.mutant);
     try {
       setup();
       for (int i = 0; i < opt_.steps; ++i) step();
@@ -81,7 +82,7 @@ class World {
     } catch (const std::exception& e) {
       result_.failures.push_back(std::string("exception: ") + e.what());
     }
-    testing::break_merge(false);
+    testing::set_mutant(testing::Mutant::none);
     result_.ok = result_.failures.empty();
     result_.trace.assign(trace_.begin(), trace_.end());
     return std::move(result_);
@@ -245,6 +246,7 @@ class World {
     int64_t now = wall_ + d.skew;
     if (d.roles.has(Role::supervisor) && rng_.chance(0.25)) return office_edit(d, now);
     if (d.roles.has(Role::admin) && rng_.chance(0.5)) return resolve_conflict(d, now);
+    if (opt_.rogue && rogue_.chance(0.06)) return rogue_edit(d, now);
     switch (rng_.below(8)) {
       case 0: case 1: case 2: {  // contested personal data
         std::string row = any_row(d, "households");
@@ -343,6 +345,32 @@ class World {
     ++result_.stats.reassignments;
   }
 
+  // A foreign or altered client: a workflow step of any role from any
+  // status, or a responsibility a field user gives themself. The server
+  // must refuse what the rules forbid; the checker's oracle says which.
+  void rogue_edit(Device& d, int64_t now) {
+    if (rogue_.chance(0.7)) {
+      std::string row = any_row(d, "cases");
+      if (row.empty()) return;
+      std::vector<const CaseMove*> moves;
+      for (const auto& m : case_moves())
+        if (!m.from.empty()) moves.push_back(&m);
+      const CaseMove& m = *rogue_.pick(moves);
+      Fields f = fields_of(T("cases"), {{"status", std::string(m.to)}, {"last_action", std::string(m.action)}});
+      if (m.needs_note) add_field(f, T("cases"), "status_note", std::string("越权理由"));
+      if (m.needs_resolution) add_field(f, T("cases"), "resolution", std::string("越权处置"));
+      if (m.needs_score) add_field(f, T("cases"), "score", int64_t{5});
+      if (m.needs_route) add_field(f, T("cases"), "route", std::string("grid"));
+      return write(d, T("cases"), row, f, "rogue-moves");
+    }
+    if (d.roles.has(Role::supervisor) || d.roles.has(Role::admin)) return;  // theirs to give
+    write(d, T("assignments"), ids_.next(wall_),
+          fields_of(T("assignments"), {{"user_id", d.user_id}, {"grid_id", rogue_.pick(level3_)},
+                                       {"kind", std::string("responsibility")}, {"active", int64_t{1}},
+                                       {"from_at", now}}),
+          "rogue-assigns");
+  }
+
   // An admin decides an open conflict by a choice its kind allows: keep
   // either side, go back to the base, or accept or refuse a held patch.
   void resolve_conflict(Device& d, int64_t now) {
@@ -404,6 +432,7 @@ class World {
 
   const SimOptions& opt_;
   Rng rng_;
+  Rng rogue_;  // the rogue clients' draws (SimOptions::rogue)
   UuidV7 ids_;
   int64_t wall_ = 1'780'000'000'000;  // June 2026
   std::unique_ptr<Db> server_db_;

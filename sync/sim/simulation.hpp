@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "sync/mutants.hpp"
+
 namespace gw::sync::sim {
 
 struct SimOptions {
@@ -17,7 +19,13 @@ struct SimOptions {
   int replicas = 6;
   int steps = 300;
   bool faults = true;
-  bool break_merge = false;  // arrival order wins: the checker must catch it
+  // Now and then a device runs a foreign or altered client: workflow steps
+  // not its role's or from another status, rights it was never given. The
+  // server must refuse each. Drawn from a stream of its own, so a history
+  // found without them (a regression seed) replays the same with false.
+  bool rogue = true;
+  // A deliberate bug in the server (sync/mutants.hpp): the checker must catch it.
+  testing::Mutant mutant = testing::Mutant::none;
   bool verbose = false;
 };
 

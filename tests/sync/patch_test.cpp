@@ -62,7 +62,7 @@ TEST_SUITE("patch") {
   }
 
   TEST_CASE("protocol messages round-trip and a version mismatch is a clear error") {
-    PullRequest r{{{"global", 5}, {"grid:a", 7}}, {{"grid:a", 3}}, 50};
+    PullRequest r{{{"global", 5}, {"grid:a", 7}}, {{"grid:a", 3}}, 50, "0123456789abcdef"};
     auto j = parse_json(encode(r));
     REQUIRE(j);
     auto back = decode_pull_request(*j);
@@ -70,6 +70,19 @@ TEST_SUITE("patch") {
     CHECK(back->cursors == r.cursors);
     CHECK(back->since == r.since);
     CHECK(back->limit == 50);
+    CHECK(back->basis == r.basis);
+    for (const char* bad_basis : {R"({"cursors":{},"basis":7})", R"({"cursors":{},"basis":"A-B"})",
+                                  R"({"cursors":{},"basis":"0000000000000000000000000000000000000000000000000000000000000000f"})"}) {
+      auto b = decode_pull_request(parse_json(bad_basis).value());
+      REQUIRE_FALSE(b);
+      CHECK(b.error().message.find("basis") != std::string::npos);
+    }
+    PullAnswer pa;
+    pa.basis = "beef";
+    pa.cursors["global"] = 3;
+    auto pb = decode_pull_answer(parse_json(encode(pa)).value());
+    REQUIRE(pb);
+    CHECK(pb->basis == "beef");
     auto old = parse_json(R"({"protocol":99,"cursors":{}})");
     auto bad = decode_pull_request(*old);
     REQUIRE_FALSE(bad);

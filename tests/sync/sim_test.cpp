@@ -3,6 +3,7 @@
 #include "sync/sim/simulation.hpp"
 
 using namespace gw::sync::sim;
+namespace testing = gw::sync::testing;
 
 TEST_SUITE("simulation") {
   TEST_CASE("seeded histories heal to agreement") {
@@ -38,6 +39,7 @@ TEST_SUITE("simulation") {
       SimOptions o;
       o.seed = c.seed;
       o.steps = c.steps;
+      o.rogue = false;  // found before rogue clients were drawn: the same history
       auto r = run_simulation(o);
       for (const auto& f : r.failures) MESSAGE("seed ", c.seed, " (", c.found, "): ", f);
       CHECK_MESSAGE(r.ok, "seed ", c.seed, ": ", c.found);
@@ -54,18 +56,44 @@ TEST_SUITE("simulation") {
     CHECK(a.trace == b.trace);
   }
 
-  TEST_CASE("the checker catches an order-dependent merge") {
+  // Each deliberate bug must fail seeds within the first 100 (the issue's
+  // bar); the first few are enough to show it, and keep the test quick.
+  // How many of 100 each fails, in docs/BENCHMARKS.md.
+  void expect_caught(testing::Mutant m, const char* failure, int seeds) {
     int caught = 0;
-    for (uint64_t seed = 1; seed <= 5; ++seed) {
+    for (uint64_t seed = 5000; seed < 5000 + static_cast<uint64_t>(seeds) && !caught; ++seed) {
       SimOptions o;
       o.seed = seed;
-      o.steps = 150;
-      o.break_merge = true;
+      o.steps = 300;
+      o.mutant = m;
       auto r = run_simulation(o);
-      bool order = false;
-      for (const auto& f : r.failures) order = order || f.find("order-dependent") != std::string::npos;
-      caught += order;
+      for (const auto& f : r.failures) caught += f.find(failure) != std::string::npos;
     }
-    CHECK(caught == 5);
+    CHECK_MESSAGE(caught > 0, "mutant ", testing::mutant_name(m), " passed ", seeds, " seeds");
+  }
+
+  TEST_CASE("the checker catches an order-dependent merge") {
+    expect_caught(testing::Mutant::merge_order, "order-dependent", 5);
+  }
+
+  TEST_CASE("the checker catches a server that lets anyone write any grid") {
+    expect_caught(testing::Mutant::grid_none_writes, "the rules say refused: a grid never the author's", 5);
+  }
+
+  TEST_CASE("the checker catches a server that merges past a right that ended") {
+    expect_caught(testing::Mutant::grid_ended_merges, "the rules say quarantined", 30);
+  }
+
+  TEST_CASE("the checker catches a server that takes any workflow step") {
+    expect_caught(testing::Mutant::case_moves_unchecked, "a workflow step the move table has not", 10);
+  }
+
+  TEST_CASE("a mutant is off again after its run") {
+    SimOptions o;
+    o.seed = 5000;
+    o.steps = 60;
+    o.mutant = testing::Mutant::grid_none_writes;
+    (void)run_simulation(o);
+    CHECK(testing::mutant(testing::Mutant::none));
   }
 }

@@ -1,0 +1,37 @@
+#include "sync/mutants.hpp"
+
+#include <utility>
+
+namespace gw::sync::testing {
+
+namespace {
+// Per thread: the simulation runs a server and its devices on one thread,
+// and `gridwork-sim --jobs` runs several at once.
+thread_local Mutant g_mutant = Mutant::none;
+
+constexpr std::pair<Mutant, std::string_view> kNames[] = {
+    {Mutant::none, "none"},
+    {Mutant::merge_order, "merge-order"},
+    {Mutant::grid_none_writes, "grid-none"},
+    {Mutant::grid_ended_merges, "grid-ended"},
+    {Mutant::case_moves_unchecked, "case-moves"},
+};
+}  // namespace
+
+void set_mutant(Mutant m) { g_mutant = m; }
+
+bool mutant(Mutant m) { return g_mutant == m; }
+
+std::optional<Mutant> mutant_named(std::string_view name) {
+  for (auto [m, n] : kNames)
+    if (n == name) return m;
+  return std::nullopt;
+}
+
+std::string_view mutant_name(Mutant m) {
+  for (auto [k, n] : kNames)
+    if (k == m) return n;
+  return "?";
+}
+
+}  // namespace gw::sync::testing
