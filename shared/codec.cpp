@@ -31,6 +31,10 @@ Error bad_type(const TableSpec& t, const ColumnSpec& c, std::string_view got) {
           where(t, c) + " expects " + std::string(type_name(c.type)) + ", got " + std::string(got)};
 }
 
+// The refused value, for the message: a refusal is kept in the tablet's
+// outbox and in the log, so personal data is not quoted.
+std::string got(const ColumnSpec& c, const std::string& s) { return c.sealed() ? std::string() : "; got '" + s + "'"; }
+
 Status check_text(const TableSpec& t, const ColumnSpec& c, const std::string& s) {
   if (!valid_utf8(s)) return Error{Code::invalid, where(t, c) + " is not valid UTF-8"};
   size_t n = utf8_length(s);
@@ -46,11 +50,11 @@ Status check_text(const TableSpec& t, const ColumnSpec& c, const std::string& s)
         if (!list.empty()) list += ", ";
         list += allowed;
       }
-      return Error{Code::bad_enum, where(t, c) + " must be one of " + list + "; got '" + s + "'"};
+      return Error{Code::bad_enum, where(t, c) + " must be one of " + list + got(c, s)};
     }
   }
   if (c.check && !c.check(s))
-    return Error{Code::invalid, where(t, c) + " must be " + std::string(c.check_what) + "; got '" + s + "'"};
+    return Error{Code::invalid, where(t, c) + " must be " + std::string(c.check_what) + got(c, s)};
   return Status::ok();
 }
 

@@ -222,12 +222,12 @@ constexpr ColumnSpec kConflicts[] = {
     Text("col", 32).req().fixed(),
     Text("kind", 16).req().fixed().in(kConflictKinds),
     Ref("grid_id").req().fixed(),  // the bucket: the grid's workers learn the field is contested
-    JsonText("base", 64 * 1024).fixed(),
-    JsonText("ours", 64 * 1024).fixed(),    // the value the server held
-    JsonText("theirs", 64 * 1024).fixed(),  // the concurrent value that arrived
+    JsonText("base", 64 * 1024).fixed().holds_copies(),
+    JsonText("ours", 64 * 1024).fixed().holds_copies(),    // the value the server held
+    JsonText("theirs", 64 * 1024).fixed().holds_copies(),  // the concurrent value (or held patch) that arrived
     Text("status", 16).req().in(kConflictStatus),
     Text("resolution", 16).in(kResolutions),
-    JsonText("value", 64 * 1024),  // the decided value, {"value":..} as the sides hold it
+    JsonText("value", 64 * 1024).holds_copies(),  // the decided value, {"value":..} as the sides hold it
     Ref("resolved_by"),
     Time("resolved_at"),
     // Schema version 3: who brought `theirs`, from which device, and when the
@@ -243,7 +243,7 @@ constexpr ColumnSpec kNotices[] = {
     Ref("user_id").req().fixed().only(kOffice),
     Text("kind", 16).req().fixed().in(kNoticeKinds).only(kOffice),
     Text("title", 100).req().only(kOffice),  // the event: takeover_started, assigned, ... (i18n notices.<title>)
-    Text("body", 2000).only(kOffice),        // the event in words, for readers without the i18n table
+    Text("body", 2000).only(kOffice).holds_copies(),  // the event in words, for readers without the i18n table
     Text("ref_table", 32).only(kOffice),
     Ref("ref_id").only(kOffice),
     Bool("read"),

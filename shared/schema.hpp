@@ -53,6 +53,9 @@ struct ColumnSpec {
   Merge merge = Merge::lww;
   bool required = false;  // must be present and non-null when a row is created
   bool pii = false;       // personal data: encrypted on devices, masked in views
+  // Holds copies of other columns' values (a conflict's sides, a notice's
+  // words), personal data among them: sealed on devices as pii is.
+  bool copies = false;
   uint32_t max_len = 0;   // text: code points; json: bytes; 0: the type's default
   std::span<const std::string_view> one_of{};  // allowed values of an enum text
   TextCheck check = nullptr;                   // extra rule for a text value
@@ -65,6 +68,7 @@ struct ColumnSpec {
   // Builders, so the tables below read like a data sheet.
   constexpr ColumnSpec req() const { auto c = *this; c.required = true; return c; }
   constexpr ColumnSpec personal() const { auto c = *this; c.pii = true; return c; }
+  constexpr ColumnSpec holds_copies() const { auto c = *this; c.copies = true; return c; }
   constexpr ColumnSpec review() const { auto c = *this; c.merge = Merge::review; return c; }
   constexpr ColumnSpec state() const { auto c = *this; c.merge = Merge::state; return c; }
   constexpr ColumnSpec fixed() const { auto c = *this; c.merge = Merge::immutable; return c; }
@@ -78,6 +82,9 @@ struct ColumnSpec {
   }
 
   uint32_t limit() const;
+  // Sealed at rest on a device (DESIGN §8): the one rule every store of a
+  // device asks, so a new table is sealed by its spec, not by its writers.
+  constexpr bool sealed() const { return pii || copies; }
 };
 
 struct TableSpec {

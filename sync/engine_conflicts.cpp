@@ -333,12 +333,18 @@ void ServerEngine::send_decision_notices() {
   for (const auto& [key, items] : by) {
     const Lost& first = *items.front();
     std::string words;
-    if (key.second == "conflict_resolved")
-      words = first.table + "." + first.column + "：您录入的“" + first.was + "”已由管理员 " + who + " 裁决为“" +
-              first.now + "”";
-    else
+    if (key.second == "conflict_resolved") {
+      // The values as the recipient's own views show them: a phone masked
+      // for a worker (the words are a copy, sealed on the tablet as well).
+      auto recipient = directory_.user(key.first);
+      RoleSet roles = recipient ? recipient->roles : RoleSet{};
+      const ColumnSpec& c = *find_table(first.table)->find(first.column);
+      words = first.table + "." + first.column + "：您录入的“" + shown_value(c, roles, first.was) + "”已由管理员 " +
+              who + " 裁决为“" + shown_value(c, roles, first.now) + "”";
+    } else {
       words = first.table + " 的一条被暂扣记录已由管理员 " + who +
               (key.second == "quarantine_accepted" ? " 接受并合并" : " 拒绝（仍留存于日志）");
+    }
     if (items.size() > 1) words = "共 " + std::to_string(items.size()) + " 项，例如：" + words;
     notify(key.first, "conflict", key.second, words, {first.table, first.row});
   }

@@ -108,7 +108,7 @@ std::string Replica::body_at(const Stmt& s, int i) const {
 
 void Replica::bind_shadow(Stmt& s, int i, const TableSpec& t, uint16_t col, const Value& v) {
   const auto* text = std::get_if<std::string>(&v);
-  if (!sealer_ || !text || !t.columns[col].pii) {
+  if (!sealer_ || !text || !t.columns[col].sealed()) {
     s.bind(i, v);
     return;
   }
@@ -117,7 +117,7 @@ void Replica::bind_shadow(Stmt& s, int i, const TableSpec& t, uint16_t col, cons
 }
 
 Value Replica::shadow_at(const Stmt& s, int i, const TableSpec& t, uint16_t col) const {
-  if (!sealer_ || !t.columns[col].pii || sqlite3_column_type(s.raw(), i) != SQLITE_BLOB) return s.value(i);
+  if (!sealer_ || !t.columns[col].sealed() || sqlite3_column_type(s.raw(), i) != SQLITE_BLOB) return s.value(i);
   auto plain = sealer_->open(seal_context(t, t.columns[col]), s.blob(i));
   if (!plain) throw SqliteError(SQLITE_AUTH, "a kept server value is sealed under another key");
   return std::move(*plain);
@@ -141,7 +141,7 @@ int64_t Replica::seal_clear() {
   while (shadows.step()) {
     const TableSpec* t = find_table(shadows.text(0));
     auto col = static_cast<uint16_t>(shadows.int64(2));
-    if (!t || col >= t->columns.size() || !t->columns[col].pii) continue;
+    if (!t || col >= t->columns.size() || !t->columns[col].sealed()) continue;
     bind_shadow(put, 1, *t, col, std::string(shadows.text(3)));
     put.bind(2, t->name).bind(3, shadows.text(1)).bind(4, int64_t{col}).run();
     ++sealed;
@@ -274,7 +274,8 @@ void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
     auto body = chain_patch(out.request.patches[i], head, key_);
     if (!body) continue;  // not a patch the server could read either: it says so
     out.request.patches[i] = std::move(*body);
-    upd.bind(1, out.request.patches[i]).bind(2, head.n).bind(3, out.entries[i]).run();
+    bind_body(upd, 1, out.request.patches[i]);  // sealed: it waits here until the server answers
+    upd.bind(2, head.n).bind(3, out.entries[i]).run();
   }
   save_chain_head(head);
   auto mark = db_.prepare("UPDATE _outbox SET batch = ? WHERE n = ?");

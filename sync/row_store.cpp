@@ -143,7 +143,7 @@ RowStore::RowStore(Db& db, const Sealer* sealer) : db_(db), sealer_(sealer) {
   reload_origins();
 }
 
-static bool is_sealed_column(const Sealer* sealer, const ColumnSpec& c) { return sealer && c.pii; }
+static bool is_sealed_column(const Sealer* sealer, const ColumnSpec& c) { return sealer && c.sealed(); }
 
 void RowStore::bind_column(Stmt& s, int i, const TableSpec& t, size_t col, const Value& v) {
   const auto* text = std::get_if<std::string>(&v);
@@ -158,7 +158,7 @@ void RowStore::open_columns(const TableSpec& t, Row& row) {
   if (!sealer_) return;
   auto& s = stmts(t).load;
   for (size_t i = 0; i < t.columns.size(); ++i) {
-    if (!t.columns[i].pii || sqlite3_column_type(s.raw(), static_cast<int>(i)) != SQLITE_BLOB) continue;
+    if (!t.columns[i].sealed() || sqlite3_column_type(s.raw(), static_cast<int>(i)) != SQLITE_BLOB) continue;
     auto plain = sealer_->open(seal_context(t, t.columns[i]), s.blob(static_cast<int>(i)));
     if (!plain) {
       s.reset();
@@ -176,7 +176,7 @@ int64_t RowStore::seal_clear() {
   for (const auto& t : all_tables()) {
     std::string clear;
     for (const auto& c : t.columns)
-      if (c.pii) clear += std::string(clear.empty() ? "" : " OR ") + "typeof(" + std::string(c.name) + ") = 'text'";
+      if (c.sealed()) clear += std::string(clear.empty() ? "" : " OR ") + "typeof(" + std::string(c.name) + ") = 'text'";
     if (clear.empty()) continue;
     auto find = db_.prepare("SELECT id FROM " + std::string(t.name) + " WHERE " + clear);
     std::vector<std::string> ids;

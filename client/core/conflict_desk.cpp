@@ -41,11 +41,23 @@ std::string label_sql(std::string_view table) {
   return {};
 }
 
-// A column as a query reads it: a pii column through gw_open.
+// A column as a query reads it: a sealed one (pii, or a conflict's sides,
+// which copy pii) through gw_open.
 std::string opened_column(const TableSpec& t, const ColumnSpec& c) {
   std::string quoted = "\"" + std::string(c.name) + "\"";
-  if (!c.pii) return quoted;
+  if (!c.sealed()) return quoted;
   return "gw_open(" + quoted + ", '" + sync::seal_context(t, c) + "')";
+}
+
+std::string opened_column(std::string_view table, std::string_view column) {
+  const TableSpec& t = *find_table(table);
+  return opened_column(t, *t.find(column));
+}
+
+// A conflict's sides and decided value, opened.
+std::string conflict_values_sql() {
+  return opened_column("conflicts", "base") + ", " + opened_column("conflicts", "ours") + ", " +
+         opened_column("conflicts", "theirs");
 }
 
 constexpr std::string_view kChoiceNames[] = {"ours", "theirs", "base", "custom", "accept", "refuse"};
@@ -71,8 +83,8 @@ std::vector<ConflictItem> ConflictDesk::items(const std::string& where, const st
                                               Names& names) {
   auto& db = replica_.store().db();
   auto s = db.prepare(
-      "SELECT c.id, c.tbl, c.row_id, c.col, c.kind, IFNULL(c.grid_id, ''), c.base, c.ours, c.theirs, c.status, "
-      "c.resolution, c.value, c.resolved_by, IFNULL(c.resolved_at, 0), IFNULL(c.opened_at, 0), "
+      "SELECT c.id, c.tbl, c.row_id, c.col, c.kind, IFNULL(c.grid_id, ''), " + conflict_values_sql() + ", c.status, "
+      "c.resolution, " + opened_column("conflicts", "value") + ", c.resolved_by, IFNULL(c.resolved_at, 0), IFNULL(c.opened_at, 0), "
       "EXISTS(SELECT 1 FROM _outbox o WHERE o.tbl = 'conflicts' AND o.row_id = c.id AND o.state = 'pending') "
       "FROM conflicts c WHERE " + where + " ORDER BY c.opened_at, c.id");
   for (size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 1), args[i]);
@@ -207,7 +219,7 @@ Result<int64_t> ConflictDesk::decide(const Me& me, const std::vector<ConflictDec
   if (decisions.empty()) return Error{Code::missing, "no conflict chosen"};
   const TableSpec& ct = *find_table("conflicts");
   auto s = replica_.store().db().prepare(
-      "SELECT kind, status, tbl, col, base, ours, theirs FROM conflicts WHERE id = ?");
+      "SELECT kind, status, tbl, col, " + conflict_values_sql() + " FROM conflicts WHERE id = ?");
   std::vector<std::pair<std::string, Fields>> writes;
   int64_t now = replica_.clock().wall_ms();
   for (const auto& d : decisions) {

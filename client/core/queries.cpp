@@ -202,7 +202,7 @@ HomeView Queries::home(const Me& me, int64_t now_ms) {
 
 std::vector<NoticeItem> Queries::unread_notices(const Me& me, const GridMap& all) {
   auto s = db_.prepare(
-      "SELECT n.id, n.kind, n.title, IFNULL(n.body, ''), IFNULL(n.ref_table, ''), IFNULL(n.ref_id, ''), "
+      "SELECT n.id, n.kind, n.title, IFNULL(gw_open(n.body, 'notices.body'), ''), IFNULL(n.ref_table, ''), IFNULL(n.ref_id, ''), "
       "IFNULL(t.grid_id, a.grid_id), IFNULL(t.reason, '') FROM notices n "
       "LEFT JOIN takeovers t ON n.ref_table = 'takeovers' AND t.id = n.ref_id "
       "LEFT JOIN assignments a ON n.ref_table = 'assignments' AND a.id = n.ref_id "

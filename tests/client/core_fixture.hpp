@@ -54,6 +54,14 @@ inline Snapshot synced(ClientCore& app) {
   return settle(app);
 }
 
+// A tablet signed in as `user` and synced once: where most stories start.
+inline std::unique_ptr<ClientCore> signed_in_app(const std::string& dir, const std::string& url, const char* user) {
+  auto app = open_app(dir, url);
+  REQUIRE_MESSAGE(sign_in(*app, user).session.signed_in, user);
+  synced(*app);
+  return app;
+}
+
 // The notices since the last call, with the first error's key if any.
 inline std::string first_error(ClientCore& app) {
   for (const auto& n : app.take_notices())

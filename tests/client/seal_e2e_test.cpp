@@ -293,7 +293,7 @@ TEST_CASE("a replica written before sealing is sealed in one pass at the next un
     REQUIRE(keyed.key);
     for (const auto& t : all_tables())
       for (const auto& c : t.columns)
-        if (c.pii)
+        if (c.sealed())
           keyed.db.exec("UPDATE " + std::string(t.name) + " SET " + std::string(c.name) + " = gw_open(" +
                         std::string(c.name) + ", '" + std::string(t.name) + "." + std::string(c.name) + "')");
     keyed.db.exec("UPDATE _outbox SET body = gw_open(body, '_outbox')");
@@ -320,7 +320,7 @@ TEST_CASE("a replica written before sealing is sealed in one pass at the next un
   CHECK(account_of(tablet).password_verifier.empty());
   for (const auto& t : all_tables())
     for (const auto& c : t.columns)
-      if (c.pii)
+      if (c.sealed())
         CHECK(count(db, "SELECT count(*) FROM " + std::string(t.name) + " WHERE typeof(" + std::string(c.name) +
                             ") = 'text'") == 0);
   CHECK(count(db, "SELECT count(*) FROM _outbox WHERE typeof(body) = 'text'") == 0);

@@ -77,6 +77,16 @@ TEST_SUITE("codec") {
     CHECK(code_of("users", R"({"roles":"worker,king"})") == Code::invalid);
   }
 
+  TEST_CASE("a refusal quotes the value it refused, unless it is personal data") {
+    auto r = decode("households", R"({"phone":"1390591x111"})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("households.phone must be") == 0);
+    CHECK(r.error().message.find("1390591x111") == std::string::npos);  // kept in outboxes and the log
+    r = decode("cases", R"({"category":"9999"})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("'9999'") != std::string::npos);
+  }
+
   TEST_CASE("null is a value; required columns are checked on new rows") {
     auto r = decode("cases", R"({"description":null})");
     REQUIRE(r);
