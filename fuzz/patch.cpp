@@ -1,9 +1,9 @@
-// Patch decoding (sync/patch.cpp), as pushed and as pulled: any text is
+// Patch decoding (sync/core/patch.cpp), as pushed and as pulled: any text is
 // refused with an Error or decoded; what decodes encodes to JSON that decodes
 // again to the same encoding.
 #include "fuzz/fuzz.hpp"
 #include "shared/json.hpp"
-#include "sync/patch.hpp"
+#include "sync/core/patch.hpp"
 
 using namespace gw;
 

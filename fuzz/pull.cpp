@@ -1,8 +1,8 @@
 // A pull body as the server reads it, and a pull answer as the tablet reads
-// it (sync/protocol.cpp); what decodes encodes to what decodes again.
+// it (sync/core/protocol.cpp); what decodes encodes to what decodes again.
 #include "fuzz/fuzz.hpp"
 #include "shared/json.hpp"
-#include "sync/protocol.hpp"
+#include "sync/core/protocol.hpp"
 
 using namespace gw;
 

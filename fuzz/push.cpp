@@ -1,11 +1,11 @@
-// A push body as the server reads it (sync/protocol.cpp, then each patch as
+// A push body as the server reads it (sync/core/protocol.cpp, then each patch as
 // ServerEngine::push decodes it: its chain link first), and a push answer as
 // the tablet reads it.
 #include "fuzz/fuzz.hpp"
 #include "shared/json.hpp"
-#include "sync/chain.hpp"
-#include "sync/patch.hpp"
-#include "sync/protocol.hpp"
+#include "sync/core/chain.hpp"
+#include "sync/core/patch.hpp"
+#include "sync/core/protocol.hpp"
 
 using namespace gw;
 

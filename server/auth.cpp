@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "sync/device_key.hpp"
+#include "sync/core/device_key.hpp"
 
 #include <algorithm>
 

@@ -18,7 +18,7 @@
 #include "server/service.hpp"
 #include "server/tls.hpp"
 #include "shared/uuid.hpp"
-#include "sync/chain.hpp"
+#include "sync/core/chain.hpp"
 
 namespace gw::server {
 

@@ -7,8 +7,8 @@
 
 #include "server/auth.hpp"
 #include "shared/json.hpp"
-#include "sync/patch.hpp"
-#include "sync/server_engine.hpp"
+#include "sync/core/patch.hpp"
+#include "sync/server/server_engine.hpp"
 
 namespace gw::server {
 

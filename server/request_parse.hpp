@@ -1,7 +1,7 @@
 // What the server reads out of a request's body or query string before any
 // work: each endpoint's one parser, so the handler and the fuzz targets
 // (fuzz/) run the same code. Push and pull bodies are the sync layer's
-// (sync/protocol.hpp).
+// (sync/core/protocol.hpp).
 #pragma once
 
 #include <string>

@@ -8,8 +8,8 @@
 #include "server/request_parse.hpp"
 #include "shared/kpi.hpp"
 #include "shared/demo/park.hpp"
-#include "sync/audit.hpp"
-#include "sync/demo_load.hpp"
+#include "sync/server/audit.hpp"
+#include "sync/server/demo_load.hpp"
 
 namespace gw::server {
 
@@ -21,24 +21,6 @@ int64_t system_ms() {
 }
 
 }  // namespace
-
-int http_status(Code c) {
-  switch (c) {
-    case Code::ok: return 200;
-    case Code::invalid: case Code::unknown_table: case Code::unknown_column: case Code::bad_type:
-    case Code::too_long: case Code::bad_enum: case Code::missing: case Code::version_mismatch: return 400;
-    case Code::unauthorized: return 401;
-    case Code::forbidden: case Code::quarantined: case Code::revoked: return 403;
-    case Code::not_found: return 404;
-    case Code::conflict: case Code::state: case Code::immutable: return 409;
-    case Code::too_large: return 413;
-    case Code::throttled: return 429;
-    case Code::offline: return 503;
-    case Code::io: return 507;
-    case Code::internal: return 500;
-  }
-  return 500;
-}
 
 // SQLite could not write (a full disk, most often): said so that the
 // operator knows what to do, and the device that it keeps its records and
@@ -459,7 +441,7 @@ void SyncService::history(Request& req, Responder& respond) {
   auto h = r->engine->history(sync::Principal{s->user_id, s->device_id}, q->table, q->row);
   if (!h) return respond(error_reply(h.error().code, h.error().message));
   // A record of personal data read through the server goes into the audit
-  // (sync/audit.hpp), by the writer, before the answer: no read unrecorded.
+  // (sync/server/audit.hpp), by the writer, before the answer: no read unrecorded.
   if (const TableSpec* t = find_table(q->table); t && t->has_pii())
     post([this, who = *s, q = *q, respond, body = std::move(*h)]() mutable {
       try {

@@ -19,7 +19,7 @@
 #include "shared/error.hpp"
 #include "shared/hlc.hpp"
 #include "shared/sqlite.hpp"
-#include "sync/server_engine.hpp"
+#include "sync/server/server_engine.hpp"
 
 namespace gw::server {
 
@@ -56,7 +56,6 @@ struct ServiceOptions {
 };
 
 // A code to an HTTP status (DESIGN §4/§10): 400, 401, 403, 404, 409, 413, 429...
-int http_status(Code c);
 Reply error_reply(Code c, const std::string& message);
 // 507: SQLite could not write (a full disk); `detail` is SQLite's reason.
 Reply storage_fault(const std::string& detail);

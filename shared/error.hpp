@@ -36,9 +36,24 @@ enum class Code {
   internal,
 };
 
+// What a code means at either end, from one table (error.cpp): the server
+// answers with its HTTP status, the tablet shows its message and decides
+// whether to try again, the translations hold its words.
+struct CodeInfo {
+  Code code;
+  std::string_view name;  // on the wire: {"error":{"code":NAME,...}}
+  int http_status;        // what the server answers with
+  bool retry;             // a fault, not a verdict: the device sends the same again later
+};
+const CodeInfo& code_info(Code c);
+
 std::string_view code_name(Code c);
 // The Code named by code_name, or Code::internal for an unknown name.
 Code code_from_name(std::string_view name);
+int http_status(Code c);
+bool retry_later(Code c);
+// The key of the code's words on the tablet: "error.NAME" (assets/i18n).
+std::string message_key(Code c);
 
 struct Error {
   Code code = Code::internal;

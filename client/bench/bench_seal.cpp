@@ -11,9 +11,9 @@
 #include <string>
 
 #include "client/core/data_key.hpp"
-#include "sync/demo_load.hpp"
-#include "sync/loopback.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/server/demo_load.hpp"
+#include "sync/server/loopback.hpp"
+#include "sync/device/sync_client.hpp"
 
 using namespace gw;
 using namespace gw::sync;

@@ -11,11 +11,11 @@
 #include "client/core/account.hpp"
 #include "client/core/backoff.hpp"
 #include "client/core/data_key.hpp"
-#include "client/core/device_key.hpp"
+#include "sync/core/device_key.hpp"
 #include "client/core/field_actions.hpp"
 #include "client/core/conflict_desk.hpp"
 #include "client/core/grid_office.hpp"
-#include "client/core/http_transport.hpp"
+#include "net/http_transport.hpp"
 #include "client/core/queries.hpp"
 #include "client/core/reveals.hpp"
 #include "client/core/settings_file.hpp"
@@ -24,9 +24,12 @@
 #include "shared/json.hpp"
 #include "shared/kpi.hpp"
 #include "shared/tuning.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/device/sync_client.hpp"
 
 namespace gw::client {
+
+using net::HttpTransport;
+using sync::DeviceKey;
 namespace fs = std::filesystem;
 
 namespace {
@@ -36,7 +39,7 @@ int64_t system_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Notice error_notice(const Error& e) { return Notice{true, "error." + std::string(code_name(e.code)), e.message, ""}; }
+Notice error_notice(const Error& e) { return Notice{true, message_key(e.code), e.message, ""}; }
 
 // A user's folder name: the account name, kept to characters every file
 // system takes, so no name can point outside the data folder.
@@ -340,7 +343,7 @@ void ClientCore::Impl::sign_in(const std::string& username, const std::string& s
         if (!wipe_device(transport(), e.message)) fail("error.device_revoked_pending", e.message);
         return;
       }
-      return fail(e.code == Code::unauthorized ? "error.bad_credentials" : "error." + std::string(code_name(e.code)),
+      return fail(e.code == Code::unauthorized ? "error.bad_credentials" : message_key(e.code),
                   e.message);
     }
     if (auto st = take_key_online(secret); !st) return fail("error.io", st.error().message);
@@ -463,8 +466,8 @@ void ClientCore::Impl::change_password(const std::string& old_pw, const std::str
   body.set("new", new_pw);
   if (auto r = transport().exchange("/v1/password", body.dump()); !r) {
     const Error& e = r.error();
-    return notify(Notice{true, e.code == Code::offline ? "error.password_change_offline" : "error." +
-                                                             std::string(code_name(e.code)), e.message, ""});
+    return notify(
+        Notice{true, e.code == Code::offline ? "error.password_change_offline" : message_key(e.code), e.message, ""});
   }
   auto wrapped = net.data_key->wrap(new_pw);
   if (!wrapped) return notify(error_notice(wrapped.error()));

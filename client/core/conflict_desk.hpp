@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "client/core/queries.hpp"
-#include "sync/replica.hpp"
+#include "sync/device/replica.hpp"
 
 namespace gw::client {
 

@@ -12,7 +12,7 @@
 
 #include "shared/error.hpp"
 #include "shared/sqlite.hpp"
-#include "sync/sealer.hpp"
+#include "sync/core/sealer.hpp"
 
 namespace gw::client {
 

@@ -9,7 +9,7 @@
 
 #include "client/core/client_core.hpp"
 #include "client/core/queries.hpp"
-#include "sync/replica.hpp"
+#include "sync/device/replica.hpp"
 
 namespace gw::client {
 

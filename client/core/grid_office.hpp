@@ -8,7 +8,7 @@
 #include <string>
 
 #include "client/core/queries.hpp"
-#include "sync/replica.hpp"
+#include "sync/device/replica.hpp"
 
 namespace gw::client {
 

@@ -12,7 +12,7 @@
 #include "client/core/queries.hpp"
 #include "client/core/views.hpp"
 #include "shared/error.hpp"
-#include "sync/replica.hpp"
+#include "sync/device/replica.hpp"
 
 namespace gw::client {
 

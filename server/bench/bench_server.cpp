@@ -22,11 +22,11 @@
 #include <thread>
 #include <vector>
 
-#include "client/core/http_transport.hpp"
+#include "net/http_transport.hpp"
 #include "server/cpprest.hpp"
 #include "shared/uuid.hpp"
-#include "sync/replica.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/device/sync_client.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace {
@@ -106,9 +106,9 @@ int run_echo_server(int port) {
 
 struct Device {
   std::string user;
-  client::DeviceKey key = client::DeviceKey::generate();
+  sync::DeviceKey key = sync::DeviceKey::generate();
   std::string id = "bench-" + UuidV7().next(now_ms());
-  std::unique_ptr<client::HttpTransport> http;
+  std::unique_ptr<net::HttpTransport> http;
   std::unique_ptr<Db> db;
   std::unique_ptr<Hlc> clock;
   std::unique_ptr<sync::Replica> replica;
@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   in_parallel(o.threads, o.devices, [&](int i) {
     auto d = std::make_unique<Device>();
     d->user = pick_user(i);
-    d->http = std::make_unique<client::HttpTransport>(url, d->key);
+    d->http = std::make_unique<net::HttpTransport>(url, d->key);
     d->db = std::make_unique<Db>(":memory:");
     d->clock = std::make_unique<Hlc>(now_ms);
     d->replica = std::make_unique<sync::Replica>(*d->db, d->id, *d->clock);
@@ -323,9 +323,9 @@ int main(int argc, char** argv) {
   });
   double pull_rps = rate(static_cast<int64_t>(pulls.ms.size()), pull_start);
 
-  auto key = client::DeviceKey::generate();
-  std::vector<std::unique_ptr<client::HttpTransport>> echo_clients;
-  for (int t = 0; t < o.threads; ++t) echo_clients.push_back(std::make_unique<client::HttpTransport>(echo_url, key));
+  auto key = sync::DeviceKey::generate();
+  std::vector<std::unique_ptr<net::HttpTransport>> echo_clients;
+  for (int t = 0; t < o.threads; ++t) echo_clients.push_back(std::make_unique<net::HttpTransport>(echo_url, key));
   std::string body = R"({"protocol":1,"cursors":{"global":70000,"user:x":10},"limit":500})";
   auto echo_start = Clock::now();
   std::atomic<int> which{0};
@@ -342,7 +342,7 @@ int main(int argc, char** argv) {
   Stats kpi;
   {
     Device sup;
-    sup.http = std::make_unique<client::HttpTransport>(url, sup.key);
+    sup.http = std::make_unique<net::HttpTransport>(url, sup.key);
     auto login = sup.http->login("supervisor01", "gridwork-demo", sup.id, "bench");
     if (!login) kpi.error("login supervisor01: " + login.error().to_string());
     for (int k = 0; login && k < 60; ++k) {

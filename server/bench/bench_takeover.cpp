@@ -28,16 +28,16 @@
 
 #include <unistd.h>
 
-#include "client/core/device_key.hpp"
-#include "client/core/http_transport.hpp"
+#include "sync/core/device_key.hpp"
+#include "net/http_transport.hpp"
 #include "shared/codec.hpp"
 #include "shared/ddl.hpp"
 #include "shared/json.hpp"
 #include "shared/schema.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
-#include "sync/replica.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/device/sync_client.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -212,18 +212,18 @@ class TimedTransport : public sync::Transport {
 struct Device {
   std::string user;
   std::string id = "bench-" + UuidV7().next(now_ms());
-  client::DeviceKey key = client::DeviceKey::generate();
-  std::unique_ptr<client::HttpTransport> http;
+  sync::DeviceKey key = sync::DeviceKey::generate();
+  std::unique_ptr<net::HttpTransport> http;
   std::unique_ptr<TimedTransport> timed;
   std::unique_ptr<Db> db;
   std::unique_ptr<Hlc> clock;
   std::unique_ptr<sync::Replica> replica;
   std::unique_ptr<sync::SyncClient> sync;
-  client::LoginResult me;
+  net::LoginResult me;
   HlcTime since = 0;  // server_hlc of the last pull: the long-poll's `since`
 
   Device(const std::string& url, std::string username, const std::string& file) : user(std::move(username)) {
-    http = std::make_unique<client::HttpTransport>(url, key);
+    http = std::make_unique<net::HttpTransport>(url, key);
     db = std::make_unique<Db>(file);
     clock = std::make_unique<Hlc>(now_ms);
     replica = std::make_unique<sync::Replica>(*db, id, *clock);
@@ -467,7 +467,7 @@ double metric(const std::string& text, const std::string& name) {
 }
 
 // Until every cadre is in a long-poll, as tablets sit between changes.
-bool all_waiting(client::HttpTransport& http, size_t cadres, Clock::time_point deadline) {
+bool all_waiting(net::HttpTransport& http, size_t cadres, Clock::time_point deadline) {
   while (Clock::now() < deadline) {
     auto m = http.get("/v1/metrics", 10'000);
     if (m && metric(*m, "gridwork_waiters") >= static_cast<double>(cadres)) return true;
@@ -480,7 +480,7 @@ struct Endpoint {
   double sum_s = 0, count = 0;
 };
 
-Endpoint endpoint(client::HttpTransport& http, const std::string& path) {
+Endpoint endpoint(net::HttpTransport& http, const std::string& path) {
   auto m = http.get("/v1/metrics", 10'000);
   if (!m) return {};
   // An endpoint not asked yet has no lines: zero of each.

@@ -19,8 +19,8 @@
 #include "shared/sqlite.hpp"
 #include "shared/tuning.hpp"
 #include "shared/uuid.hpp"
-#include "sync/demo_load.hpp"
-#include "sync/server_engine.hpp"
+#include "sync/server/demo_load.hpp"
+#include "sync/server/server_engine.hpp"
 
 namespace gw::sync::bench {
 namespace {

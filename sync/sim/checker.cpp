@@ -6,8 +6,8 @@
 #include <tuple>
 
 #include "shared/codec.hpp"
-#include "sync/case_rules.hpp"
-#include "sync/merge.hpp"
+#include "sync/server/case_rules.hpp"
+#include "sync/core/merge.hpp"
 
 namespace gw::sync::sim {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "sync/replica.hpp"
-#include "sync/server_engine.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/server/server_engine.hpp"
 
 namespace gw::sync::sim {
 

@@ -14,7 +14,7 @@
 
 #include "shared/codec.hpp"
 #include "shared/workflow.hpp"
-#include "sync/merge.hpp"
+#include "sync/core/merge.hpp"
 #include "sync/sim/checker.hpp"
 
 namespace gw::sync::sim {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sync/mutants.hpp"
+#include "sync/core/mutants.hpp"
 
 namespace gw::sync::sim {
 
@@ -24,7 +24,7 @@ struct SimOptions {
   // server must refuse each. Drawn from a stream of its own, so a history
   // found without them (a regression seed) replays the same with false.
   bool rogue = true;
-  // A deliberate bug in the server (sync/mutants.hpp): the checker must catch it.
+  // A deliberate bug in the server (sync/core/mutants.hpp): the checker must catch it.
   testing::Mutant mutant = testing::Mutant::none;
   bool verbose = false;
 };

@@ -150,7 +150,7 @@ TEST_CASE("the workflow offers each role its moves and nothing else") {
 #include "client/core/data_key.hpp"
 #include "client/core/queries.hpp"
 #include "shared/codec.hpp"
-#include "sync/replica.hpp"
+#include "sync/device/replica.hpp"
 
 namespace {
 

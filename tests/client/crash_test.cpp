@@ -25,7 +25,7 @@
 #include "client/core/account.hpp"
 #include "shared/codec.hpp"
 #include "shared/value.hpp"
-#include "sync/column_clock.hpp"
+#include "sync/core/column_clock.hpp"
 #include "tests/client/core_fixture.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/support/child_process.hpp"

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "client/core/http_transport.hpp"
+#include "net/http_transport.hpp"
 #include "shared/json.hpp"
 #include "tests/client/core_fixture.hpp"
 #include "tests/support/server_process.hpp"
@@ -16,6 +16,8 @@
 using namespace gw;
 using namespace gw::client;
 using namespace gw::test;
+using gw::net::HttpTransport;
+using gw::sync::DeviceKey;
 
 namespace {
 

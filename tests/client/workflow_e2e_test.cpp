@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "client/core/device_key.hpp"
-#include "client/core/http_transport.hpp"
+#include "sync/core/device_key.hpp"
+#include "net/http_transport.hpp"
 #include "shared/calendar.hpp"
 #include "shared/json.hpp"
 #include "shared/schema.hpp"
@@ -23,6 +23,8 @@
 using namespace gw;
 using namespace gw::client;
 using namespace gw::test;
+using gw::net::HttpTransport;
+using gw::sync::DeviceKey;
 
 namespace {
 

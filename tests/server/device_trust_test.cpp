@@ -10,7 +10,7 @@
 #include <map>
 #include <set>
 
-#include "sync/chain.hpp"
+#include "sync/core/chain.hpp"
 #include "tests/server/fixture.hpp"
 
 namespace gw::test {

@@ -78,15 +78,15 @@ class Witness : public sync::Transport {
 struct Tablet {
   std::string user;
   std::string path;  // the replica's file
-  client::DeviceKey key = client::DeviceKey::generate();
+  sync::DeviceKey key = sync::DeviceKey::generate();
   std::string id;
-  client::HttpTransport http;
+  net::HttpTransport http;
   Db db;
   Hlc clock{now_ms};
   sync::Replica replica;
   Witness witness{http};
   sync::SyncClient sync{replica, witness};
-  client::LoginResult me;
+  net::LoginResult me;
   std::vector<std::string> written;                   // patch ids, in order
   std::set<std::pair<std::string, std::string>> rows;  // (table, row) written
   std::string trouble;                                 // a write that failed (checked on the test's thread)
@@ -429,8 +429,8 @@ TEST_SUITE("server-faults") {
     std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                          std::to_string(body.size()) + "\r\n\r\n" + body;
     CuttingServer server(answer);
-    auto key = client::DeviceKey::generate();
-    client::HttpTransport http("http://127.0.0.1:" + std::to_string(server.port), key, kTabletTimeoutMs);
+    auto key = sync::DeviceKey::generate();
+    net::HttpTransport http("http://127.0.0.1:" + std::to_string(server.port), key, kTabletTimeoutMs);
     server.cut = answer.size();
     auto whole = http.exchange("/v1/sync/push", "{}");
     REQUIRE(whole);
@@ -444,11 +444,11 @@ TEST_SUITE("server-faults") {
   }
 
   TEST_CASE("the fault proxy: a server down, one restarting, one that hangs, and a stop with connections open") {
-    auto key = client::DeviceKey::generate();
+    auto key = sync::DeviceKey::generate();
     {
       // Nothing listens upstream: each connection is closed at once.
       FaultProxy nowhere(gw::test::ServerProcess::free_port(), FaultPlan{});
-      client::HttpTransport http(nowhere.url(), key, kTabletTimeoutMs);
+      net::HttpTransport http(nowhere.url(), key, kTabletTimeoutMs);
       auto start = Clock::now();
       auto r = http.exchange("/v1/sync/pull", "{}");
       REQUIRE_FALSE(r);
@@ -461,7 +461,7 @@ TEST_SUITE("server-faults") {
       // down, answering again after, through the same proxy.
       gw::test::ServerProcess plain;
       FaultProxy proxy(proxied_port(plain.url()), FaultPlan{});
-      client::HttpTransport http(proxy.url(), key, kTabletTimeoutMs);
+      net::HttpTransport http(proxy.url(), key, kTabletTimeoutMs);
       auto answered = [&] {  // no token: the server's 401
         auto r = http.exchange("/v1/sync/pull", "{}");
         return r ? Code::ok : r.error().code;
@@ -480,7 +480,7 @@ TEST_SUITE("server-faults") {
     int hung = listen_loopback(&hung_port);
     REQUIRE(hung >= 0);
     auto proxy = std::make_unique<FaultProxy>(hung_port, FaultPlan{.seed = 7, .delay = 1, .delay_ms_max = 60'000});
-    client::HttpTransport http(proxy->url(), key, 60'000);
+    net::HttpTransport http(proxy->url(), key, 60'000);
     auto held = std::async(std::launch::async, [&] { return http.exchange("/v1/sync/pull", "{}"); });
     int idle = connect_loopback(proxy->port());
     auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -513,8 +513,8 @@ TEST_SUITE("server-faults") {
     CHECK(proxy->open_connections() == kConnections);
     CHECK(proxy->counts().refused == 0);
     // Beside them an exchange still gets the server's answer (no token: 401).
-    auto key = client::DeviceKey::generate();
-    client::HttpTransport http(proxy->url(), key, 10'000);
+    auto key = sync::DeviceKey::generate();
+    net::HttpTransport http(proxy->url(), key, 10'000);
     auto r = http.exchange("/v1/sync/pull", "{}");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Code::unauthorized);

@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
-#include "client/core/device_key.hpp"
-#include "client/core/http_transport.hpp"
+#include "sync/core/device_key.hpp"
+#include "net/http_transport.hpp"
 #include "shared/json.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
-#include "sync/replica.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/device/sync_client.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace gw::test {
@@ -75,14 +75,14 @@ inline std::string error_code(const Raw& r) {
 
 // A device over HTTP with its own replica, like a tablet.
 struct Device {
-  client::DeviceKey key = client::DeviceKey::generate();
+  sync::DeviceKey key = sync::DeviceKey::generate();
   std::string id;
-  client::HttpTransport http;
+  net::HttpTransport http;
   Db db{":memory:"};
   Hlc clock{now_ms};
   sync::Replica replica;
   sync::SyncClient sync;
-  client::LoginResult me;
+  net::LoginResult me;
 
   // ca_file: the PEM the device trusts for an https server (empty: the system's CAs).
   Device(const std::string& url, const std::string& user, const std::string& password = "gridwork-demo",

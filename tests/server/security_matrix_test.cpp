@@ -25,8 +25,8 @@
 #include "shared/checks.hpp"
 #include "shared/codec.hpp"
 #include "shared/workflow.hpp"
-#include "sync/patch.hpp"
-#include "sync/protocol.hpp"
+#include "sync/core/patch.hpp"
+#include "sync/core/protocol.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/support/workflow_rules.hpp"
 
@@ -157,7 +157,7 @@ struct World {
       if (c.required || c.name == t.bucket_column) put(c.name, value_for(t, c, a, grid, user));
     std::string tn(t.name);
     int64_t now = now_ms();
-    if (tn == "cases") {  // a patrol report in the reporter's own name (sync/case_rules.cpp new_case)
+    if (tn == "cases") {  // a patrol report in the reporter's own name (sync/server/case_rules.cpp new_case)
       put("source", std::string("patrol"));
       put("status", std::string("reported"));
       put("last_action", std::string("report"));

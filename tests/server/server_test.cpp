@@ -10,13 +10,13 @@
 #include <set>
 #include <thread>
 
-#include "client/core/http_transport.hpp"
+#include "net/http_transport.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/support/server_process.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
-#include "sync/replica.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/device/sync_client.hpp"
 
 using namespace gw;
 using gw::test::Device;
@@ -41,7 +41,7 @@ ServerState state(ServerProcess& s) {
 }
 
 std::string login_body(const std::string& user, const std::string& pw, const std::string& device = "dev-x") {
-  auto key = client::DeviceKey::generate();
+  auto key = sync::DeviceKey::generate();
   return R"({"username":")" + user + R"(","password":")" + pw + R"(","device":{"id":")" + device +
          R"(","public_key":")" + key.public_key_base64() + R"(","name":"t"}})";
 }
@@ -207,7 +207,7 @@ TEST_SUITE("server") {
     std::string bearer = "Bearer " + w.me.token;
     auto missing = raw(s.url(), "POST", "/v1/sync/push", body, {{"Authorization", bearer}});
     CHECK(missing.status == 401);
-    auto other = client::DeviceKey::generate();
+    auto other = sync::DeviceKey::generate();
     auto forged = raw(s.url(), "POST", "/v1/sync/push", body,
                       {{"Authorization", bearer}, {"X-Gridwork-Signature", other.sign_base64(body)}});
     CHECK(forged.status == 401);

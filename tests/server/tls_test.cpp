@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "client/core/http_transport.hpp"
+#include "net/http_transport.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -110,10 +110,10 @@ TEST_SUITE("server-tls") {
   TEST_CASE("https: a device that does not trust the certificate, or speaks plain http, gets nowhere") {
     Certs c;
     ServerProcess s({"--tls-cert", c.cert, "--tls-key", c.key});
-    auto key = client::DeviceKey::generate();
+    auto key = sync::DeviceKey::generate();
     for (const std::string& ca : {std::string(), c.other}) {
       CAPTURE(ca);
-      client::HttpTransport untrusting(s.url(), key, 10'000, ca);
+      net::HttpTransport untrusting(s.url(), key, 10'000, ca);
       auto r = untrusting.login("worker03", "gridwork-demo", "dev-untrusting", "t");
       REQUIRE_FALSE(r);
       CHECK(r.error().code == Code::offline);
@@ -121,7 +121,7 @@ TEST_SUITE("server-tls") {
     }
 
     std::string plain = "http://" + s.url().substr(std::string("https://").size());
-    client::HttpTransport cleartext(plain, key, 10'000);
+    net::HttpTransport cleartext(plain, key, 10'000);
     auto r = cleartext.login("worker03", "gridwork-demo", "dev-plain", "t");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Code::offline);

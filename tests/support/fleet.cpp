@@ -4,14 +4,14 @@
 #include <filesystem>
 #include <thread>
 
-#include "client/core/http_transport.hpp"
+#include "net/http_transport.hpp"
 #include "shared/json.hpp"
 #include "shared/schema.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
-#include "sync/protocol.hpp"
-#include "sync/replica.hpp"
-#include "sync/row_store.hpp"
+#include "sync/core/protocol.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/core/row_store.hpp"
 
 namespace gw::test {
 
@@ -155,8 +155,8 @@ class FleetDevice {
   }
 
   std::string user, id, path;
-  client::DeviceKey key = client::DeviceKey::generate();
-  client::HttpTransport http;
+  sync::DeviceKey key = sync::DeviceKey::generate();
+  net::HttpTransport http;
   Hlc clock{wall_ms};
   std::unique_ptr<Db> db;
   std::unique_ptr<sync::Replica> replica;

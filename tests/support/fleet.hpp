@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "shared/error.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/device/sync_client.hpp"
 
 namespace gw::test {
 

@@ -6,7 +6,7 @@
 
 #include "shared/schema.hpp"
 #include "shared/sqlite.hpp"
-#include "sync/row_store.hpp"
+#include "sync/core/row_store.hpp"
 #include "tests/support/fleet.hpp"
 
 namespace gw::test {

@@ -1,4 +1,4 @@
-// The personal-data audit on the server engine (sync/audit.hpp): reveals
+// The personal-data audit on the server engine (sync/server/audit.hpp): reveals
 // only their own user writes, and the trail of reveals, PII changes and
 // history reads, bounded by time and capped.
 #include <doctest/doctest.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "fixture.hpp"
-#include "sync/audit.hpp"
+#include "sync/server/audit.hpp"
 
 using namespace gw;
 using namespace gw::sync;

@@ -1,11 +1,11 @@
-// The device chain's links on their own (sync/chain.hpp): what the server
+// The device chain's links on their own (sync/core/chain.hpp): what the server
 // recomputes from a pushed patch is what the device signed, for any value a
 // patch may carry; a changed byte, place or key does not verify.
 #include <doctest/doctest.h>
 
 #include "shared/json.hpp"
-#include "sync/chain.hpp"
-#include "sync/patch.hpp"
+#include "sync/core/chain.hpp"
+#include "sync/core/patch.hpp"
 
 namespace gw::sync {
 namespace {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The sync layer talks to the network only through sync/transport.hpp and has
-# no UI (DESIGN §2). Given a program that links only gridwork::sync (e.g.
+# The sync layer talks to the network only through sync/core/transport.hpp and has
+# no UI (DESIGN §2). Given a program that links only the sync libraries (e.g.
 # gridwork-sim), fails if it pulls in cpprestsdk, SDL2 or OpenGL, or carries
 # ImGui or cpprest HTTP symbols: a stray include or link line shows up here
 # before it shows up as a 20 MB test binary or a device build that needs X.
@@ -8,7 +8,7 @@ set -euo pipefail
 
 bin="${1:-}"
 if [[ -z "$bin" || ! -f "$bin" ]]; then
-  echo "usage: check_sync_deps.sh PROGRAM (a program linking only gridwork::sync)" >&2
+  echo "usage: check_sync_deps.sh PROGRAM (a program linking only the sync libraries)" >&2
   exit 2
 fi
 

@@ -8,10 +8,10 @@
 
 #include "shared/codec.hpp"
 #include "shared/uuid.hpp"
-#include "sync/loopback.hpp"
-#include "sync/replica.hpp"
-#include "sync/server_engine.hpp"
-#include "sync/sync_client.hpp"
+#include "sync/server/loopback.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/server/server_engine.hpp"
+#include "sync/device/sync_client.hpp"
 
 namespace gw::sync::test {
 

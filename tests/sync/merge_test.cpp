@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sync/merge.hpp"
+#include "sync/core/merge.hpp"
 
 using namespace gw;
 using namespace gw::sync;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "sync/patch.hpp"
-#include "sync/protocol.hpp"
+#include "sync/core/patch.hpp"
+#include "sync/core/protocol.hpp"
 
 using namespace gw;
 using namespace gw::sync;

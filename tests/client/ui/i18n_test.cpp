@@ -91,9 +91,9 @@ TEST_CASE("i18n: every notice and error the core emits exists") {
   const auto keys = literals(kSource + "/client/core", re, false);
   CHECK(!keys.empty());
   for (const auto& k : keys) CHECK_MESSAGE(zh.count(k) == 1, "assets/i18n lacks " << k << " (emitted by client/core)");
-  // Errors are also named after their Code: "error." + code_name(code).
+  // Errors are also named after their Code (shared/error.cpp's table).
   for (int c = static_cast<int>(Code::ok); c <= static_cast<int>(Code::internal); ++c) {
-    const std::string k = "error." + std::string(code_name(static_cast<Code>(c)));
+    const std::string k = message_key(static_cast<Code>(c));
     CHECK_MESSAGE(zh.count(k) == 1, "assets/i18n lacks " << k);
   }
 }

@@ -1,0 +1,63 @@
+// Each device's patches form a hash chain (DESIGN §8): a pushed patch names
+// its place in the device's chain (`n`, from 1) and the hash of the link
+// before it (`prev`), and carries the device's Ed25519 signature of its own
+// link hash (`sig`). The server checks each link on arrival, so a patch
+// altered on the way, replayed into another place, or sent after a gap is
+// refused, and it keeps the links: any record's history can be shown with
+// proof of who recorded what, from which device.
+//
+// The hash covers the patch's JSON exactly as sent, less `sig`: Json keeps
+// its keys in order and prints numbers the shortest way that reads back the
+// same, so the device's text and the server's re-print agree byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shared/error.hpp"
+#include "shared/json.hpp"
+#include "sync/core/device_key.hpp"
+
+namespace gw::sync {
+
+inline constexpr size_t kChainHashBytes = 32;
+
+// The `prev` of a device's first patch: a hash of its id, so two devices'
+// chains never share a link.
+std::string chain_genesis(std::string_view device_id);
+
+struct ChainLink {
+  int64_t n = 0;
+  std::string prev;  // raw hash bytes
+  std::string sig;   // raw signature bytes; empty when the device has no key
+  std::string hash;  // of the canonical text, with n and prev in it
+};
+
+// The device's side: the next place in its chain.
+struct ChainHead {
+  int64_t n = 0;
+  std::string hash;  // of link n; chain_genesis(device) before the first
+};
+
+// Stamps a patch (JSON text without chain fields) with the next link of
+// `head`, signs it when a key is given, and advances `head`. Returns the
+// patch's text as it is pushed.
+Result<std::string> chain_patch(std::string_view patch_json, ChainHead& head, const DeviceKey* key);
+
+// The server's side: reads a pushed patch's link and recomputes its hash.
+// A patch without `n` and `prev` is not chained (nullopt, not an error: the
+// caller decides whether that is allowed).
+Result<std::optional<ChainLink>> read_link(const Json& patch);
+
+// Whether sig is the Ed25519 signature of hash by the 32-byte public key.
+bool link_signed_by(const ChainLink& link, std::string_view public_key);
+
+// Checks evidence (ServerEngine::evidence) with nothing but itself: each
+// patch's hash recomputed from its text, its place and the hash before it
+// as stated, its signature against the device key named, and that it wrote
+// the record named. What a court or an auditor can run without the server.
+Status verify_evidence(const Json& evidence);
+
+}  // namespace gw::sync

@@ -1,0 +1,218 @@
+#include "sync/core/protocol.hpp"
+
+#include "shared/uuid.hpp"
+
+namespace gw::sync {
+
+namespace {
+Error bad(std::string m) { return Error{Code::invalid, std::move(m)}; }
+
+void append_int(std::string& out, int64_t v) { out += std::to_string(v); }
+
+void append_cursors(std::string& out, const Cursors& c) {
+  out += '{';
+  bool first = true;
+  for (const auto& [bucket, seq] : c) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, bucket);
+    out += ':';
+    append_int(out, seq);
+  }
+  out += '}';
+}
+
+Result<Cursors> read_cursors(const Json* j) {
+  Cursors out;
+  if (!j) return out;
+  if (!j->is_object()) return bad("'cursors' must be an object of bucket: seq");
+  for (const auto& [bucket, seq] : j->as_object()) {
+    if (bucket.empty() || bucket.size() > 80) return bad("bucket names are 1 to 80 bytes");
+    if (!seq.is_int() || seq.as_int() < 0) return bad("cursor of '" + bucket + "' must be a non-negative integer");
+    out[bucket] = seq.as_int();
+  }
+  return out;
+}
+
+// A pull's basis: up to 64 bytes of [0-9a-z], echoed as it came.
+Result<std::string> read_basis(const Json& j) {
+  const Json* b = j.find("basis");
+  if (!b) return std::string();
+  bool ok = b->is_string() && b->as_string().size() <= 64;
+  for (char c : ok ? b->as_string() : std::string()) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'));
+  if (!ok) return bad("'basis' must be up to 64 characters of 0-9 and a-z");
+  return b->as_string();
+}
+
+void append_basis(std::string& out, const std::string& basis) {
+  if (basis.empty()) return;
+  out += ",\"basis\":";
+  append_json_string(out, basis);
+}
+
+HlcTime read_hlc(const Json& j) {
+  const Json* h = j.find("server_hlc");
+  return h && h->is_int() ? h->as_int() : 0;
+}
+}  // namespace
+
+Status check_protocol(const Json& j) {
+  const Json* v = j.find("protocol");
+  if (!v) return Status::ok();
+  if (!v->is_int() || v->as_int() != kProtocolVersion)
+    return Error{Code::version_mismatch, "this server speaks sync protocol " + std::to_string(kProtocolVersion) +
+                                             "; update the app"};
+  return Status::ok();
+}
+
+std::string encode(const PushRequest& r) {
+  std::string out = "{\"protocol\":" + std::to_string(kProtocolVersion) + ",\"batch\":";
+  append_json_string(out, r.batch);
+  out += ",\"patches\":[";
+  for (size_t i = 0; i < r.patches.size(); ++i) {
+    if (i) out += ',';
+    out += r.patches[i];
+  }
+  out += "]}";
+  return out;
+}
+
+std::string encode(const PushAnswer& a) {
+  std::string out = "{\"accepted\":[";
+  for (size_t i = 0; i < a.accepted.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, a.accepted[i]);
+  }
+  out += "],\"rejected\":[";
+  for (size_t i = 0; i < a.rejected.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"id\":";
+    append_json_string(out, a.rejected[i].id);
+    out += ",\"code\":";
+    append_json_string(out, code_name(a.rejected[i].code));
+    out += ",\"message\":";
+    append_json_string(out, a.rejected[i].message);
+    out += '}';
+  }
+  out += "],\"conflicts\":" + std::to_string(a.conflicts) + ",\"server_hlc\":" + std::to_string(a.server_hlc) + "}";
+  return out;
+}
+
+std::string encode(const PullRequest& r) {
+  std::string out = "{\"protocol\":" + std::to_string(kProtocolVersion) + ",\"cursors\":";
+  append_cursors(out, r.cursors);
+  if (!r.since.empty()) {
+    out += ",\"since\":";
+    append_cursors(out, r.since);
+  }
+  if (r.limit) out += ",\"limit\":" + std::to_string(r.limit);
+  append_basis(out, r.basis);
+  out += '}';
+  return out;
+}
+
+std::string encode(const PullAnswer& a) {
+  std::string out = "{\"patches\":[";
+  for (size_t i = 0; i < a.patches.size(); ++i) {
+    if (i) out += ',';
+    encode_patch(a.patches[i], out);
+  }
+  out += "],\"cursors\":";
+  append_cursors(out, a.cursors);
+  out += ",\"evict\":[";
+  for (size_t i = 0; i < a.evict.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, a.evict[i]);
+  }
+  out += "],\"more\":";
+  out += a.more ? "true" : "false";
+  append_basis(out, a.basis);
+  out += ",\"server_hlc\":" + std::to_string(a.server_hlc) + "}";
+  return out;
+}
+
+Result<PushBody> decode_push_request(Json j) {
+  if (!j.is_object()) return bad("the body must be a JSON object");
+  if (auto st = check_protocol(j); !st) return st.error();
+  PushBody out;
+  const Json* batch = j.find("batch");
+  if (!batch || !batch->is_string() || !is_uuid_text(batch->as_string())) return bad("'batch' must be a UUID");
+  out.batch = batch->as_string();
+  Json* patches = j.find("patches");
+  if (!patches || !patches->is_array()) return bad("'patches' must be an array");
+  out.patches = std::move(patches->as_array());
+  return out;
+}
+
+Result<PushAnswer> decode_push_answer(const Json& j) {
+  if (!j.is_object()) return bad("push answer must be an object");
+  PushAnswer a;
+  const Json* acc = j.find("accepted");
+  const Json* rej = j.find("rejected");
+  if (!acc || !acc->is_array() || !rej || !rej->is_array()) return bad("push answer lacks accepted/rejected");
+  for (const auto& id : acc->as_array()) {
+    if (!id.is_string()) return bad("accepted ids must be strings");
+    a.accepted.push_back(id.as_string());
+  }
+  for (const auto& r : rej->as_array()) {
+    const Json* id = r.find("id");
+    const Json* code = r.find("code");
+    const Json* msg = r.find("message");
+    if (!id || !id->is_string() || !code || !code->is_string()) return bad("a rejection needs id and code");
+    a.rejected.push_back({id->as_string(), code_from_name(code->as_string()),
+                          msg && msg->is_string() ? msg->as_string() : std::string()});
+  }
+  if (const Json* c = j.find("conflicts"); c && c->is_int()) a.conflicts = static_cast<int>(c->as_int());
+  a.server_hlc = read_hlc(j);
+  return a;
+}
+
+Result<PullRequest> decode_pull_request(const Json& j) {
+  if (!j.is_object()) return bad("the body must be a JSON object");
+  if (auto st = check_protocol(j); !st) return st.error();
+  PullRequest r;
+  auto cursors = read_cursors(j.find("cursors"));
+  if (!cursors) return cursors.error();
+  if (cursors->size() > 10000) return bad("too many cursors");
+  r.cursors = std::move(*cursors);
+  auto since = read_cursors(j.find("since"));
+  if (!since) return since.error();
+  r.since = std::move(*since);
+  if (const Json* limit = j.find("limit")) {
+    if (!limit->is_int() || limit->as_int() < 1 || limit->as_int() > 100000)
+      return bad("'limit' must be an integer from 1 to 100000");
+    r.limit = static_cast<int>(limit->as_int());
+  }
+  auto basis = read_basis(j);
+  if (!basis) return basis.error();
+  r.basis = std::move(*basis);
+  return r;
+}
+
+Result<PullAnswer> decode_pull_answer(const Json& j) {
+  if (!j.is_object()) return bad("pull answer must be an object");
+  PullAnswer a;
+  const Json* patches = j.find("patches");
+  if (!patches || !patches->is_array()) return bad("pull answer lacks patches");
+  a.patches.reserve(patches->as_array().size());
+  for (const auto& p : patches->as_array()) {
+    auto patch = decode_patch(p, PatchFrom::pull);
+    if (!patch) return patch.error();
+    a.patches.push_back(std::move(*patch));
+  }
+  auto cursors = read_cursors(j.find("cursors"));
+  if (!cursors) return cursors.error();
+  a.cursors = std::move(*cursors);
+  if (const Json* ev = j.find("evict"); ev && ev->is_array())
+    for (const auto& b : ev->as_array())
+      if (b.is_string()) a.evict.push_back(b.as_string());
+  const Json* more = j.find("more");
+  a.more = more && more->is_bool() && more->as_bool();
+  auto basis = read_basis(j);
+  if (!basis) return basis.error();
+  a.basis = std::move(*basis);
+  a.server_hlc = read_hlc(j);
+  return a;
+}
+
+}  // namespace gw::sync

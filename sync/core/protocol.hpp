@@ -1,0 +1,89 @@
+// The sync protocol's messages (DESIGN §4, §10) and their JSON form. Both
+// ends use these, so a message has exactly one encoder and one decoder.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "shared/error.hpp"
+#include "shared/hlc.hpp"
+#include "shared/json.hpp"
+#include "sync/core/patch.hpp"
+
+namespace gw::sync {
+
+// Bumped on any incompatible change to these messages. A request naming
+// another version gets Code::version_mismatch, not a guess.
+inline constexpr int kProtocolVersion = 2;  // 2: pushed patches are signed links of their device's chain (n, prev, sig)
+
+using Cursors = std::map<std::string, int64_t>;
+
+struct PushRequest {
+  std::string batch;                // UUID; a replayed batch gets the first answer
+  std::vector<std::string> patches; // encoded patches, as stored in the outbox
+};
+
+struct Rejection {
+  std::string id;  // the patch id ("#<index>" when the patch had no readable id)
+  Code code = Code::invalid;
+  std::string message;
+};
+
+struct PushAnswer {
+  std::vector<std::string> accepted;
+  std::vector<Rejection> rejected;  // Code::quarantined ones are kept for review
+  int conflicts = 0;
+  HlcTime server_hlc = 0;
+};
+
+// A bucket's cursor is the seq the device has read up to. A row moves to a
+// new seq whenever it changes, so while a device pages through a bucket, a
+// row not yet read can jump past the end of the page, taking along versions
+// older than the cursor will be. `since` is each bucket's cursor from before
+// the paging began: rows go out with every version newer than it, and it
+// moves up only with a pull that answers more = false. (Found by gridwork-sim.)
+//
+// An answer continues the device's cursors from where the request left
+// them, so it fits only the state it was asked from. `basis` names that
+// state (a digest of every cursor and since, the device's to compute) and
+// the answer echoes it: an answer that arrives late, after another pull or
+// an eviction moved the cursors, would put a cursor past rows the device no
+// longer holds, and is dropped instead. Optional both ways: an answer
+// without one is applied as before. (Found by gridwork-sim, seed 64827.)
+struct PullRequest {
+  Cursors cursors;
+  Cursors since;  // absent bucket: the same as its cursor
+  int limit = 0;  // 0: the server's default
+  std::string basis;
+};
+
+struct PullAnswer {
+  std::vector<Patch> patches;
+  Cursors cursors;                 // every bucket the user may read now
+  std::vector<std::string> evict;  // buckets the device holds but may no longer read
+  bool more = false;
+  HlcTime server_hlc = 0;
+  std::string basis;  // the request's, as it came
+};
+
+std::string encode(const PushRequest& r);
+std::string encode(const PushAnswer& a);
+std::string encode(const PullRequest& r);
+std::string encode(const PullAnswer& a);
+
+// What the server reads of a push: the batch id and the patches still as
+// JSON, since each is decoded (and may be refused) on its own.
+struct PushBody {
+  std::string batch;
+  Json::Array patches;
+};
+Result<PushBody> decode_push_request(Json j);
+Result<PushAnswer> decode_push_answer(const Json& j);
+Result<PullRequest> decode_pull_request(const Json& j);
+Result<PullAnswer> decode_pull_answer(const Json& j);
+
+// Checks an optional "protocol" field against kProtocolVersion.
+Status check_protocol(const Json& j);
+
+}  // namespace gw::sync

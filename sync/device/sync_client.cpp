@@ -1,0 +1,117 @@
+#include "sync/device/sync_client.hpp"
+
+#include "shared/tuning.hpp"
+
+namespace gw::sync {
+
+Result<PushAnswer> SyncClient::send(const OutgoingBatch& batch, SyncReport& report) {
+  std::string body = encode(batch.request);
+  report.bytes_up += static_cast<int64_t>(body.size());
+  ++report.exchanges;
+  auto reply = transport_.exchange("/v1/sync/push", body);
+  if (!reply) return reply.error();
+  report.bytes_down += static_cast<int64_t>(reply->size());
+  auto json = parse_json(*reply);
+  if (!json) return Error{Code::invalid, "push answer: " + json.error().message};
+  return decode_push_answer(*json);
+}
+
+Status SyncClient::push(SyncReport& report) {
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  while (report.exchanges < max_exchanges) {
+    auto batch = replica_.next_batch(batch_size);
+    if (!batch) return Status::ok();
+    auto answer = send(*batch, report);
+    if (!answer) return answer.error();
+    replica_.settle(*batch, *answer);
+    report.pushed += static_cast<int64_t>(answer->accepted.size());
+    report.refused += static_cast<int64_t>(answer->rejected.size());
+    if (on_progress) on_progress(report);
+  }
+  return Error{Code::internal, "push did not finish within its exchange budget"};
+}
+
+// Each held patch asked after once per sync, oldest asked first: the
+// server answers a patch it has seen with its verdict of now. One an admin
+// decided counts as pushed (accepted) or refused.
+Status SyncClient::ask_held(SyncReport& report) {
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  for (int64_t left = replica_.held_count(); left > 0; left -= static_cast<int64_t>(batch_size)) {
+    auto batch = replica_.held_batch(batch_size);
+    if (!batch) break;
+    auto answer = send(*batch, report);
+    if (!answer) return answer.error();
+    auto decided = replica_.settle_held(*batch, *answer);
+    report.pushed += decided.first;
+    report.refused += decided.second;
+  }
+  return Status::ok();
+}
+
+Status SyncClient::pull(SyncReport& report) {
+  while (report.exchanges < max_exchanges) {
+    PullRequest req = replica_.pull_request(pull_limit);
+    std::string body = encode(req);
+    report.bytes_up += static_cast<int64_t>(body.size());
+    ++report.exchanges;
+    auto reply = transport_.exchange("/v1/sync/pull", body);
+    if (!reply) return reply.error();
+    report.bytes_down += static_cast<int64_t>(reply->size());
+    auto json = parse_json(*reply, JsonLimits{64, 64 << 20});
+    if (!json) return Error{Code::invalid, "pull answer: " + json.error().message};
+    auto answer = decode_pull_answer(*json);
+    if (!answer) return answer.error();
+    if (!replica_.apply_pull(*answer)) {
+      ++report.stale;  // an answer to cursors since moved on: ask again
+      continue;
+    }
+    report.server_hlc = answer->server_hlc;
+    report.pulled += static_cast<int64_t>(answer->patches.size());
+    report.evicted += static_cast<int64_t>(answer->evict.size());
+    if (on_progress) on_progress(report);
+    if (!answer->more) return Status::ok();
+  }
+  return Error{Code::internal, "pull did not finish within its exchange budget"};
+}
+
+Result<int64_t> SyncClient::hand_over() {
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  SyncReport report;
+  int64_t held = 0;
+  while (report.exchanges < max_exchanges) {
+    auto batch = replica_.next_batch(batch_size);
+    if (!batch) return held;
+    auto answer = send(*batch, report);
+    if (answer) {  // not revoked after all: an ordinary push
+      replica_.settle(*batch, *answer);
+      continue;
+    }
+    if (answer.error().code != Code::revoked) return answer.error();
+    // Kept on the server: settled here as held, so the next batch goes.
+    PushAnswer kept;
+    for (const auto& text : batch->request.patches) {
+      auto j = parse_json(text);
+      const Json* id = j ? j->find("id") : nullptr;
+      if (id && id->is_string()) kept.rejected.push_back({id->as_string(), Code::quarantined, answer.error().message});
+    }
+    replica_.settle(*batch, kept);
+    held += static_cast<int64_t>(batch->entries.size());
+  }
+  return Error{Code::internal, "hand-over did not finish within its exchange budget"};
+}
+
+Result<SyncReport> SyncClient::sync() {
+  SyncReport report;
+  try {
+    // Push first: a bucket about to be evicted keeps rows with unsynced
+    // changes only until they are settled, so settle them before the pull.
+    if (auto st = push(report); !st) return st.error();
+    if (auto st = ask_held(report); !st) return st.error();
+    if (auto st = pull(report); !st) return st.error();
+  } catch (const SqliteError& e) {
+    return Error{Code::io, std::string("local store: ") + e.what()};
+  }
+  return report;
+}
+
+}  // namespace gw::sync

@@ -1,0 +1,58 @@
+// The client side of sync: push the outbox in priority order, page by page,
+// then pull until the server has no more, applying and evicting as told.
+// Every step is resumable: a dropped exchange is simply tried again.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "shared/error.hpp"
+#include "shared/hlc.hpp"
+#include "sync/device/replica.hpp"
+#include "sync/core/transport.hpp"
+
+namespace gw::sync {
+
+struct SyncReport {
+  int64_t pushed = 0;    // patches the server accepted
+  int64_t refused = 0;   // rejected or quarantined, kept with their reasons
+  int64_t pulled = 0;    // patches received
+  int64_t evicted = 0;   // buckets dropped
+  int64_t bytes_up = 0;
+  int64_t bytes_down = 0;
+  int exchanges = 0;
+  int stale = 0;  // pull answers that came too late to apply, asked again
+  // The server's clock at the last pull: what a long-poll (/v1/sync/wait)
+  // names as `since`, to hear of anything that landed after it.
+  HlcTime server_hlc = 0;
+};
+
+class SyncClient {
+ public:
+  SyncClient(Replica& replica, Transport& transport) : replica_(replica), transport_(transport) {}
+
+  // Push everything, then pull everything. Stops at the first failed
+  // exchange (Code::offline, or the server's error); what was done stays done.
+  Result<SyncReport> sync();
+  Status push(SyncReport& report);
+  Status ask_held(SyncReport& report);
+  Status pull(SyncReport& report);
+  // A revoked device's last contact (DESIGN §8): every pending patch goes
+  // to the server, which holds them for an admin's review and answers each
+  // batch with the wipe order (Code::revoked). How many were handed over;
+  // an error when the server could not be reached, so nothing is wiped.
+  Result<int64_t> hand_over();
+
+  size_t push_batch = 0;  // 0: tuning default
+  int pull_limit = 0;     // 0: the server's default
+  int max_exchanges = 10000;
+  // Called after every exchange with the totals so far: the app's progress bar.
+  std::function<void(const SyncReport&)> on_progress;
+
+ private:
+  Result<PushAnswer> send(const OutgoingBatch& batch, SyncReport& report);  // one push exchange
+  Replica& replica_;
+  Transport& transport_;
+};
+
+}  // namespace gw::sync

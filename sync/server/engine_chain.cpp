@@ -1,0 +1,108 @@
+// The server's side of the devices' patch chains (DESIGN §8, sync/core/chain.hpp):
+// each new link is checked and recorded before its patch is judged, and any
+// record's links can be handed out as evidence.
+#include "sync/core/chain.hpp"
+#include "sync/server/server_engine.hpp"
+
+namespace gw::sync {
+
+namespace {
+
+struct Head {
+  int64_t n = 0;
+  std::string hash;
+};
+
+Head head_of(Db& db, const std::string& device) {
+  auto s = db.prepare("SELECT n, hash FROM _chain WHERE device = ? ORDER BY n DESC LIMIT 1");
+  s.bind(1, device);
+  if (!s.step()) return {0, chain_genesis(device)};
+  return {s.int64(0), std::string(s.blob(1))};
+}
+
+std::string text_field(const Json& j, const char* key) {
+  const Json* v = j.find(key);
+  return v && v->is_string() ? v->as_string() : std::string();
+}
+
+}  // namespace
+
+Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, const std::string& device) {
+  auto read = read_link(patch);
+  if (!read) return read.error();
+  if (!*read) return LinkOutcome::unchained;
+  const ChainLink& link = **read;
+  {
+    auto at = db_.prepare("SELECT hash FROM _chain WHERE device = ? AND n = ?");
+    at.bind(1, device).bind(2, link.n);
+    if (at.step()) {
+      if (at.blob(0) == link.hash) return LinkOutcome::resent;
+      return Error{Code::forbidden, "place " + std::to_string(link.n) +
+                                        " of this device's chain already holds another patch (replayed or altered)"};
+    }
+  }
+  Head head = head_of(db_, device);
+  if (link.n != head.n + 1 || link.prev != head.hash)
+    return Error{Code::forbidden, "this device's chain goes on at place " + std::to_string(head.n + 1) +
+                                      ", not " + std::to_string(link.n) + ": patches are missing or out of order"};
+  // The key that verified the link is kept with it: a device may later be
+  // bound to a new key, and the evidence must still check.
+  std::string key;
+  if (keys_) {
+    auto k = keys_(device);
+    if (!k || !link_signed_by(link, *k))
+      return Error{Code::forbidden, "the patch is not signed by this device's key (altered on the way?)"};
+    key = std::move(*k);
+  }
+  db_.prepare("INSERT INTO _chain VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, device)
+      .bind(2, link.n)
+      .bind_blob(3, link.hash.data(), link.hash.size())
+      .bind_blob(4, link.prev.data(), link.prev.size())
+      .bind_blob(5, link.sig.data(), link.sig.size())
+      .bind(6, text_field(patch, "id"))
+      .bind(7, patch.dump())
+      .bind(8, clock_.wall_ms())
+      .bind_blob(9, key.data(), key.size())
+      .run();
+  return LinkOutcome::fresh;
+}
+
+Result<Json> ServerEngine::evidence(const Principal& who, std::string_view table, std::string_view row_id) {
+  auto u = directory_.user(who.user_id);
+  if (!u) return Error{Code::unauthorized, "unknown user"};
+  if (!u->office() || u->disabled) return Error{Code::forbidden, "evidence is for the service centre"};
+  return evidence(table, row_id);
+}
+
+Result<Json> ServerEngine::evidence(std::string_view table, std::string_view row_id) {
+  if (!find_table(table)) return Error{Code::invalid, "no table " + std::string(table)};
+  auto s = db_.prepare(
+      "SELECT c.device, c.n, c.hash, c.prev, c.sig, c.body, c.at, l.author, l.status, c.key FROM _log l "
+      "JOIN _chain c ON c.patch_id = l.patch_id AND c.device = l.origin WHERE l.tbl = ? AND l.row_id = ? ORDER BY l.n");
+  s.bind(1, table).bind(2, row_id);
+  Json::Array links;
+  while (s.step()) {
+    std::string device(s.text(0));
+    Json link = Json::object();
+    link.set("device", device);
+    link.set("public_key", s.blob(9).empty() ? Json() : Json(to_base64(s.blob(9))));
+    link.set("n", s.int64(1));
+    link.set("hash", to_base64(s.blob(2)));
+    link.set("prev", to_base64(s.blob(3)));
+    link.set("sig", to_base64(s.blob(4)));
+    link.set("patch", std::string(s.text(5)));
+    link.set("received_at", s.int64(6));
+    auto author = directory_.user(std::string(s.text(7)));
+    link.set("author", author ? author->username : std::string(s.text(7)));
+    link.set("status", std::string(s.text(8)));
+    links.push_back(std::move(link));
+  }
+  Json out = Json::object();
+  out.set("table", std::string(table));
+  out.set("row", std::string(row_id));
+  out.set("links", Json(std::move(links)));
+  return out;
+}
+
+}  // namespace gw::sync

@@ -1,0 +1,101 @@
+// The park's rules (DESIGN §5, §6, §7) as the engine calls them: each class
+// says which check and which effects a table has; the work itself stays
+// where it is written (case_rules.cpp, engine_services.cpp,
+// engine_conflicts.cpp).
+#include "sync/server/park_rules.hpp"
+
+#include "sync/server/case_rules.hpp"
+#include "sync/server/server_engine.hpp"
+
+namespace gw::sync {
+
+namespace {
+
+const Value& col(const TableSpec& t, const Row& r, std::string_view name) {
+  return r.values[static_cast<size_t>(t.index_of(name))];
+}
+
+}  // namespace
+
+// Cases and their log: every step judged by the workflow's move table; a
+// case routed to a department gives its cadres the grid.
+class CaseWorkflowRule final : public ParkRule {
+ public:
+  explicit CaseWorkflowRule(ServerEngine& e) : e_(e) {}
+  Verdict check(const UserInfo& u, const Patch& p, const Row& held) override {
+    if (auto st = check_case_patch(u, p, held); !st) return {st.error().code, st.error().message};
+    return {};
+  }
+  void merged(const Patch& p, const Row& before, const Row& after) override {
+    const TableSpec& t = *p.table;
+    if (t.name != "cases") return;
+    for (const char* c : {"route", "department_id", "status"})
+      if (p.value_of(static_cast<uint16_t>(t.index_of(c)))) return e_.route_case(before, after);
+  }
+
+ private:
+  ServerEngine& e_;
+};
+
+// A takeover (战时接管): a new one judged first (one unit grid, no other
+// running); started, it hands the grid to the department; ended, back.
+class TakeoverRule final : public ParkRule {
+ public:
+  explicit TakeoverRule(ServerEngine& e) : e_(e) {}
+  Verdict check(const UserInfo&, const Patch& p, const Row& held) override {
+    return held.exists ? Verdict{} : e_.check_new_takeover(p);
+  }
+  void merged(const Patch& p, const Row& before, const Row& after) override {
+    const TableSpec& t = *p.table;
+    bool ended_before = !is_null(col(t, before, "ended_at"));
+    bool ended_now = !is_null(col(t, after, "ended_at"));
+    // Started and ended offline before it reached the server: nothing to undo.
+    if (!before.exists && !ended_now) e_.start_takeover(p.row, after);
+    else if (before.exists && !ended_before && ended_now) e_.end_takeover(p.row, after);
+  }
+
+ private:
+  ServerEngine& e_;
+};
+
+// A supervisor's reassignment moves a write right and fences the grid (the
+// server's own assignment rows are its effects already).
+class AssignmentRule final : public ParkRule {
+ public:
+  explicit AssignmentRule(ServerEngine& e) : e_(e) {}
+  void merged(const Patch& p, const Row& before, const Row& after) override {
+    if (p.origin != kServerOrigin) e_.assignment_changed(p.row, before, after);
+  }
+
+ private:
+  ServerEngine& e_;
+};
+
+// An admin's decision of a conflict: judged against the conflict held, then
+// carried out (the decided value written, the losing authors told).
+class ConflictDecisionRule final : public ParkRule {
+ public:
+  explicit ConflictDecisionRule(ServerEngine& e) : e_(e) {}
+  Verdict check(const UserInfo& u, const Patch& p, const Row& held) override { return e_.check_decision(u, p, held); }
+  void merged(const Patch& p, const Row& before, const Row& after) override {
+    if (p.origin != kServerOrigin) e_.conflict_decided(p, before, after);
+  }
+
+ private:
+  ServerEngine& e_;
+};
+
+ParkRules park_rules(ServerEngine& engine) {
+  ParkRules rules;
+  auto add = [&](std::string_view table, std::unique_ptr<ParkRule> rule) {
+    rules[std::string(table)].push_back(std::move(rule));
+  };
+  add("cases", std::make_unique<CaseWorkflowRule>(engine));
+  add("case_log", std::make_unique<CaseWorkflowRule>(engine));
+  add("takeovers", std::make_unique<TakeoverRule>(engine));
+  add("assignments", std::make_unique<AssignmentRule>(engine));
+  add("conflicts", std::make_unique<ConflictDecisionRule>(engine));
+  return rules;
+}
+
+}  // namespace gw::sync

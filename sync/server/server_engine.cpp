@@ -1,0 +1,416 @@
+#include "sync/server/server_engine.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "shared/codec.hpp"
+#include "shared/tuning.hpp"
+#include "shared/workflow.hpp"
+#include "sync/server/case_rules.hpp"
+#include "sync/core/merge.hpp"
+#include "sync/core/mutants.hpp"
+
+namespace gw::sync {
+
+
+ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
+    : db_(db), store_(db), directory_(store_), clock_(clock), ids_(id_seed) {
+  db_.exec(R"(
+    CREATE TABLE IF NOT EXISTS _changes (seq INTEGER PRIMARY KEY, bucket TEXT NOT NULL, tbl INTEGER NOT NULL,
+                                         row_id TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS _changes_bucket ON _changes (bucket, seq);
+    CREATE TABLE IF NOT EXISTS _log (
+      n INTEGER PRIMARY KEY, patch_id TEXT UNIQUE NOT NULL, batch TEXT, author TEXT, origin TEXT,
+      tbl TEXT, row_id TEXT, hlc INTEGER, restamped_from INTEGER, status TEXT NOT NULL, code TEXT,
+      reason TEXT, seq INTEGER, body TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS _log_row ON _log (tbl, row_id);
+    CREATE TABLE IF NOT EXISTS _batches (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, answer TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS _chain (device TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL,
+      prev BLOB NOT NULL, sig BLOB NOT NULL, patch_id TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL,
+      key BLOB NOT NULL, PRIMARY KEY (device, n)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS _chain_patch ON _chain (patch_id);
+  )");
+  seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
+  // After the DDL above: these use _log and _changes.
+  log_q_ = db_.prepare(
+      "INSERT INTO _log (patch_id, batch, author, origin, tbl, row_id, hlc, restamped_from, status, code, reason, "
+      "seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  change_del_q_ = db_.prepare("DELETE FROM _changes WHERE seq = ?");
+  change_add_q_ = db_.prepare("INSERT INTO _changes VALUES (?, ?, ?, ?)");
+  rules_ = park_rules(*this);
+}
+
+const std::vector<std::unique_ptr<ParkRule>>& ServerEngine::rules_of(const TableSpec& t) const {
+  static const std::vector<std::unique_ptr<ParkRule>> none;
+  auto it = rules_.find(t.name);
+  return it == rules_.end() ? none : it->second;
+}
+
+std::unique_ptr<Txn> ServerEngine::begin_write() {
+  auto txn = std::make_unique<Txn>(store_);
+  seq_ = std::max(seq_, db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes"));
+  return txn;
+}
+
+// ---- write checks ------------------------------------------------------------
+
+Verdict ServerEngine::check(const UserInfo& u, const Patch& p, const Row& row) {
+  const TableSpec& t = *p.table;
+  if (u.disabled) return {Code::forbidden, "user " + u.username + " is disabled"};
+  if (!u.roles.intersects(t.writers))
+    return {Code::forbidden, "role " + u.roles.to_string() + " may not write " + std::string(t.name)};
+  for (const auto& f : p.set) {
+    const auto& c = t.columns[f.col];
+    if (!c.writers.empty() && !u.roles.intersects(c.writers))
+      return {Code::forbidden, "role " + u.roles.to_string() + " may not write " + std::string(t.name) + "." +
+                                   std::string(c.name)};
+  }
+  if (t.bucket == BucketRule::user && (!u.office() || t.own_rows_only)) {
+    // A user's own rows only: the notices addressed to them, and the
+    // reveals they made (the office too: nobody records one in another's name).
+    std::string bucket = row.exists ? row.bucket : bucket_of(t, p.set);
+    if (bucket != "user:" + u.id) return {Code::forbidden, u.username + " may write only their own " + std::string(t.name)};
+  }
+  if (t.bucket != BucketRule::grid) return {};
+  std::string grid = row.exists ? text_or_empty(row.values[static_cast<size_t>(t.bucket_index())])
+                                : text_or_empty(*p.value_of(static_cast<uint16_t>(t.bucket_index())));
+  if (!directory_.grid_exists(grid)) return {Code::invalid, "unknown grid " + grid};
+  switch (directory_.grid_right(u, grid, Hlc::ms_of(p.hlc))) {
+    case GridRight::held: return {};
+    case GridRight::ended:
+      if (testing::mutant(testing::Mutant::grid_ended_merges)) return {};
+      return {Code::quarantined, u.username + "'s right to write grid " + grid +
+                                     " had ended when this was recorded; kept for review"};
+    case GridRight::none:
+      if (testing::mutant(testing::Mutant::grid_none_writes)) return {};
+      break;
+  }
+  return {Code::forbidden, u.username + " may not write grid " + grid};
+}
+
+// ---- merge -------------------------------------------------------------------
+
+int ServerEngine::merge(const Patch& p, Row& row) {
+  const TableSpec& t = *p.table;
+  int64_t seq = next_seq();
+  int conflicts = 0;
+  bool existed = row.exists;
+  int64_t old_seq = row.seq;
+  if (!existed) row.bucket = bucket_of(t, p.set);
+  Row before = row;
+  for (const auto& f : p.set) {
+    const auto& c = t.columns[f.col];
+    auto& clk = row.clocks[f.col];
+    auto& held = row.values[f.col];
+    WriteStamp cur{clk.hlc, store_.origin_name(clk.origin), clk.cycle, state_rank(held)};
+    WriteStamp in{p.hlc, p.origin, p.cycle, state_rank(f.value)};
+    // Concurrent writes to contested columns: the writer saw another version
+    // than the one held. Opened here, by the server alone, so once.
+    if (existed && clk.hlc && held != f.value && is_concurrent(p.base_of(f.col), clk.hlc)) {
+      bool open = c.merge == Merge::review ||
+                  (c.merge == Merge::state && in.cycle == cur.cycle && incompatible_states(held, f.value));
+      if (open) {
+        open_conflict(p, before, f.col, c.merge == Merge::review ? "review" : "state", f.value);
+        ++conflicts;
+      }
+    }
+    if (supersedes(c.merge, in, cur)) {
+      held = f.value;
+      clk = ColumnClock{p.hlc, store_.intern(p.origin), p.cycle, seq};
+    } else {
+      // Lost to a newer value: re-announce the column anyway, so the writer's
+      // next pull brings the value that stands.
+      clk.seq = seq;
+    }
+  }
+  row.exists = true;
+  row.seq = seq;
+  store_.save(t, p.row, row);
+  touched_.insert(row.bucket);
+  if (old_seq) change_del_q_.bind(1, old_seq).run();
+  change_add_q_.bind(1, seq)
+      .bind(2, row.bucket)
+      .bind(3, int64_t{table_index(t)})
+      .bind(4, p.row)
+      .run();
+  for (const auto& rule : rules_of(t)) rule->merged(p, before, row);
+  return conflicts;
+}
+
+void ServerEngine::write_as_server(const TableSpec& t, const std::string& row_id, const Fields& set) {
+  Patch p;
+  p.id = ids_.next(clock_.wall_ms());
+  p.table = &t;
+  p.row = row_id;
+  p.hlc = clock_.now();
+  p.origin = std::string(kServerOrigin);
+  p.set = set;
+  Row row;
+  if (store_.load(t, row_id, row))
+    for (const auto& f : set) p.base.emplace_back(f.col, row.clocks[f.col].hlc);
+  merge(p, row);
+  log(p, {}, std::string(kServerOrigin), 0, {}, row.seq);
+}
+
+void ServerEngine::log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
+                       const Verdict& v, int64_t seq) {
+  Stmt& s = log_q_;
+  s.reset();  // no binding left over from a failed use: some are bound only conditionally
+  const char* status = v.code == Code::ok ? "accepted" : v.code == Code::quarantined ? "quarantined" : "rejected";
+  s.bind(1, p.id).bind(2, batch).bind(3, author).bind(4, p.origin).bind(5, p.table->name).bind(6, p.row);
+  s.bind(7, p.hlc);
+  if (restamped_from) s.bind(8, restamped_from);
+  s.bind(9, status);
+  if (v.code != Code::ok) s.bind(10, code_name(v.code)).bind(11, v.message);
+  if (v.code == Code::ok) s.bind(12, seq);
+  s.bind(13, encode_patch(p));
+  s.run();
+}
+
+// ---- push ----------------------------------------------------------------------
+
+std::optional<PushAnswer> ServerEngine::replayed(const std::string& batch, const std::string& user) {
+  auto s = db_.prepare("SELECT user_id, answer FROM _batches WHERE id = ?");
+  s.bind(1, batch);
+  if (!s.step()) return std::nullopt;
+  if (s.text(0) != user) return PushAnswer{};  // someone else's batch id: nothing to tell
+  auto j = parse_json(s.text(1));
+  if (!j) return std::nullopt;
+  auto a = decode_push_answer(*j);
+  if (!a) return std::nullopt;
+  a->server_hlc = clock_.now();
+  return std::move(*a);
+}
+
+Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode mode) {
+  auto req = decode_push_request(std::move(body));
+  if (!req) return req.error();
+  auto user = directory_.user(who.user_id);
+  if (!user) return Error{Code::unauthorized, "unknown user"};
+  try {
+    auto txn = begin_write();
+    if (auto again = replayed(req->batch, who.user_id)) return std::move(*again);
+    push_ = PushContext{who.user_id, req->batch};
+    decided_.clear();
+    lost_.clear();
+    PushAnswer answer;
+    auto seen = db_.prepare("SELECT status, code, reason FROM _log WHERE patch_id = ?");
+    for (size_t i = 0; i < req->patches.size(); ++i) {
+      auto refuse = [&](const Error& e) {
+        const Json* id = req->patches[i].find("id");
+        answer.rejected.push_back({id && id->is_string() ? id->as_string() : "#" + std::to_string(i), e.code, e.message});
+      };
+      // The link first: a patch that fails to decode still holds its place
+      // in the chain, so one bad patch never breaks the chain after it.
+      auto link = check_link(req->patches[i], who.device_id);
+      if (!link) {
+        refuse(link.error());
+        continue;
+      }
+      auto p = decode_patch(req->patches[i]);
+      if (!p) {
+        refuse(p.error());
+        continue;
+      }
+      // A patch seen before (in another batch): the same answer, nothing applied again.
+      seen.bind(1, p->id);
+      if (seen.step()) {
+        if (seen.text(0) == "accepted") answer.accepted.push_back(p->id);
+        else answer.rejected.push_back({p->id, code_from_name(seen.text(1)), std::string(seen.text(2))});
+        seen.reset();
+        continue;
+      }
+      seen.reset();
+      if (*link == LinkOutcome::resent) {  // its place is taken, yet no verdict: it never was judged
+        refuse(Error{Code::forbidden, "a resent link whose patch the server does not know"});
+        continue;
+      }
+      if (*link == LinkOutcome::unchained && keys_) {
+        refuse(Error{Code::forbidden, "a patch must be a signed link of its device's chain"});
+        continue;
+      }
+      if (p->origin != who.device_id) {
+        answer.rejected.push_back({p->id, Code::forbidden, "a device pushes only its own patches"});
+        continue;
+      }
+      HlcTime restamped_from = 0;
+      if (Hlc::ms_of(p->hlc) - clock_.wall_ms() > tuning::kMaxClockAheadMs) {
+        // A clock far ahead would win every later write: take the server's time.
+        restamped_from = p->hlc;
+        p->hlc = clock_.now();
+      } else {
+        (void)clock_.fold(p->hlc, tuning::kMaxClockAheadMs);
+      }
+      Row row;
+      store_.load(*p->table, p->row, row);
+      Verdict v;
+      if (!row.exists) {
+        if (auto st = check_required(*p->table, p->set); !st) v = {st.error().code, st.error().message};
+      } else {
+        for (const auto& f : p->set) {
+          const auto& c = p->table->columns[f.col];
+          if (c.merge == Merge::immutable && row.values[f.col] != f.value) {
+            v = {Code::immutable, std::string(p->table->name) + "." + std::string(c.name) + " cannot change once set"};
+            break;
+          }
+        }
+      }
+      if (v.code == Code::ok && mode == PushMode::hold)
+        v = {Code::quarantined, "sent from a device that was revoked: kept for an admin's review, not merged"};
+      if (v.code == Code::ok) v = check(*user, *p, row);
+      for (const auto& rule : rules_of(*p->table))
+        if (v.code == Code::ok) v = rule->check(*user, *p, row);
+      if (v.code == Code::quarantined) {
+        quarantine(*p, row, v.message);
+        ++answer.conflicts;
+      }
+      if (v.code == Code::ok) {
+        answer.conflicts += merge(*p, row);
+        answer.accepted.push_back(p->id);
+      } else {
+        answer.rejected.push_back({p->id, v.code, v.message});
+      }
+      log(*p, req->batch, who.user_id, restamped_from, v, row.seq);
+    }
+    write_decisions();
+    send_decision_notices();
+    push_ = PushContext{};
+    answer.server_hlc = clock_.now();
+    db_.prepare("INSERT INTO _batches VALUES (?, ?, ?)").bind(1, req->batch).bind(2, who.user_id).bind(3, encode(answer)).run();
+    txn->commit();
+    return answer;
+  } catch (const SqliteError& e) {
+    // Rolled back (by SQLite itself on a full disk): what was kept in
+    // memory of this push goes with it — its numbers, its buckets to wake.
+    push_ = PushContext{};
+    decided_.clear();
+    lost_.clear();
+    touched_.clear();
+    seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
+    return Error{Code::io, e.what()};
+  }
+}
+
+// ---- pull ----------------------------------------------------------------------
+
+// One patch per distinct write among the row's columns newer than `since`,
+// less the columns this user may not read.
+void ServerEngine::emit_row(const UserInfo& u, const TableSpec& t, std::string_view row_id, const Row& row,
+                            const std::string& bucket, int64_t since, std::vector<Patch>& out) {
+  std::vector<bool> done(t.columns.size(), false);
+  for (uint16_t c : hidden_columns(u, t, row, store_)) done[c] = true;
+  for (uint16_t c = 0; c < t.columns.size(); ++c) {
+    const auto& clk = row.clocks[c];
+    if (done[c] || clk.seq <= since || clk.hlc == 0) continue;
+    Patch p;
+    p.table = &t;
+    p.row = std::string(row_id);
+    p.hlc = clk.hlc;
+    p.origin = store_.origin_name(clk.origin);
+    p.cycle = clk.cycle;
+    p.bucket = bucket;
+    for (uint16_t k = c; k < t.columns.size(); ++k) {
+      const auto& o = row.clocks[k];
+      if (done[k] || o.seq <= since || o.hlc != clk.hlc || o.origin != clk.origin || o.cycle != clk.cycle) continue;
+      done[k] = true;
+      p.set.push_back({k, row.values[k]});
+      p.seq = std::max(p.seq, o.seq);
+    }
+    out.push_back(std::move(p));
+  }
+}
+
+// Grids new to a device (a takeover, a new assignment) come before the
+// catch-up of the rest, and their open cases, most severe and soonest due
+// first, lead the first page: a cadre taking a grid over at 2 a.m. sees what
+// is burning while its households still stream in. They come again later in
+// sequence order, which the device skips (same seq), so paging stays exact.
+int64_t ServerEngine::urgent_first(const UserInfo& u, const std::vector<std::string>& fresh, int64_t budget,
+                                   std::vector<Patch>& out) {
+  if (fresh.empty() || budget <= 0) return 0;
+  const TableSpec& t = *find_table("cases");
+  std::string sql = "SELECT id FROM cases WHERE status IN " + std::string(kOpenCaseStatusesSql) +
+                    " AND deleted IS NOT 1 AND grid_id IN (" + bind_list(fresh.size()) +
+                    ") ORDER BY CASE severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
+                    "due_at LIMIT ?";
+  auto s = db_.prepare(sql);
+  int i = 1;
+  for (const auto& b : fresh) s.bind(i++, std::string_view(b).substr(5));  // "grid:<id>"
+  s.bind(i, budget);
+  int64_t rows = 0;
+  Row row;
+  while (s.step()) {
+    if (!store_.load(t, s.text(0), row)) continue;
+    emit_row(u, t, s.text(0), row, row.bucket, 0, out);
+    ++rows;
+  }
+  return rows;
+}
+
+Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
+  auto req = decode_pull_request(body);
+  if (!req) return req.error();
+  auto user = directory_.user(who.user_id);
+  if (!user) return Error{Code::unauthorized, "unknown user"};
+  if (user->disabled) return Error{Code::forbidden, "user " + user->username + " is disabled"};
+  try {
+    // One snapshot for the whole answer: scopes, rows and cursors agree even
+    // while the writer commits on another connection.
+    ReadSnapshot snapshot(db_);
+    PullAnswer answer;
+    answer.basis = req->basis;
+    auto buckets = directory_.readable_buckets(*user);
+    std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
+    for (const auto& [bucket, seq] : req->cursors)
+      if (!allowed.count(bucket)) answer.evict.push_back(bucket);
+    // user: and global first (they say what the device holds), then grids
+    // the device has not begun, then the rest. A bucket no answer has named
+    // yet (absent from the cursors) is new: its urgent cases lead, once.
+    auto begun = [&](const std::string& b) {
+      auto it = req->cursors.find(b);
+      return it != req->cursors.end() && it->second > 0;
+    };
+    std::vector<std::string> fresh;
+    for (const auto& b : buckets)
+      if (b.starts_with("grid:") && !req->cursors.count(b)) fresh.push_back(b);
+    std::stable_partition(buckets.begin(), buckets.end(),
+                          [&](const std::string& b) { return !b.starts_with("grid:") || !begun(b); });
+
+    int64_t budget = req->limit ? req->limit : tuning::kPullPageRows;
+    budget -= urgent_first(*user, fresh, budget / 2, answer.patches);
+    auto changes = db_.prepare("SELECT seq, tbl, row_id FROM _changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
+    Row row;
+    for (const auto& bucket : buckets) {
+      auto it = req->cursors.find(bucket);
+      int64_t cursor = it == req->cursors.end() ? 0 : it->second;
+      auto since_it = req->since.find(bucket);
+      int64_t since = std::min(cursor, since_it == req->since.end() ? cursor : since_it->second);
+      answer.cursors[bucket] = cursor;
+      if (budget <= 0) {
+        answer.more = true;
+        continue;
+      }
+      changes.bind(1, bucket).bind(2, cursor).bind(3, budget + 1);
+      int64_t rows = 0;
+      while (changes.step()) {
+        if (rows == budget) {
+          answer.more = true;
+          break;
+        }
+        ++rows;
+        int64_t seq = changes.int64(0);
+        const TableSpec& t = all_tables()[static_cast<size_t>(changes.int64(1))];
+        if (store_.load(t, changes.text(2), row)) emit_row(*user, t, changes.text(2), row, bucket, since, answer.patches);
+        answer.cursors[bucket] = seq;
+      }
+      changes.reset();
+      budget -= rows;
+    }
+    answer.server_hlc = clock_.now();
+    return answer;
+  } catch (const SqliteError& e) {
+    return Error{Code::io, e.what()};
+  }
+}
+
+}  // namespace gw::sync
