@@ -4,20 +4,15 @@
 
 namespace gw {
 
-UuidV7::UuidV7(uint64_t seed) {
-  if (seed == 0) {
-    std::random_device rd;
-    seed = (uint64_t{rd()} << 32) ^ rd();
-  }
-  state_ = seed;
+namespace {
+uint64_t from_os() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
 }
+}  // namespace
 
-uint64_t UuidV7::rand64() {  // splitmix64: fast, and good enough for ids
-  uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+// splitmix64 (shared/rng.hpp): fast, and good enough for ids.
+UuidV7::UuidV7(uint64_t seed) : rng_(seed ? seed : from_os()) {}
 
 std::string UuidV7::next(int64_t unix_ms) {
   if (unix_ms <= last_ms_) {
@@ -29,7 +24,7 @@ std::string UuidV7::next(int64_t unix_ms) {
       counter_ = 0;
     }
   } else {
-    counter_ = static_cast<uint16_t>(rand64() & 0x3FF);  // leave headroom to count
+    counter_ = static_cast<uint16_t>(rng_.next() & 0x3FF);  // leave headroom to count
   }
   last_ms_ = unix_ms;
 
@@ -38,7 +33,7 @@ std::string UuidV7::next(int64_t unix_ms) {
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
   b[6] = static_cast<uint8_t>(0x70 | (counter_ >> 8));
   b[7] = static_cast<uint8_t>(counter_ & 0xFF);
-  uint64_t r = rand64();
+  uint64_t r = rng_.next();
   for (int i = 8; i < 16; ++i) b[i] = static_cast<uint8_t>(r >> (8 * (i - 8)));
   b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));  // variant 10
 

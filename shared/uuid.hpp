@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "shared/rng.hpp"
+
 namespace gw {
 
 class UuidV7 {
@@ -20,8 +22,7 @@ class UuidV7 {
   std::string next(int64_t unix_ms);
 
  private:
-  uint64_t rand64();
-  uint64_t state_;
+  SeededRng rng_;
   int64_t last_ms_ = 0;
   uint16_t counter_ = 0;  // the 12-bit rand_a field, used as a counter
 };

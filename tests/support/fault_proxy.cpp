@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "shared/rng.hpp"
+
 namespace gw::test {
 namespace {
 
@@ -36,22 +38,7 @@ constexpr int kRequestTailMs = 100;
 // its connection is closed anyway.
 constexpr int kAwaitAnswerMs = 5000;
 
-uint64_t splitmix(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t next() { return splitmix(s_); }
-  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
-
- private:
-  uint64_t s_;
-};
+using Rng = SeededRng;
 
 bool send_all(int fd, const char* p, size_t n) {
   while (n > 0) {
@@ -184,7 +171,7 @@ void FaultProxy::Impl::accept_loop() {
     // number: the same run of faults each time, as far as the order of
     // accepts repeats.
     uint64_t mixed = plan_now().seed ^ (++n * 0xd1b54a32d192ed03ULL);
-    uint64_t seed = splitmix(mixed);
+    uint64_t seed = SeededRng(mixed).next();
     auto link = std::make_unique<Link>();
     link->client = c;
     Link& l = *link;
