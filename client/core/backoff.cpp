@@ -7,12 +7,8 @@
 namespace gw::client {
 
 int64_t SyncBackoff::jitter(int64_t base) {
-  // xorshift64: a little randomness, no global state, repeatable in tests.
-  rng_ ^= rng_ << 13;
-  rng_ ^= rng_ >> 7;
-  rng_ ^= rng_ << 17;
   int64_t spread = base / 4;
-  return base - spread + static_cast<int64_t>(rng_ % static_cast<uint64_t>(2 * spread + 1));
+  return base - spread + static_cast<int64_t>(rng_.next() % static_cast<uint64_t>(2 * spread + 1));
 }
 
 int64_t SyncBackoff::after_success() {

@@ -5,11 +5,15 @@
 
 #include <cstdint>
 
+#include "shared/rng.hpp"
+
 namespace gw::client {
 
 class SyncBackoff {
  public:
-  explicit SyncBackoff(uint64_t seed = 0x9e3779b97f4a7c15ull) : rng_(seed | 1) {}
+  // Each tablet seeds its own (SyncScheduler: from libsodium): tablets with
+  // one seed would retry in step, which is what the jitter is for.
+  explicit SyncBackoff(uint64_t seed) : rng_(seed) {}
 
   // The delay before the next automatic attempt, in ms.
   int64_t after_success();
@@ -19,7 +23,7 @@ class SyncBackoff {
  private:
   int64_t jitter(int64_t base);
   int failures_ = 0;
-  uint64_t rng_;
+  SeededRng rng_;
 };
 
 }  // namespace gw::client
