@@ -19,7 +19,7 @@ void Toasts::draw(Frame& f) {
   ImGui::SetNextWindowBgAlpha(0.95f);
   const int flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoFocusOnAppearing |
                     ImGuiWindowFlags_NoNav | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings;
-  ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.15f, 0.16f, 0.18f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, kToastBg);
   if (ImGui::Begin("##toasts", nullptr, flags)) {
     for (const Item& it : items_) {
       // The detail in its place when the words have one ("{0} 项"), else after them.
@@ -28,7 +28,7 @@ void Toasts::draw(Frame& f) {
         text = f.s.format(it.notice.key, {it.notice.detail});
       else if (!it.notice.detail.empty())
         text += " — " + it.notice.detail;
-      ImGui::PushStyleColor(ImGuiCol_Text, it.notice.error ? ImVec4(1.0f, 0.45f, 0.40f, 1.0f) : ImVec4(1, 1, 1, 1));
+      ImGui::PushStyleColor(ImGuiCol_Text, it.notice.error ? kToastErrorText : kTextOnFill);
       ImGui::TextWrapped("%s", text.c_str());
       ImGui::PopStyleColor();
     }

@@ -15,7 +15,7 @@ std::string link_text(const Frame& f, Link l) {
 
 void TopBar::draw(Frame& f, const std::string& title, bool can_back) {
   const SyncView& sync = f.snap.sync;
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.90f, 0.93f, 0.97f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, kTopBarBg);
   ImGui::BeginChild("##topbar", ImVec2(0, height(f.scale)), true, ImGuiWindowFlags_NoScrollbar);
   const float y = (height(f.scale) - ImGui::GetFrameHeight()) * 0.5f;
   ImGui::SetCursorPosY(y);
@@ -45,7 +45,7 @@ void TopBar::draw(Frame& f, const std::string& title, bool can_back) {
   ImGui::TextUnformatted(link.c_str());
   ImGui::SameLine();
   if (sync.pending > 0)
-    ImGui::TextColored(ImVec4(0.75f, 0.45f, 0.0f, 1.0f), "%s", pending.c_str());
+    ImGui::TextColored(kPendingText, "%s", pending.c_str());
   else
     ImGui::TextUnformatted(pending.c_str());
   ImGui::SameLine(right - sync_w);

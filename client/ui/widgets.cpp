@@ -34,7 +34,7 @@ bool colored_button(Frame& f, std::string_view id, const std::string& label, ImV
   ImGui::PushStyleColor(ImGuiCol_Button, base);
   ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(base.x * 0.9f, base.y * 0.9f, base.z * 0.9f, 1.0f));
   ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(base.x * 0.8f, base.y * 0.8f, base.z * 0.8f, 1.0f));
-  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+  ImGui::PushStyleColor(ImGuiCol_Text, kTextOnFill);
   bool pressed = button(f, id, label, size);
   ImGui::PopStyleColor(4);
   return pressed;
@@ -64,7 +64,7 @@ bool primary_button(Frame& f, std::string_view id, const std::string& label, ImV
 }
 
 bool danger_button(Frame& f, std::string_view id, const std::string& label, ImVec2 size) {
-  return colored_button(f, id, label, size, ImVec4(0.80f, 0.20f, 0.16f, 1.0f));
+  return colored_button(f, id, label, size, kDanger);
 }
 
 bool toggle_button(Frame& f, std::string_view id, const std::string& label, bool on, ImVec2 size) {
@@ -211,7 +211,7 @@ bool begin_panel(const char* id, ImVec2 size, bool border) {
 void end_panel() { ImGui::EndChild(); }
 
 void heading(const std::string& text) {
-  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.10f, 0.25f, 0.50f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Text, kTitleText);
   ImGui::TextUnformatted(text.c_str());
   ImGui::PopStyleColor();
   ImGui::Separator();

@@ -9,19 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "client/ui/palette.hpp"  // the colours, for every screen that draws with these widgets
 #include "client/ui/screen.hpp"
 #include "shared/roles.hpp"
 
 namespace gw::client::ui {
-
-inline constexpr ImU32 kGreen = IM_COL32(46, 160, 67, 255);
-inline constexpr ImU32 kYellow = IM_COL32(230, 170, 0, 255);
-inline constexpr ImU32 kRed = IM_COL32(214, 45, 32, 255);
-inline constexpr ImU32 kGrey = IM_COL32(140, 140, 140, 255);
-inline const ImVec4 kRedText{0.80f, 0.12f, 0.10f, 1.0f};
-inline const ImVec4 kMutedText{0.40f, 0.42f, 0.46f, 1.0f};
-inline const ImVec4 kGreenText{0.10f, 0.50f, 0.20f, 1.0f};
-inline const ImVec4 kPrimary{0.13f, 0.42f, 0.82f, 1.0f};  // primary buttons, chosen toggles, next steps
 
 // Registers the last item with the probe when any of it is visible.
 void probe_item(Frame& f, std::string_view id);

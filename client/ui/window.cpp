@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "client/ui/palette.hpp"
+
 namespace gw::client::ui {
 namespace {
 
@@ -245,15 +247,15 @@ void Window::apply_style() {
   style.ChildBorderSize = 1.0f;
   style.TouchExtraPadding = ImVec2(4.0f * s, 4.0f * s);
   ImVec4* c = style.Colors;
-  c[ImGuiCol_WindowBg] = ImVec4(0.96f, 0.97f, 0.98f, 1.0f);
-  c[ImGuiCol_ChildBg] = ImVec4(1.0f, 1.0f, 1.0f, 1.0f);
-  c[ImGuiCol_Button] = ImVec4(0.85f, 0.90f, 0.97f, 1.0f);
-  c[ImGuiCol_ButtonHovered] = ImVec4(0.74f, 0.83f, 0.96f, 1.0f);
-  c[ImGuiCol_ButtonActive] = ImVec4(0.58f, 0.72f, 0.94f, 1.0f);
-  c[ImGuiCol_FrameBg] = ImVec4(1.0f, 1.0f, 1.0f, 1.0f);
-  c[ImGuiCol_Border] = ImVec4(0.70f, 0.74f, 0.80f, 1.0f);
-  c[ImGuiCol_Header] = ImVec4(0.88f, 0.92f, 0.98f, 1.0f);
-  c[ImGuiCol_HeaderHovered] = ImVec4(0.78f, 0.86f, 0.97f, 1.0f);
+  c[ImGuiCol_WindowBg] = kWindowBg;
+  c[ImGuiCol_ChildBg] = kPanelBg;
+  c[ImGuiCol_Button] = kButtonBg;
+  c[ImGuiCol_ButtonHovered] = kButtonHoveredBg;
+  c[ImGuiCol_ButtonActive] = kButtonActiveBg;
+  c[ImGuiCol_FrameBg] = kPanelBg;
+  c[ImGuiCol_Border] = kBorder;
+  c[ImGuiCol_Header] = kHeaderBg;
+  c[ImGuiCol_HeaderHovered] = kHeaderHoveredBg;
   ImGui::GetStyle() = style;
 }
 

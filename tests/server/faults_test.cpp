@@ -24,6 +24,7 @@
 #include "tests/client/core_fixture.hpp"  // TempDir
 #include "tests/server/fixture.hpp"
 #include "tests/support/fault_proxy.hpp"
+#include "tests/support/test_device.hpp"
 
 using namespace gw;
 using gw::test::demo_server;
@@ -75,15 +76,12 @@ class Witness : public sync::Transport {
 };
 
 // A tablet on a real SQLite file, reaching the server through the proxy.
-struct Tablet {
+struct Tablet : test::TestDevice {
   std::string user;
   std::string path;  // the replica's file
   sync::DeviceKey key = sync::DeviceKey::generate();
   std::string id;
   net::HttpTransport http;
-  Db db;
-  Hlc clock{now_ms};
-  sync::Replica replica;
   Witness witness{http};
   sync::SyncClient sync{replica, witness};
   net::LoginResult me;
@@ -92,12 +90,11 @@ struct Tablet {
   std::string trouble;                                 // a write that failed (checked on the test's thread)
 
   Tablet(const std::string& url, std::string username, const std::string& file)
-      : user(std::move(username)),
+      : TestDevice(file, "dev-" + UuidV7().next(now_ms()), now_ms),
+        user(std::move(username)),
         path(file),
-        id("dev-" + UuidV7().next(now_ms())),
-        http(url, key, kTabletTimeoutMs),
-        db(file),
-        replica(db, id, clock) {
+        id(replica.device_id()),
+        http(url, key, kTabletTimeoutMs) {
     replica.set_key(&key);
     auto r = http.login(user, "gridwork-demo", id, "faults tablet");
     REQUIRE_MESSAGE(r.is_ok(), user, ": ", (r ? std::string() : r.error().to_string()));

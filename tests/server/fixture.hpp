@@ -19,6 +19,7 @@
 #include "sync/device/replica.hpp"
 #include "sync/device/sync_client.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_device.hpp"
 
 namespace gw::test {
 
@@ -74,22 +75,19 @@ inline std::string error_code(const Raw& r) {
 }
 
 // A device over HTTP with its own replica, like a tablet.
-struct Device {
+struct Device : TestDevice {
   sync::DeviceKey key = sync::DeviceKey::generate();
   std::string id;
   net::HttpTransport http;
-  Db db{":memory:"};
-  Hlc clock{now_ms};
-  sync::Replica replica;
   sync::SyncClient sync;
   net::LoginResult me;
 
   // ca_file: the PEM the device trusts for an https server (empty: the system's CAs).
   Device(const std::string& url, const std::string& user, const std::string& password = "gridwork-demo",
          const std::string& ca_file = {})
-      : id("dev-" + UuidV7().next(now_ms())),
+      : TestDevice(":memory:", "dev-" + UuidV7().next(now_ms()), now_ms),
+        id(replica.device_id()),
         http(url, key, 30'000, ca_file),
-        replica(db, id, clock),
         sync(replica, http) {
     replica.set_key(&key);
     auto r = http.login(user, password, id, "test tablet");

@@ -8,10 +8,12 @@
 
 #include "fixture.hpp"
 #include "shared/ddl.hpp"
+#include "tests/support/test_device.hpp"
 
 using namespace gw;
 using namespace gw::sync;
 using namespace gw::sync::test;
+using gw::test::TestDevice;
 
 namespace {
 
@@ -40,42 +42,40 @@ TEST_SUITE("schema upgrade") {
     std::string id;
     HlcTime title_hlc = 0;
     {
-      Db db(f.path);
-      Hlc clock([&] { return park.wall; });
-      Replica r(db, "dev-old", clock, 11);
-      auto made = r.create(cases, F(cases, {{"grid_id", park.id("A")}, {"source", std::string("patrol")},
-                                            {"category", std::string("0302")}, {"severity", std::string("normal")},
-                                            {"title", std::string("楼道堆物")}, {"status", std::string("reported")},
-                                            {"reported_at", kStart}}));
+      TestDevice old(f.path, "dev-old", [&] { return park.wall; }, 11);
+      auto made = old.replica.create(
+          cases, F(cases, {{"grid_id", park.id("A")}, {"source", std::string("patrol")},
+                           {"category", std::string("0302")}, {"severity", std::string("normal")},
+                           {"title", std::string("楼道堆物")}, {"status", std::string("reported")},
+                           {"reported_at", kStart}}));
       REQUIRE(made);
       id = *made;
       Row row;
-      REQUIRE(r.store().load(cases, id, row));
+      REQUIRE(old.replica.store().load(cases, id, row));
       title_hlc = row.clocks[static_cast<size_t>(cases.index_of("title"))].hlc;
       // What a version 1 build left: no version 2 columns, no clocks for them.
       for (size_t c = kV1CaseColumns; c < cases.columns.size(); ++c)
-        db.exec("ALTER TABLE cases DROP COLUMN " + std::string(cases.columns[c].name));
-      db.exec("UPDATE cases SET _clk = substr(_clk, 1, " + std::to_string(kV1CaseColumns * kPackedClockBytes) + ")");
-      db.exec("UPDATE _meta SET value = 1 WHERE key = 'schema_version'");
+        old.db.exec("ALTER TABLE cases DROP COLUMN " + std::string(cases.columns[c].name));
+      old.db.exec("UPDATE cases SET _clk = substr(_clk, 1, " +
+                  std::to_string(kV1CaseColumns * kPackedClockBytes) + ")");
+      old.db.exec("UPDATE _meta SET value = 1 WHERE key = 'schema_version'");
     }
-    Db db(f.path);
-    Hlc clock([&] { return park.wall; });
-    Replica r(db, "dev-old", clock, 11);
-    CHECK(db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == kSchemaVersion);
-    CHECK(db.query_int("SELECT count(*) FROM pragma_table_info('cases') WHERE name = 'closed_at'") == 1);
+    TestDevice dev(f.path, "dev-old", [&] { return park.wall; }, 11);
+    CHECK(dev.db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == kSchemaVersion);
+    CHECK(dev.db.query_int("SELECT count(*) FROM pragma_table_info('cases') WHERE name = 'closed_at'") == 1);
     Row row;
-    REQUIRE(r.store().load(cases, id, row));
-    CHECK(text(r, "cases", id, "title") == "楼道堆物");
+    REQUIRE(dev.replica.store().load(cases, id, row));
+    CHECK(text(dev.replica, "cases", id, "title") == "楼道堆物");
     CHECK(row.clocks[static_cast<size_t>(cases.index_of("title"))].hlc == title_hlc);
     CHECK(row.clocks[static_cast<size_t>(cases.index_of("closed_at"))].hlc == 0);
-    CHECK(r.pending_count() == 1);
+    CHECK(dev.replica.pending_count() == 1);
 
     // The record made before the update still reaches the server, and the
     // new columns take writes.
     LoopbackTransport link(park.server, Principal{park.id("worker"), "dev-old"});
-    SyncClient client(r, link);
+    SyncClient client(dev.replica, link);
     REQUIRE(client.sync());
-    CHECK(r.pending_count() == 0);
+    CHECK(dev.replica.pending_count() == 0);
     Row held;
     REQUIRE(park.server.store().load(cases, id, held));
     CHECK(value_to_string(held.values[static_cast<size_t>(cases.index_of("title"))]) == "楼道堆物");
@@ -86,36 +86,29 @@ TEST_SUITE("schema upgrade") {
     TempFile f;
     const TableSpec& reveals = T("reveals");
     {
-      Db db(f.path);
-      Hlc clock([&] { return park.wall; });
-      Replica r(db, "dev-old", clock, 12);
-      db.exec("DROP TABLE reveals");
-      db.exec("UPDATE _meta SET value = 3 WHERE key = 'schema_version'");
+      TestDevice old(f.path, "dev-old", [&] { return park.wall; }, 12);
+      old.db.exec("DROP TABLE reveals");
+      old.db.exec("UPDATE _meta SET value = 3 WHERE key = 'schema_version'");
     }
-    Db db(f.path);
-    Hlc clock([&] { return park.wall; });
-    Replica r(db, "dev-old", clock, 12);
-    CHECK(db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == 4);
-    CHECK(db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'reveals'") == 1);
-    auto made = r.create(reveals, F(reveals, {{"user_id", park.id("worker")}, {"device", std::string("dev-old")},
-                                              {"tbl", std::string("households")}, {"row_id", park.id("Ah0")},
-                                              {"col", std::string("phone")}, {"at", kStart}}));
+    TestDevice dev(f.path, "dev-old", [&] { return park.wall; }, 12);
+    CHECK(dev.db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == 4);
+    CHECK(dev.db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'reveals'") == 1);
+    auto made = dev.replica.create(
+        reveals, F(reveals, {{"user_id", park.id("worker")}, {"device", std::string("dev-old")},
+                             {"tbl", std::string("households")}, {"row_id", park.id("Ah0")},
+                             {"col", std::string("phone")}, {"at", kStart}}));
     REQUIRE(made);
     LoopbackTransport link(park.server, Principal{park.id("worker"), "dev-old"});
-    SyncClient client(r, link);
+    SyncClient client(dev.replica, link);
     REQUIRE(client.sync());
-    CHECK(r.pending_count() == 0);
+    CHECK(dev.replica.pending_count() == 0);
     Row held;
     CHECK(park.server.store().load(reveals, *made, held));
   }
 
   TEST_CASE("a store of a newer build, or with columns this build does not have in that place, is refused") {
     TempFile newer, renamed;
-    for (const auto* f : {&newer, &renamed}) {
-      Db db(f->path);
-      Hlc clock([] { return kStart; });
-      Replica r(db, "dev", clock, 3);
-    }
+    for (const auto* f : {&newer, &renamed}) TestDevice made(f->path, "dev", [] { return kStart; }, 3);
     {
       Db db(newer.path);
       db.exec("UPDATE _meta SET value = 99 WHERE key = 'schema_version'");

@@ -9,8 +9,6 @@ namespace gw::client::ui {
 namespace {
 
 // Badge colours dark enough for white words.
-constexpr ImU32 kConfidentialColor = IM_COL32(100, 70, 160, 255);
-constexpr ImU32 kDeferredColor = IM_COL32(190, 110, 0, 255);
 
 // An open conflict on the case waits for an admin (DESIGN §7): said before
 // any step is taken, naming the fields in dispute.
@@ -26,8 +24,8 @@ void contested_banner(Frame& f, const CaseDetail& d) {
   const float wrap = ImGui::GetContentRegionAvail().x - st.WindowPadding.x * 2;
   const float h = std::max(ImGui::GetFrameHeight(), ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap).y) +
                   st.WindowPadding.y * 2;
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.85f, 0.42f, 0.0f, 1.0f));
-  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, kContestedBanner);
+  ImGui::PushStyleColor(ImGuiCol_Text, kTextOnFill);
   ImGui::BeginChild("##contested", ImVec2(0, h), true, ImGuiWindowFlags_NoScrollbar);
   ImGui::PushTextWrapPos(0.0f);
   ImGui::AlignTextToFramePadding();
@@ -86,10 +84,10 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
 // States to see at a glance under the title: the caller is confidential,
 // the centre deferred it (缓办).
 void CaseScreen::badges(Frame& f, const CaseDetail& d) {
-  if (d.confidential) badge(f.s.tr("case.badge_confidential"), kConfidentialColor);
+  if (d.confidential) badge(f.s.tr("case.badge_confidential"), kPurple);
   if (d.deferred) {
     if (d.confidential) ImGui::SameLine();
-    badge(f.s.tr("case.badge_deferred"), kDeferredColor);
+    badge(f.s.tr("case.badge_deferred"), kAmber);
   }
 }
 

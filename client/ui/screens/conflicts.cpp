@@ -17,17 +17,13 @@ constexpr float kOptionWidth = 150.0f;  // design px: a choice's button, its val
 constexpr float kLabelWidth = 190.0f;   // design px: a field's name before its value
 constexpr float kFieldsShare = 0.60f;   // of the width, for the fields; the history beside them
 // Badge colours dark enough for white words.
-constexpr ImU32 kReviewColor = IM_COL32(33, 107, 209, 255);
-constexpr ImU32 kStateColor = IM_COL32(100, 70, 160, 255);
 constexpr ImU32 kQuarantineColor = IM_COL32(170, 60, 40, 255);
-constexpr ImU32 kPendingColor = IM_COL32(190, 110, 0, 255);
 constexpr ImU32 kDecidedColor = IM_COL32(46, 130, 60, 255);
-constexpr ImU32 kContestedTint = IM_COL32(253, 236, 234, 255);
 
 ImU32 kind_color(const std::string& kind) {
-  if (kind == "state") return kStateColor;
+  if (kind == "state") return kPurple;
   if (kind == "quarantine") return kQuarantineColor;
-  return kReviewColor;
+  return kBlue;
 }
 
 bool is_open(const ConflictItem& c) { return c.status == "open"; }
@@ -149,7 +145,7 @@ bool conflict_row(Frame& f, const std::string& id, const ConflictItem& c, float 
   end -= ImGui::CalcTextSize(when.c_str()).x;
   dl->AddText(ImVec2(end, y0), muted_color, when.c_str());
   end -= gap;
-  if (c.pending) end = pill(dl, end, y0, f.s.tr("conflicts.pending"), kPendingColor, true) - gap;
+  if (c.pending) end = pill(dl, end, y0, f.s.tr("conflicts.pending"), kAmber, true) - gap;
   if (!is_open(c))
     end = pill(dl, end, y0, tr_or(f, "conflicts.status." + c.status, c.status), kDecidedColor, true) - gap;
   std::string head = c.record_label.empty() ? c.row_id.substr(0, 8) : c.record_label;
@@ -388,7 +384,7 @@ void ConflictsScreen::quarantine_block(Frame& f, const ConflictItem& c, size_t i
   ImGui::TextUnformatted(f.s.format("conflicts.patch_by", {side_meta(f, c.theirs)}).c_str());
   if (c.pending) {
     ImGui::SameLine();
-    badge(f.s.tr("conflicts.pending"), kPendingColor);
+    badge(f.s.tr("conflicts.pending"), kAmber);
   }
   error_text(f.s.format("conflicts.reason", {c.reason.empty() ? "—" : c.reason}));
   muted(f.s.tr("conflicts.patch_fields"));
@@ -433,7 +429,7 @@ void ConflictsScreen::decided_line(Frame& f, const ConflictItem& c) {
   }
   ImGui::PopStyleColor();
   if (c.pending) {
-    badge(f.s.tr("conflicts.pending"), kPendingColor);
+    badge(f.s.tr("conflicts.pending"), kAmber);
   }
 }
 
@@ -518,7 +514,7 @@ void ConflictsScreen::field_block(Frame& f, const RecordConflicts& r, const Reco
   ImGui::PopStyleColor();
   if (open->pending) {
     ImGui::SameLine();
-    badge(f.s.tr("conflicts.pending"), kPendingColor);
+    badge(f.s.tr("conflicts.pending"), kAmber);
   }
   ImGui::TextWrapped("%s", f.s.format("conflicts.side", {f.s.tr("conflicts.current"), value}).c_str());
   choices(f, *open, index);
@@ -611,7 +607,7 @@ void ConflictsScreen::history_panel(Frame& f) {
     return;
   }
   if (h->entries.empty()) muted(f.s.tr("conflicts.history_none"));
-  const ImU32 colors[] = {kDecidedColor, kPendingColor, kRed};
+  const ImU32 colors[] = {kDecidedColor, kAmber, kRed};
   for (size_t i = h->entries.size(); i-- > 0;) {
     const HistoryEntry& e = h->entries[i];
     ImGui::PushID(static_cast<int>(i));

@@ -95,8 +95,8 @@ void problem_rows(Frame& f, const std::vector<ProblemItem>& problems) {
 void HomeScreen::takeover_banner(Frame& f, const HomeView& home) {
   std::string names;
   for (const GridItem& g : home.takeover_grids) names += (names.empty() ? "" : "、") + g.name;
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.80f, 0.12f, 0.10f, 1.0f));
-  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, kTakeoverBanner);
+  ImGui::PushStyleColor(ImGuiCol_Text, kTextOnFill);
   ImGui::BeginChild("##banner", ImVec2(0, ImGui::GetFrameHeightWithSpacing() + 8 * f.scale), true,
                     ImGuiWindowFlags_NoScrollbar);
   ImGui::SetCursorPosY(ImGui::GetCursorPosY() + 4 * f.scale);
@@ -123,7 +123,7 @@ void HomeScreen::notices(Frame& f, const HomeView& home) {
     h += std::max(ImGui::GetFrameHeight(), ImGui::CalcTextSize(texts.back().c_str(), nullptr, false, text_w).y) +
          st.ItemSpacing.y;
   }
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(1.0f, 0.97f, 0.88f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, kNoticesPanel);
   ImGui::BeginChild("##notices", ImVec2(0, h - st.ItemSpacing.y), true, ImGuiWindowFlags_NoScrollbar);
   for (size_t i = 0; i < shown; ++i) {
     ImGui::BeginGroup();

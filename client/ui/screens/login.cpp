@@ -16,7 +16,7 @@ void LoginScreen::draw(Frame& f) {
   const float width = std::min(avail.x, 560.0f * f.scale);
   ImGui::SetCursorPos(ImVec2((avail.x - width) * 0.5f, avail.y * 0.12f));
   ImGui::BeginGroup();
-  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.10f, 0.25f, 0.50f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Text, kTitleText);
   ImGui::SetWindowFontScale(1.4f);
   ImGui::TextUnformatted(f.s.c("app.name"));
   ImGui::SetWindowFontScale(1.0f);

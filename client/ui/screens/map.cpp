@@ -20,7 +20,6 @@ constexpr ImU32 kLine = IM_COL32(160, 170, 185, 255);
 constexpr ImU32 kUnitLine = IM_COL32(95, 105, 120, 255);
 constexpr ImU32 kZoneLine = IM_COL32(40, 60, 90, 255);
 constexpr ImU32 kMineLine = IM_COL32(15, 15, 25, 255);
-constexpr ImU32 kSelectedLine = IM_COL32(33, 107, 209, 255);
 
 struct Box {
   ImVec2 min{FLT_MAX, FLT_MAX}, max{-FLT_MAX, -FLT_MAX};
@@ -136,7 +135,7 @@ void paint(ImDrawList* dl, const GridMapView& m, const std::vector<Shape>& sh, i
     if (g.mine) outline(dl, sh[i].pts, kMineLine, 4.5f * s);
   }
   for (size_t i = 0; i < m.grids.size(); ++i)
-    if (m.grids[i].id == selected) outline(dl, sh[i].pts, kSelectedLine, 5 * s);
+    if (m.grids[i].id == selected) outline(dl, sh[i].pts, kBlue, 5 * s);
   // Overdue: a red mark in the middle of the grid, where no unit's name sits
   // (those are at the units' middles, where the finer grids meet).
   for (size_t i = 0; i < m.grids.size(); ++i) {

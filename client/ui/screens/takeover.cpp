@@ -11,7 +11,6 @@ namespace {
 
 constexpr float kUnitsShare = 0.56f;  // of the width, for the unit grids and the start form
 constexpr size_t kEndedShown = 10;    // the last ended takeovers: what happened lately, not an archive
-constexpr ImU32 kPendingColor = IM_COL32(190, 110, 0, 255);
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -153,7 +152,7 @@ void TakeoverScreen::running(Frame& f, const TakeoverConsole& c, bool can_end) {
     ImGui::TextUnformatted(t.grid_name.c_str());
     if (t.pending) {
       ImGui::SameLine();
-      badge(f.s.tr("takeover.pending"), kPendingColor);
+      badge(f.s.tr("takeover.pending"), kAmber);
     }
     if (can_end) {
       ImGui::SameLine(ImGui::GetContentRegionMax().x - button_width(end_label));
@@ -217,7 +216,7 @@ void TakeoverScreen::responsibilities(Frame& f, const TakeoverConsole& c) {
       const std::vector<RowLine> line{{r.user_name + "  ·  " + r.grid_code + "  " + r.grid_name, 0}};
       const std::string tag = r.pending ? f.s.tr("takeover.pending") : std::string();
       if (text_row(f, "takeover.resp." + std::to_string(k), assignment_ == r.assignment_id, line, width, tag,
-                   kPendingColor)) {
+                   kAmber)) {
         assignment_ = r.assignment_id;
         target_.clear();
       }

@@ -11,8 +11,6 @@ constexpr int64_t kSearchPauseMs = 250;  // typing pauses before a query goes ou
 constexpr const char* kPurposes[] = {"routine", "care", "dispute", "safety", "policy", "service"};
 constexpr int kFollowUpDays[] = {0, 3, 7, 14, 30};
 
-constexpr ImU32 kContestedColor = IM_COL32(214, 45, 32, 255);
-constexpr ImU32 kWarningTint = IM_COL32(253, 236, 234, 255);
 
 // The registered fields a worker corrects, in the order a form asks for them.
 struct EditSpec {
@@ -60,7 +58,7 @@ void contested_badge(ImDrawList* dl, ImVec2 title_at, const std::string& title, 
   const float pad = ImGui::GetStyle().FramePadding.x * 0.5f;
   const ImVec2 size = ImGui::CalcTextSize(text.c_str());
   const float x = title_at.x + ImGui::CalcTextSize(title.c_str()).x + ImGui::GetStyle().ItemSpacing.x;
-  dl->AddRectFilled(ImVec2(x, title_at.y), ImVec2(x + size.x + pad * 2, title_at.y + size.y), kContestedColor,
+  dl->AddRectFilled(ImVec2(x, title_at.y), ImVec2(x + size.x + pad * 2, title_at.y + size.y), kRed,
                     size.y * 0.25f);
   dl->AddText(ImVec2(x + pad, title_at.y), IM_COL32_WHITE, text.c_str());
 }
@@ -250,12 +248,12 @@ void VisitScreen::edit_panel(Frame& f) {
     }
 
   // The title in the heading's colour, 有争议 beside it, then the rule.
-  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.10f, 0.25f, 0.50f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Text, kTitleText);
   ImGui::TextUnformatted((f.s.tr("visit.edit_title") + " · " + picked_.title).c_str());
   ImGui::PopStyleColor();
   if (picked_.contested) {
     ImGui::SameLine();
-    badge(f.s.tr("visit.contested"), kContestedColor);
+    badge(f.s.tr("visit.contested"), kRed);
   }
   ImGui::Separator();
 
@@ -301,7 +299,7 @@ void VisitScreen::edit_panel(Frame& f) {
       ImGui::PopStyleColor();
       if (field.contested) {
         ImGui::SameLine();
-        badge(contested_word, kContestedColor);
+        badge(contested_word, kRed);
       }
       ImGui::SameLine(label_w);
       if (field.multiline)
@@ -356,8 +354,8 @@ void VisitScreen::edit_footer(Frame& f, const std::string& warning, int changes,
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float h = size.y + st.FramePadding.y * 2;
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(p, ImVec2(p.x + width, p.y + h), kWarningTint, 4 * f.scale);
-    dl->AddRectFilled(p, ImVec2(p.x + bar, p.y + h), kContestedColor);
+    dl->AddRectFilled(p, ImVec2(p.x + width, p.y + h), kContestedTint, 4 * f.scale);
+    dl->AddRectFilled(p, ImVec2(p.x + bar, p.y + h), kRed);
     dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(p.x + bar + st.FramePadding.x, p.y + st.FramePadding.y),
                 ImGui::GetColorU32(kRedText), warning.c_str(), nullptr, wrap);
     ImGui::Dummy(ImVec2(width, h));
