@@ -55,7 +55,8 @@ std::optional<std::string> unbase64(std::string_view text) { return sync::from_b
 namespace auth {
 
 void set_password(Db& db, const std::string& user_id, const std::string& hash) {
-  db.prepare("INSERT INTO _accounts VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash")
+  db.prepare("INSERT INTO _accounts (user_id, password_hash) VALUES (?, ?) "
+             "ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash")
       .bind(1, user_id)
       .bind(2, hash)
       .run();
@@ -95,7 +96,7 @@ std::string issue_token(Db& db, const std::string& user_id, const std::string& d
   randombytes_buf(raw, sizeof raw);
   std::string token = base64(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
   std::string h = token_hash(token);
-  db.prepare("INSERT INTO _tokens VALUES (?, ?, ?, ?)")
+  db.prepare("INSERT INTO _tokens (hash, user_id, device_id, expires_at) VALUES (?, ?, ?, ?)")
       .bind_blob(1, h.data(), h.size())
       .bind(2, user_id)
       .bind(3, device_id)
@@ -117,9 +118,12 @@ Result<Session> check_token(Db& db, std::string_view token, int64_t now_ms) {
 
 void refresh_token(Db& db, std::string_view token, int64_t expires_at) {
   std::string h = token_hash(token);
-  db.prepare("UPDATE _tokens SET expires_at = max(expires_at, ?) WHERE hash = ?")
+  // Only ever later (a refresh never shortens a session); no scalar max(),
+  // which PostgreSQL spells GREATEST.
+  db.prepare("UPDATE _tokens SET expires_at = ? WHERE hash = ? AND expires_at < ?")
       .bind(1, expires_at)
       .bind_blob(2, h.data(), h.size())
+      .bind(3, expires_at)
       .run();
 }
 

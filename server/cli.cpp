@@ -167,7 +167,7 @@ std::string department_problem(sync::ServerEngine& engine, const std::string& id
 int takeover_command(Args& a, sync::ServerEngine& engine, Db& db) {
   const std::string verb = a.words.size() > 1 ? a.words[1] : "";
   if (verb == "list" && a.words.size() == 2) {
-    auto s = db.prepare("SELECT g.code, g.name, t.started_at, IFNULL(t.ended_at, 0), t.reason FROM takeovers t "
+    auto s = db.prepare("SELECT g.code, g.name, t.started_at, coalesce(t.ended_at, 0), t.reason FROM takeovers t "
                         "JOIN grids g ON g.id = t.grid_id ORDER BY t.started_at");
     printf("%-16s %-20s %-14s %-14s %s\n", "grid", "name", "started_at", "ended_at", "reason");
     while (s.step())
@@ -178,7 +178,7 @@ int takeover_command(Args& a, sync::ServerEngine& engine, Db& db) {
   if ((verb != "start" && verb != "end") || a.words.size() != 3) return fail(std::string("bad command\n") + kUsage);
   auto by = engine.directory().user_by_name(a.options["by"]);
   if (!by) return fail("--by USERNAME must name the supervisor on whose word this is");
-  auto grid = db.prepare("SELECT id FROM grids WHERE code = ? AND deleted IS NOT 1");
+  auto grid = db.prepare("SELECT id FROM grids WHERE code = ? AND coalesce(deleted, 0) <> 1");
   grid.bind(1, a.words[2]);
   if (!grid.step()) return fail("no grid with code " + a.words[2]);
   std::string grid_id(grid.text(0));

@@ -45,11 +45,11 @@ struct Names {
   std::map<std::string, std::string, std::less<>> departments;
 
   explicit Names(Db& db) {
-    auto g = db.prepare("SELECT id, IFNULL(parent_id, ''), level, code, name FROM grids");
+    auto g = db.prepare("SELECT id, coalesce(parent_id, ''), level, code, name FROM grids");
     while (g.step())
       grids[std::string(g.text(0))] = {std::string(g.text(1)), std::string(g.text(3)), std::string(g.text(4)),
                                        static_cast<int>(g.int64(2))};
-    auto u = db.prepare("SELECT id, username, name, IFNULL(department_id, '') FROM users");
+    auto u = db.prepare("SELECT id, username, name, coalesce(department_id, '') FROM users");
     while (u.step())
       users[std::string(u.text(0))] = {std::string(u.text(1)), std::string(u.text(2)), std::string(u.text(3))};
     auto d = db.prepare("SELECT id, name FROM departments");
@@ -175,9 +175,9 @@ Result<KpiReport> compute_kpi(Db& db, const KpiQuery& q) {
   };
 
   auto cases = db.prepare(
-      "SELECT grid_id, status, due_at, reported_at, closed_at, IFNULL(deferred, 0), IFNULL(rework, 0), score, "
-      "IFNULL(assignee_id, ''), IFNULL(department_id, '') FROM cases "
-      "WHERE due_at >= ? AND due_at < ? AND status != 'rejected' AND deleted IS NOT 1");
+      "SELECT grid_id, status, due_at, reported_at, closed_at, coalesce(deferred, 0), coalesce(rework, 0), score, "
+      "coalesce(assignee_id, ''), coalesce(department_id, '') FROM cases "
+      "WHERE due_at >= ? AND due_at < ? AND status != 'rejected' AND coalesce(deleted, 0) <> 1");
   cases.bind(1, r.from_ms).bind(2, r.to_ms);
   while (cases.step()) {
     std::string grid(cases.text(0));
@@ -219,9 +219,10 @@ Result<KpiReport> compute_kpi(Db& db, const KpiQuery& q) {
     }
   };
   count_work("SELECT grid_id, worker_id FROM patrols WHERE status = 'done' AND started_at >= ? AND started_at < ? "
-             "AND deleted IS NOT 1",
+             "AND coalesce(deleted, 0) <> 1",
              &KpiRow::patrols);
-  count_work("SELECT grid_id, visitor_id FROM visits WHERE visited_at >= ? AND visited_at < ? AND deleted IS NOT 1",
+  count_work("SELECT grid_id, visitor_id FROM visits WHERE visited_at >= ? AND visited_at < ? "
+             "AND coalesce(deleted, 0) <> 1",
              &KpiRow::visits);
   return tally.finish(std::move(r));
 }

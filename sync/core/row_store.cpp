@@ -112,7 +112,10 @@ void RowStore::upgrade() {
     if (have.size() > t.columns.size())
       throw SqliteError(SQLITE_MISMATCH, std::string(t.name) + " has columns this build does not know");
   }
-  db_.prepare("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)").bind(1, kSchemaVersion).run();
+  db_.prepare("INSERT INTO _meta (key, value) VALUES ('schema_version', ?) "
+              "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+      .bind(1, kSchemaVersion)
+      .run();
   txn.commit();
 }
 

@@ -37,7 +37,7 @@ void Directory::load_grids() {
   // directory free of cache invalidation.
   parent_.clear();
   children_.clear();
-  auto& s = kept(grids_q_, "SELECT id, parent_id FROM grids WHERE deleted IS NOT 1");
+  auto& s = kept(grids_q_, "SELECT id, parent_id FROM grids WHERE coalesce(deleted, 0) <> 1");
   while (s.step()) {
     std::string id(s.text(0)), parent(s.text(1));
     parent_[id] = parent;

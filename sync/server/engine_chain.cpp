@@ -54,7 +54,8 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       return Error{Code::forbidden, "the patch is not signed by this device's key (altered on the way?)"};
     key = std::move(*k);
   }
-  db_.prepare("INSERT INTO _chain VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+  db_.prepare("INSERT INTO _chain (device, n, hash, prev, sig, patch_id, body, at, key) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, device)
       .bind(2, link.n)
       .bind_blob(3, link.hash.data(), link.hash.size())

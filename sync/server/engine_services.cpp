@@ -125,7 +125,7 @@ void ServerEngine::end_takeover(const std::string& takeover_id, const Row& row) 
 // there beside them (组团作战).
 std::vector<std::string> ServerEngine::takeover_audience(const std::string& grid, std::vector<std::string> cadres) {
   auto s = db_.prepare("SELECT DISTINCT user_id FROM assignments WHERE grid_id = ? AND kind = 'responsibility' "
-                       "AND active = 1 AND deleted IS NOT 1");
+                       "AND active = 1 AND coalesce(deleted, 0) <> 1");
   for (const auto& g : directory_.grid_and_descendants(grid)) {
     s.bind(1, g);
     while (s.step())
@@ -203,8 +203,8 @@ void ServerEngine::route_case(const Row& before, const Row& after) {
 
 void ServerEngine::department_task(const std::string& dept, const std::string& grid) {
   auto open = db_.prepare(
-      "SELECT 1 FROM cases WHERE grid_id = ? AND route = 'department' AND department_id = ? AND deleted IS NOT 1 "
-      "AND status IN " + std::string(kOpenCaseStatusesSql) + " LIMIT 1");
+      "SELECT 1 FROM cases WHERE grid_id = ? AND route = 'department' AND department_id = ? "
+      "AND coalesce(deleted, 0) <> 1 AND status IN " + std::string(kOpenCaseStatusesSql) + " LIMIT 1");
   open.bind(1, grid).bind(2, dept);
   std::set<std::string> wanted;
   if (open.step())
@@ -222,7 +222,7 @@ void ServerEngine::department_task(const std::string& dept, const std::string& g
 }
 
 std::vector<std::string> ServerEngine::department_cadres(const std::string& department_id) {
-  auto s = db_.prepare("SELECT id, roles FROM users WHERE department_id = ? AND deleted IS NOT 1 ORDER BY id");
+  auto s = db_.prepare("SELECT id, roles FROM users WHERE department_id = ? AND coalesce(deleted, 0) <> 1 ORDER BY id");
   s.bind(1, department_id);
   std::vector<std::string> users;
   while (s.step()) {

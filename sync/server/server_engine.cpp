@@ -36,7 +36,7 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
       "INSERT INTO _log (patch_id, batch, author, origin, tbl, row_id, hlc, restamped_from, status, code, reason, "
       "seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   change_del_q_ = db_.prepare("DELETE FROM _changes WHERE seq = ?");
-  change_add_q_ = db_.prepare("INSERT INTO _changes VALUES (?, ?, ?, ?)");
+  change_add_q_ = db_.prepare("INSERT INTO _changes (seq, bucket, tbl, row_id) VALUES (?, ?, ?, ?)");
   rules_ = park_rules(*this);
 }
 
@@ -276,7 +276,11 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
     send_decision_notices();
     push_ = PushContext{};
     answer.server_hlc = clock_.now();
-    db_.prepare("INSERT INTO _batches VALUES (?, ?, ?)").bind(1, req->batch).bind(2, who.user_id).bind(3, encode(answer)).run();
+    db_.prepare("INSERT INTO _batches (id, user_id, answer) VALUES (?, ?, ?)")
+        .bind(1, req->batch)
+        .bind(2, who.user_id)
+        .bind(3, encode(answer))
+        .run();
     txn->commit();
     return answer;
   } catch (const SqliteError& e) {
@@ -330,7 +334,7 @@ int64_t ServerEngine::urgent_first(const UserInfo& u, const std::vector<std::str
   if (fresh.empty() || budget <= 0) return 0;
   const TableSpec& t = *find_table("cases");
   std::string sql = "SELECT id FROM cases WHERE status IN " + std::string(kOpenCaseStatusesSql) +
-                    " AND deleted IS NOT 1 AND grid_id IN (" + bind_list(fresh.size()) +
+                    " AND coalesce(deleted, 0) <> 1 AND grid_id IN (" + bind_list(fresh.size()) +
                     ") ORDER BY CASE severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
                     "due_at LIMIT ?";
   auto s = db_.prepare(sql);
