@@ -137,9 +137,10 @@ std::vector<std::string> ServerEngine::takeover_audience(const std::string& grid
 
 // ---- assignments and epochs ------------------------------------------------------
 
-// A supervisor's reassignment (平时 too): the grid's epoch moves, so every
-// device learns that rights in it changed, and the user is told. Patches of
-// the user recorded after the right ended are quarantined (check()).
+// A supervisor's reassignment (平时 too): the grid's epoch counter moves (it
+// reaches devices with the grid row; nothing decides by it — fencing is by
+// the assignment's time span, in check(): patches the user recorded after
+// the right ended are quarantined), and the user is told.
 void ServerEngine::assignment_changed(const std::string& id, const Row& before, const Row& after) {
   const TableSpec& a = *find_table("assignments");
   std::string grid = text_or_empty(col(a, after, "grid_id"));
