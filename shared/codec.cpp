@@ -37,6 +37,9 @@ std::string got(const ColumnSpec& c, const std::string& s) { return c.sealed() ?
 
 Status check_text(const TableSpec& t, const ColumnSpec& c, const std::string& s) {
   if (!valid_utf8(s)) return Error{Code::invalid, where(t, c) + " is not valid UTF-8"};
+  // JSON may carry \u0000, SQLite would store it, and PostgreSQL refuses it
+  // in text: no backend holds what another cannot.
+  if (s.find('\0') != std::string::npos) return Error{Code::invalid, where(t, c) + " holds a NUL character"};
   size_t n = utf8_length(s);
   if (n > c.limit())
     return Error{Code::too_long, where(t, c) + " is " + std::to_string(n) + " characters, the limit is " +

@@ -63,6 +63,16 @@ TEST_SUITE("codec") {
     CHECK(r.error().message == "cases.title is 101 characters, the limit is 100");
   }
 
+  TEST_CASE("rejects a NUL character in text, which PostgreSQL cannot store") {
+    auto r = decode("cases", R"({"title":"a\u0000b"})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Code::invalid);
+    CHECK(r.error().message == "cases.title holds a NUL character");
+    const TableSpec& cases = *find_table("cases");
+    CHECK_FALSE(check_value(cases, cases.columns[static_cast<size_t>(cases.index_of("title"))], Value{std::string("a\0b", 3)}));
+    CHECK(code_of("cases", R"({"title":"a\u0001b"})") == Code::ok);
+  }
+
   TEST_CASE("rejects bad enums and failed checks with what is allowed") {
     auto r = decode("cases", R"({"severity":"extreme"})");
     REQUIRE_FALSE(r);
