@@ -36,7 +36,7 @@ Settings initial_settings(const CoreOptions& opt) {
 
 }  // namespace
 
-// Three threads, each owning its part (DESIGN §11): the network thread the
+// Three threads, each owning its part (DESIGN §2): the network thread the
 // Session and the SyncScheduler, the store thread the Store, the watch
 // thread the long-poll. The UI thread touches only the Board. What crosses
 // from one part to another (a sign-in opens the store, a sync refreshes
