@@ -24,13 +24,15 @@ std::string token_hash(std::string_view token) {
 }  // namespace
 
 void create_auth_tables(Db& db) {
-  db.exec(R"(
+  Transaction txn(db);
+  db.exec_ddl(R"(
     CREATE TABLE IF NOT EXISTS _accounts (user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS _devices (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, public_key BLOB NOT NULL,
-      name TEXT, created_at INTEGER NOT NULL, last_seen INTEGER, revoked INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE IF NOT EXISTS _tokens (hash BLOB PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
-      expires_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS _devices (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, public_key {blob} NOT NULL,
+      name TEXT, created_at {int} NOT NULL, last_seen {int}, revoked {int} NOT NULL DEFAULT 0);
+    CREATE TABLE IF NOT EXISTS _tokens (hash {blob} PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
+      expires_at {int} NOT NULL);
   )");
+  txn.commit();
 }
 
 std::string hash_password(std::string_view password) {

@@ -42,7 +42,10 @@ The Gridwork sync server: merges what every device recorded and sends each
 device its buckets (see README.md for the HTTP API).
 
 options:
-  --db FILE            SQLite database (created if missing)
+  --db FILE|URL        SQLite database FILE (created if missing), or a PostgreSQL
+                       database: postgresql://USER[:PW]@HOST[:PORT]/NAME, made
+                       with `createdb --locale=C --template=template0 NAME`;
+                       several servers may share one (every admin command too)
   --listen HOST:PORT   address to serve on (default 127.0.0.1:8080)
   --demo               fill an empty database with the demo park
   --config FILE        read options from FILE: one 'key = value' a line,
@@ -216,7 +219,7 @@ int verify_evidence_file(const std::string& path) {
 
 int admin(Args& a) {
   if (a.words[0] == "evidence" && a.words.size() == 3 && a.words[1] == "verify") return verify_evidence_file(a.words[2]);
-  if (!a.options.count("db")) return fail("--db FILE is required");
+  if (!a.options.count("db")) return fail("--db FILE|URL is required");
   const std::string& what = a.words[0];
   const std::string verb = a.words.size() > 1 ? a.words[1] : "";
   int rc = 0;
@@ -290,7 +293,7 @@ int admin(Args& a) {
 }
 
 int serve(Args& a) {
-  if (!a.options.count("db")) return fail("--db FILE is required");
+  if (!a.options.count("db")) return fail("--db FILE|URL is required");
   std::string listen = a.options.count("listen") ? a.options["listen"] : "127.0.0.1:8080";
   if (listen.find(':') == std::string::npos) return fail("--listen wants HOST:PORT");
   if (a.options.count("verbose")) Log::set_level(Level::debug);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "server/database.hpp"
 #include "server/log.hpp"
 #include "server/request_parse.hpp"
 #include "shared/kpi.hpp"
@@ -22,13 +23,14 @@ int64_t system_ms() {
 
 }  // namespace
 
-// SQLite could not write (a full disk, most often): said so that the
-// operator knows what to do, and the device that it keeps its records and
-// tries again later (507 is a retryable failure to it, never a refusal).
+// The database could not write (a full disk, most often; on PostgreSQL also
+// a database down or failing over): said so that the operator knows what to
+// do, and the device that it keeps its records and tries again later (507
+// is a retryable failure to it, never a refusal).
 Reply storage_fault(const std::string& detail) {
   return error_reply(Code::io, "the server cannot write to its database (" + detail +
-                                   "): nothing was changed. Free disk space on the server; the device keeps its "
-                                   "records and sends them again");
+                                   "): nothing was changed. Free disk space on the server (or, on PostgreSQL, check the "
+                                   "database is up); the device keeps its records and sends them again");
 }
 
 Reply error_reply(Code c, const std::string& message) {
@@ -72,7 +74,7 @@ SyncService::SyncService(ServiceOptions options)
     : opt_(std::move(options)), throttle_(opt_.login_failures, opt_.login_window_ms) {
   if (!opt_.wall) opt_.wall = system_ms;
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  db_ = std::make_unique<Db>(opt_.db_path);
+  db_ = open_database(opt_.db_path);
   db_->make_durable();  // an answer "accepted" outlives a power cut
   clock_ = std::make_unique<Hlc>(opt_.wall);
   engine_ = std::make_unique<sync::ServerEngine>(*db_, *clock_);
@@ -108,7 +110,7 @@ SyncService::SyncService(ServiceOptions options)
   metrics_.devices = db_->query_int("SELECT count(*) FROM _devices");
   for (int i = 0; i < std::max(1, opt_.readers); ++i) {
     auto r = std::make_unique<Reader>();
-    r->db = std::make_unique<Db>(opt_.db_path);
+    r->db = open_database(opt_.db_path);
     r->clock = std::make_unique<Hlc>(opt_.wall);
     r->engine = std::make_unique<sync::ServerEngine>(*r->db, *r->clock);
     free_readers_.push_back(std::move(r));
@@ -224,7 +226,7 @@ void SyncService::handle(Request req, Responder respond) {
   };
   try {
     route(req, timed);
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     Log::write(Level::error, "storage fault", {{"path", endpoint}, {"error", e.what()}});
     timed(storage_fault(e.what()));
   } catch (const std::exception& e) {
@@ -446,7 +448,7 @@ void SyncService::history(Request& req, Responder& respond) {
     post([this, who = *s, q = *q, respond, body = std::move(*h)]() mutable {
       try {
         sync::record_history_read(*db_, who.user_id, who.device_id, q.table, q.row, opt_.wall());
-      } catch (const SqliteError& e) {
+      } catch (const DbError& e) {
         // The read is refused: a history read the audit does not hold must not happen.
         Log::write(Level::error, "storage fault", {{"path", "/v1/history"}, {"error", e.what()}});
         return respond(storage_fault(e.what()));
@@ -569,11 +571,11 @@ void SyncService::wake(const std::set<std::string>& touched, HlcTime hlc) {
 
 void SyncService::with_engine(const std::string& db_path,
                               const std::function<void(sync::ServerEngine&, Db&)>& f) {
-  Db db(db_path);
+  auto db = open_database(db_path);
   Hlc clock(system_ms);
-  sync::ServerEngine engine(db, clock);
-  create_auth_tables(db);
-  f(engine, db);
+  sync::ServerEngine engine(*db, clock);
+  create_auth_tables(*db);
+  f(engine, *db);
 }
 
 }  // namespace gw::server

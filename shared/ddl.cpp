@@ -5,9 +5,9 @@ namespace gw {
 std::string_view sql_type(ColType t) {
   switch (t) {
     case ColType::text: return "TEXT";
-    case ColType::integer: return "INTEGER";
-    case ColType::real: return "REAL";
-    case ColType::boolean: return "INTEGER";
+    case ColType::integer: return "{int}";
+    case ColType::real: return "{real}";
+    case ColType::boolean: return "{int}";
     case ColType::json: return "TEXT";
   }
   return "TEXT";

@@ -10,6 +10,8 @@
 
 namespace gw {
 
+// The statements below are written for Db::exec_ddl, which fills in the
+// type names of the engine at hand.
 std::string_view sql_type(ColType t);
 
 // CREATE TABLE IF NOT EXISTS <prefix><name> (id TEXT PRIMARY KEY, <columns>, <extra>)

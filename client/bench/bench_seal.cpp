@@ -32,7 +32,7 @@ double seconds_since(Steady::time_point t0) { return std::chrono::duration<doubl
 std::pair<double, int64_t> backfill(ServerEngine& server, const std::string& user_id, const std::string& path,
                                     const client::DataKey* key) {
   std::filesystem::remove(path);
-  Db db(path);
+  SqliteDb db(path);
   client::attach_data_key(db, key);
   Hlc clock(wall_ms);
   Replica replica(db, "bench-seal", clock, 31, key);
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   try {
     auto dir = std::filesystem::temp_directory_path() / ("bench-seal-" + std::to_string(wall_ms()));
     std::filesystem::create_directories(dir);
-    Db server_db((dir / "server.db").string());
+    SqliteDb server_db((dir / "server.db").string());
     Hlc server_clock(wall_ms);
     ServerEngine server(server_db, server_clock, 3);
     load_demo_park(server, demo::ParkOptions{});
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     std::printf("bench seal.backfill_sealed_s %.3f s\n", sealed_s);
     std::printf("bench seal.sealed_vs_clear %.2f x\n", sealed_s / clear_s);
 
-    Db db((dir / "sealed.db").string());
+    SqliteDb db((dir / "sealed.db").string());
     client::attach_data_key(db, key.get());
     auto t0 = Steady::now();
     int64_t n = db.query_int(

@@ -39,7 +39,7 @@ void Board::post(Worker& w, std::function<void()> job) {
   w.post([this, job = std::move(job)] {
     try {
       job();
-    } catch (const SqliteError& e) {
+    } catch (const DbError& e) {
       notify(Notice{true, "error.io", std::string("local store: ") + e.what(), ""});
     } catch (const std::exception& e) {
       notify(Notice{true, "error.internal", e.what(), ""});

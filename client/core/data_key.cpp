@@ -111,7 +111,7 @@ std::string DataKey::seal(std::string_view context, std::string_view plain) cons
   randombytes_buf(bytes(out), kNonceBytes);
   std::shared_lock lock(m_);
   // A write under a wiped key would store what nobody can read back.
-  if (!key_) throw SqliteError(SQLITE_AUTH, "the app is locked: nothing is written until it is unlocked");
+  if (!key_) throw DbError(DbError::Kind::sealed, "the app is locked: nothing is written until it is unlocked");
   crypto_aead_xchacha20poly1305_ietf_encrypt(bytes(out) + kNonceBytes, nullptr, bytes(plain), plain.size(),
                                              bytes(context), context.size(), nullptr, bytes(out), key_);
   return out;
@@ -145,12 +145,12 @@ void gw_open(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 }  // namespace
 
-void attach_data_key(Db& db, const DataKey* key) {
+void attach_data_key(SqliteDb& db, const DataKey* key) {
   db.exec("PRAGMA secure_delete = ON");
   // DIRECTONLY: a view or trigger planted in the file cannot call it.
   int rc = sqlite3_create_function_v2(db.raw(), "gw_open", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
                                       const_cast<DataKey*>(key), gw_open, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) throw SqliteError(rc, "cannot register gw_open");
+  if (rc != SQLITE_OK) throw DbError(DbError::Kind::io, "cannot register gw_open", rc);
 }
 
 }  // namespace gw::client

@@ -46,6 +46,6 @@ class DataKey : public sync::Sealer {
 // A client connection under the key: gw_open(value, 'table.column') opens a
 // sealed value (text stays as it is; NULL once the key is wiped), and
 // secure_delete keeps deleted clear text out of free pages.
-void attach_data_key(Db& db, const DataKey* key);
+void attach_data_key(SqliteDb& db, const DataKey* key);
 
 }  // namespace gw::client

@@ -21,12 +21,12 @@ struct DeviceReplica {
       : key(std::move(k)), db(path), clock(wall, start), replica(keyed(db, key.get()), device_id, clock, 0, key.get()) {}
 
   std::shared_ptr<DataKey> key;
-  Db db;
+  SqliteDb db;
   Hlc clock;
   sync::Replica replica;
 
  private:
-  static Db& keyed(Db& db, const DataKey* key) {
+  static SqliteDb& keyed(SqliteDb& db, const DataKey* key) {
     attach_data_key(db, key);
     db.make_durable();
     return db;

@@ -94,11 +94,11 @@ SignIn Session::open_replica() {
     // now, in one pass, before anything reads it.
     r_->replica.seal_clear();
     r_->replica.set_key(&*key_);  // signs the links of this device's patch chain
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     // A replica of a newer schema version is not opened, let alone changed
     // (an older one is brought up to this version when opened).
     r_.reset();
-    return failed(e.code() == SQLITE_MISMATCH ? "error.version_mismatch" : "error.io", e.what());
+    return failed(e.kind() == DbError::Kind::mismatch ? "error.version_mismatch" : "error.io", e.what());
   }
   return SignIn{SignIn::Outcome::unlocked, false, "", ""};
 }
@@ -244,7 +244,7 @@ bool Session::hand_over(HttpTransport& http) {
       r_ = std::make_unique<DeviceReplica>(user_dir_ + "/replica.db", account_.device_id, wall_, account_.clock,
                                            data_key_);
       r_->replica.set_key(&*key_);
-    } catch (const SqliteError&) {
+    } catch (const DbError&) {
       // unreadable: nothing to hand over
     }
   }

@@ -168,7 +168,7 @@ std::string text_of(Db& db, const std::string& sql, const std::string& param = {
 // Department 1 (cadre01's) and the unit grid it is linked to, from the
 // server's database while it runs (WAL: a reader sees the last commit).
 std::optional<UnitGrid> read_unit_grid(const std::string& server_db) {
-  Db db(server_db);
+  SqliteDb db(server_db);
   UnitGrid u;
   u.department_id = text_of(db, "SELECT department_id FROM users WHERE username = 'cadre01'");
   if (u.department_id.empty()) return std::nullopt;
@@ -224,7 +224,7 @@ struct Device {
 
   Device(const std::string& url, std::string username, const std::string& file) : user(std::move(username)) {
     http = std::make_unique<net::HttpTransport>(url, key);
-    db = std::make_unique<Db>(file);
+    db = std::make_unique<SqliteDb>(file);
     clock = std::make_unique<Hlc>(now_ms);
     replica = std::make_unique<sync::Replica>(*db, id, *clock);
     replica->set_key(&key);
@@ -583,8 +583,8 @@ std::string run_round(int round, Device& sup, const UnitGrid& u, Coordinator& co
 // indexes but the key), a plain INSERT per row, one transaction. Returns the
 // milliseconds of the copy (read, insert, commit), the file made beforehand.
 double raw_copy(Db& server, const UnitGrid& u, const std::string& file) {
-  Db out(file);
-  for (const auto* t : grid_tables()) out.exec(create_table_sql(*t));
+  SqliteDb out(file);
+  for (const auto* t : grid_tables()) out.exec_ddl(create_table_sql(*t));
   auto t0 = Clock::now();
   Transaction txn(out);
   for (const auto* t : grid_tables()) {
@@ -604,7 +604,7 @@ double raw_copy(Db& server, const UnitGrid& u, const std::string& file) {
 }
 
 std::vector<double> raw_copies(const std::string& server_db, const UnitGrid& u, int files, const std::string& dir) {
-  Db server(server_db);
+  SqliteDb server(server_db);
   std::vector<double> ms;
   for (int i = 0; i < files; ++i) ms.push_back(raw_copy(server, u, dir + "/raw-" + std::to_string(i) + ".db"));
   return ms;

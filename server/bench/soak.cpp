@@ -75,7 +75,7 @@ double durable_commits_per_s(const std::string& dir) {
   std::string path = dir + "/ceiling.db";
   double rate = 0;
   {
-    Db db(path);
+    SqliteDb db(path);
     db.make_durable();
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
     auto ins = db.prepare("INSERT INTO t (v) VALUES ('巡查记录')");

@@ -94,7 +94,7 @@ int write_file(const std::string& path, const ParkOptions& options) {
   }
   auto start = std::chrono::steady_clock::now();
   try {
-    Db db(path);
+    SqliteDb db(path);
     SqliteSink sink(db);
     ParkCounts counts = generate_park(options, sink);
     sink.finish();
@@ -102,7 +102,7 @@ int write_file(const std::string& path, const ParkOptions& options) {
     std::printf("wrote %s\n", path.c_str());
     print_counts(counts, static_cast<long long>(ms));
     return 0;
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     std::fprintf(stderr, "gridwork-demo: %s: %s\n", path.c_str(), e.what());
   }
   // Leave nothing half-written behind.
@@ -116,26 +116,15 @@ int write_jsonl(const ParkOptions& options) {
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
-struct CloseDb {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-
 int summarise(const std::string& path) {
-  sqlite3* raw = nullptr;
-  // Read-only: a summary must not touch the file, not even its journal mode.
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, CloseDb> db(raw);
-  if (rc != SQLITE_OK) {
-    std::fprintf(stderr, "gridwork-demo: cannot open %s: %s\n", path.c_str(), raw ? sqlite3_errmsg(raw) : "out of memory");
-    return 1;
-  }
   try {
+    // Read-only: a summary must not touch the file, not even its journal mode.
+    SqliteDb db(path, SqliteDb::Mode::read_only);
     for (const auto& t : all_tables()) {
-      Stmt count(db.get(), "SELECT COUNT(*) FROM " + std::string(t.name));
-      count.step();
-      std::printf("%-12.*s %10lld\n", static_cast<int>(t.name.size()), t.name.data(), static_cast<long long>(count.int64(0)));
+      int64_t rows = db.query_int("SELECT COUNT(*) FROM " + std::string(t.name));
+      std::printf("%-12.*s %10lld\n", static_cast<int>(t.name.size()), t.name.data(), static_cast<long long>(rows));
     }
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     std::fprintf(stderr, "gridwork-demo: %s: %s\n", path.c_str(), e.what());
     return 1;
   }

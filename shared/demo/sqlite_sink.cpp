@@ -7,7 +7,7 @@ namespace gw::demo {
 
 SqliteSink::SqliteSink(Db& db) : db_(db) {
   for (const auto& t : all_tables()) {
-    db_.exec(create_table_sql(t));
+    db_.exec_ddl(create_table_sql(t));
     for (const auto& sql : create_index_sql(t)) db_.exec(sql);
     std::string sql = "INSERT INTO " + std::string(t.name) + " (id, " + column_list(t) + ") VALUES (?";
     for (size_t i = 0; i < t.columns.size(); ++i) sql += ", ?";

@@ -82,7 +82,7 @@ std::vector<Patch> phone_edits(ServerEngine& server, const std::vector<std::stri
 // updated, 2N log rows appended, one transaction.
 double ceiling_ms(const std::string& path, int n) {
   fs::remove(path);
-  Db db(path);
+  SqliteDb db(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
           "CREATE TABLE c (id TEXT PRIMARY KEY, status TEXT, resolution TEXT, value TEXT, by TEXT, at INTEGER);"
           "CREATE TABLE h (id TEXT PRIMARY KEY, phone TEXT, clock BLOB);"
@@ -120,7 +120,7 @@ int run(const Options& o) {
   fs::create_directories(o.dir);
   std::string path = o.dir + "/server.db";
   for (const char* x : {"", "-wal", "-shm"}) fs::remove(path + x);
-  Db db(path);
+  SqliteDb db(path);
   Hlc clock([] {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

@@ -229,7 +229,7 @@ class WorkDir {
 // Every clock follows the real wall clock: this is one machine, one time.
 struct Server {
   explicit Server(const std::string& path) : db(path), clock(wall_ms), engine(db, clock, 1) {}
-  Db db;
+  SqliteDb db;
   Hlc clock;
   ServerEngine engine;
 };
@@ -276,7 +276,7 @@ struct Device {
         link(server.engine, Principal{user_id, device_id}),
         timed(link),
         client(replica, timed) {}
-  Db db;
+  SqliteDb db;
   Hlc clock;
   Replica replica;
   LoopbackTransport link;
@@ -550,7 +550,7 @@ class RawStore {
   }
 
  private:
-  Db db_;
+  SqliteDb db_;
   const Households& hh_;
   Stmt insert_, update_;
   std::vector<Fields> rows_;
@@ -601,7 +601,7 @@ class LayoutStore {
   }
 
  private:
-  Db db_;
+  SqliteDb db_;
   const Households& hh_;
   RowStore store_;  // makes the tables and indexes exactly as the engine has them
   Stmt load_, insert_, update_;
@@ -730,7 +730,7 @@ double replication_ceiling(WorkDir& dir, const Households& hh, int64_t n, int64_
       "CREATE TABLE households (id TEXT PRIMARY KEY, grid_id TEXT, address TEXT, building TEXT, room TEXT, "
       "head_name TEXT, phone TEXT, members INTEGER, tags TEXT, notes TEXT, deleted INTEGER)";
   const std::string insert = "INSERT INTO households (id" + cols + ") VALUES (?" + params + ")";
-  Db a(dir.file("ceiling_a.db")), server(dir.file("ceiling_server.db")), b(dir.file("ceiling_b.db"));
+  SqliteDb a(dir.file("ceiling_a.db")), server(dir.file("ceiling_server.db")), b(dir.file("ceiling_b.db"));
   a.exec("CREATE TABLE outbox (n INTEGER PRIMARY KEY, body TEXT)");
   server.exec(create);
   server.exec("CREATE TABLE log (n INTEGER PRIMARY KEY, row_id TEXT, body TEXT)");

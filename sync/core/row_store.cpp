@@ -17,13 +17,10 @@ namespace {
 // Distinct column sets RowStore::update keeps a statement for, per table.
 constexpr size_t kMaxUpdateStmts = 64;
 
-// Binds text (or, with blob, a BLOB) without SQLite's private copy: save()
-// and update() step the statement before the row they bind goes away, and
-// every use binds every parameter again before stepping.
-void bind_static(Stmt& s, int i, const std::string& v, bool blob = false) {
-  if (blob) sqlite3_bind_blob64(s.raw(), i, v.data(), v.size(), SQLITE_STATIC);
-  else sqlite3_bind_text64(s.raw(), i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
-}
+// Binds text (or, with blob, a BLOB) without the engine's private copy:
+// save() and update() step the statement before the row they bind goes
+// away, and every use binds every parameter again before stepping.
+void bind_static(Stmt& s, int i, const std::string& v, bool blob = false) { s.bind_kept(i, v, blob); }
 
 void bind_static(Stmt& s, int i, const Value& v) {
   if (auto* text = std::get_if<std::string>(&v)) bind_static(s, i, *text);
@@ -32,14 +29,14 @@ void bind_static(Stmt& s, int i, const Value& v) {
 
 // Stmt::value, but into an existing Value, reusing its string's buffer.
 void read_column(const Stmt& s, int i, Value& v) {
-  int type = sqlite3_column_type(s.raw(), i);
-  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
-    std::string_view bytes = type == SQLITE_TEXT ? s.text(i) : s.blob(i);
+  ColumnType type = s.type(i);
+  if (type == ColumnType::text || type == ColumnType::blob) {
+    std::string_view bytes = type == ColumnType::text ? s.text(i) : s.blob(i);
     if (auto* str = std::get_if<std::string>(&v)) str->assign(bytes);
     else v.emplace<std::string>(bytes);
-  } else if (type == SQLITE_INTEGER) {
+  } else if (type == ColumnType::integer) {
     v = s.int64(i);
-  } else if (type == SQLITE_FLOAT) {
+  } else if (type == ColumnType::real) {
     v = s.real(i);
   } else {
     v = Null{};
@@ -83,53 +80,55 @@ BucketFilter bucket_filter(const TableSpec& t, std::string_view bucket) {
 // columns never written). A store whose columns are not a prefix of the spec
 // was made by a build that reordered them: refused, not guessed at.
 void RowStore::upgrade() {
-  Transaction txn(db_);
   int64_t version = 0;
   {
     auto get = db_.prepare("SELECT value FROM _meta WHERE key = 'schema_version'");
     version = get.step() ? get.int64(0) : kSchemaVersion;
   }
   if (version > kSchemaVersion)
-    throw SqliteError(SQLITE_MISMATCH, "database has schema version " + std::to_string(version) +
+    throw DbError(DbError::Kind::mismatch, "database has schema version " + std::to_string(version) +
                                            ", newer than this build's " + std::to_string(kSchemaVersion) +
                                            ": update the app");
   for (const auto& t : all_tables()) {
     std::vector<std::string> have;
-    auto info = db_.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid");
-    info.bind(1, t.name);
-    while (info.step())
-      if (std::string_view n = info.text(0); n != "id" && n.substr(0, 1) != "_") have.emplace_back(n);
+    for (auto& n : db_.column_names(t.name))
+      if (n != "id" && !n.starts_with('_')) have.push_back(std::move(n));
     if (have.empty()) continue;  // a new table: created below
     for (size_t i = 0; i < t.columns.size(); ++i) {
       if (i < have.size()) {
         if (have[i] != t.columns[i].name)
-          throw SqliteError(SQLITE_MISMATCH, std::string(t.name) + " has column " + have[i] + " where this build has " +
+          throw DbError(DbError::Kind::mismatch, std::string(t.name) + " has column " + have[i] + " where this build has " +
                                                  std::string(t.columns[i].name) + ": the database is not of this schema");
         continue;
       }
-      db_.exec(add_column_sql(t, t.columns[i]));
+      db_.exec_ddl(add_column_sql(t, t.columns[i]));
     }
     if (have.size() > t.columns.size())
-      throw SqliteError(SQLITE_MISMATCH, std::string(t.name) + " has columns this build does not know");
+      throw DbError(DbError::Kind::mismatch, std::string(t.name) + " has columns this build does not know");
   }
   db_.prepare("INSERT INTO _meta (key, value) VALUES ('schema_version', ?) "
               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
       .bind(1, kSchemaVersion)
       .run();
-  txn.commit();
 }
 
 RowStore::RowStore(Db& db, const Sealer* sealer) : db_(db), sealer_(sealer) {
-  db_.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value)");
+  // In one write transaction: servers starting at once on one PostgreSQL
+  // create the tables one after the other, never both half.
+  Transaction txn(db_);
+  db_.exec_ddl("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value {any})");
   upgrade();
-  db_.exec("CREATE TABLE IF NOT EXISTS _origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)");
+  db_.exec_ddl("CREATE TABLE IF NOT EXISTS _origins (id {rowid}, name TEXT UNIQUE NOT NULL)");
   for (const auto& t : all_tables()) {
-    db_.exec(create_table_sql(t, "_clk BLOB, _bucket TEXT, _seq INTEGER"));
+    db_.exec_ddl(create_table_sql(t, "_clk {blob}, _bucket TEXT, _seq {int}"));
     for (const auto& sql : create_index_sql(t)) db_.exec(sql);
     // No index on _bucket: a grid or user bucket is its bucket column, which
     // has an index of its own (bucket_filter), and global and admin tables
     // hold one bucket each. The extra index cost every new row a write.
     db_.exec("DROP INDEX IF EXISTS " + std::string(t.name) + "__bucket");
+  }
+  txn.commit();
+  for (const auto& t : all_tables()) {
     std::string cols = column_list(t);
     std::string load = "SELECT " + cols + ", _clk, _bucket, _seq FROM " + std::string(t.name) + " WHERE id = ?";
     std::string save = "INSERT INTO " + std::string(t.name) + " (id, " + cols + ", _clk, _bucket, _seq) VALUES (?";
@@ -141,7 +140,7 @@ RowStore::RowStore(Db& db, const Sealer* sealer) : db_(db), sealer_(sealer) {
                       db_.prepare("SELECT _clk, _bucket, _seq FROM " + std::string(t.name) + " WHERE id = ?"),
                       db_.prepare(save), db_.prepare("DELETE FROM " + std::string(t.name) + " WHERE id = ?"), {}});
   }
-  add_origin_ = db_.prepare("INSERT INTO _origins (name) VALUES (?)");
+  add_origin_ = db_.prepare("INSERT INTO _origins (name) VALUES (?) ON CONFLICT (name) DO NOTHING RETURNING id");
   find_origin_ = db_.prepare("SELECT id FROM _origins WHERE name = ?");
   reload_origins();
 }
@@ -161,11 +160,11 @@ void RowStore::open_columns(const TableSpec& t, Row& row) {
   if (!sealer_) return;
   auto& s = stmts(t).load;
   for (size_t i = 0; i < t.columns.size(); ++i) {
-    if (!t.columns[i].sealed() || sqlite3_column_type(s.raw(), static_cast<int>(i)) != SQLITE_BLOB) continue;
+    if (!t.columns[i].sealed() || s.type(static_cast<int>(i)) != ColumnType::blob) continue;
     auto plain = sealer_->open(seal_context(t, t.columns[i]), s.blob(static_cast<int>(i)));
     if (!plain) {
       s.reset();
-      throw SqliteError(SQLITE_AUTH, std::string(t.name) + "." + std::string(t.columns[i].name) +
+      throw DbError(DbError::Kind::sealed, std::string(t.name) + "." + std::string(t.columns[i].name) +
                                          " holds a value sealed under another key: unlock with this user's password");
     }
     row.values[i] = std::move(*plain);
@@ -202,8 +201,8 @@ void RowStore::reload_origins() {
   }
 }
 
-Txn::Txn(RowStore& store) : store_(store), joined_(sqlite3_get_autocommit(store.db().raw()) == 0) {
-  if (!joined_) store_.db().exec("BEGIN IMMEDIATE");
+Txn::Txn(RowStore& store) : store_(store), joined_(store.db().in_transaction()) {
+  if (!joined_) store_.db().begin_write();
 }
 
 Txn::~Txn() {
@@ -212,7 +211,7 @@ Txn::~Txn() {
   // with SQLITE_FULL or an I/O error (a full disk): there is then nothing
   // to roll back, yet the origins cached inside it are gone all the same.
   try {
-    if (!sqlite3_get_autocommit(store_.db().raw())) store_.db().exec("ROLLBACK");
+    if (store_.db().in_transaction()) store_.db().rollback();
   } catch (...) {
     // Rolled back on close at worst; the cache is reloaded below either way.
   }
@@ -224,7 +223,7 @@ Txn::~Txn() {
 }
 
 void Txn::commit() {
-  if (!joined_) store_.db().exec("COMMIT");
+  if (!joined_) store_.db().commit();
   done_ = true;
 }
 
@@ -318,17 +317,18 @@ void RowStore::erase(const TableSpec& t, std::string_view id) {
 
 uint32_t RowStore::intern(std::string_view origin) {
   if (auto it = origin_ids_.find(std::string(origin)); it != origin_ids_.end()) return it->second;
-  // Another connection (an admin command beside the server) may have added
-  // origins since the cache was filled: ask the file, and let SQLite pick the
-  // next id inside the caller's write transaction.
-  find_origin_.bind(1, origin);
-  int64_t id = find_origin_.step() ? find_origin_.int64(0) : -1;
-  find_origin_.reset();
-  if (id < 0) {
-    add_origin_.bind(1, origin);
-    add_origin_.run();
-    id = sqlite3_last_insert_rowid(db_.raw());
+  // Another connection (an admin command, another server) may have added
+  // origins since the cache was filled: the database numbers them, inside
+  // the caller's write transaction; a name another writer added first is
+  // found by the second look.
+  int64_t id = -1;
+  for (Stmt* s : {&add_origin_, &find_origin_}) {
+    s->bind(1, origin);
+    if (s->step()) id = s->int64(0);
+    s->reset();
+    if (id >= 0) break;
   }
+  if (id < 0) throw DbError(DbError::Kind::io, "origin " + std::string(origin) + " neither added nor found");
   auto uid = static_cast<uint32_t>(id);
   if (origins_.size() <= uid) origins_.resize(uid + 1);
   origins_[uid] = std::string(origin);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "shared/schema.hpp"
-#include "shared/sqlite.hpp"
+#include "shared/db.hpp"
 #include "shared/value.hpp"
 #include "sync/core/column_clock.hpp"
 #include "sync/core/sealer.hpp"
@@ -43,9 +43,9 @@ inline constexpr std::string_view kAdminBucket = "role:admin";
 
 class RowStore;
 
-// BEGIN IMMEDIATE ... COMMIT on a RowStore; a rollback also resets what the
-// store cached about the rolled-back writes.
-// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Inside another
+// A write transaction on a RowStore, rolled back if not committed; a
+// rollback also resets what the store cached about the rolled-back writes.
+// Inside another
 // Txn on the same connection it joins that one (begins, commits and rolls
 // back nothing): several writes, each with its own Txn, then land together
 // or not at all under one outer Txn.
@@ -67,7 +67,7 @@ class RowStore {
  public:
   // Creates the data tables (with _clk, _bucket, _seq) and the origin table
   // if missing; brings a file of an older schema version up to this one and
-  // refuses one of a newer version (SqliteError, SQLITE_MISMATCH).
+  // refuses one of a newer version (DbError, Kind::mismatch).
   // With a sealer (a device's store), the values of pii columns are kept
   // sealed (BLOB) and opened on load; without one (the server's), in clear.
   explicit RowStore(Db& db, const Sealer* sealer = nullptr);

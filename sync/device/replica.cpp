@@ -100,9 +100,9 @@ void Replica::bind_body(Stmt& s, int i, const std::string& body) {
 
 // A body in clear (text) was queued before sealing; seal_clear() seals it.
 std::string Replica::body_at(const Stmt& s, int i) const {
-  if (!sealer_ || sqlite3_column_type(s.raw(), i) != SQLITE_BLOB) return std::string(s.text(i));
+  if (!sealer_ || s.type(i) != ColumnType::blob) return std::string(s.text(i));
   auto plain = sealer_->open(kOutboxContext, s.blob(i));
-  if (!plain) throw SqliteError(SQLITE_AUTH, "an outbox record is sealed under another key");
+  if (!plain) throw DbError(DbError::Kind::sealed, "an outbox record is sealed under another key");
   return std::move(*plain);
 }
 
@@ -117,9 +117,9 @@ void Replica::bind_shadow(Stmt& s, int i, const TableSpec& t, uint16_t col, cons
 }
 
 Value Replica::shadow_at(const Stmt& s, int i, const TableSpec& t, uint16_t col) const {
-  if (!sealer_ || !t.columns[col].sealed() || sqlite3_column_type(s.raw(), i) != SQLITE_BLOB) return s.value(i);
+  if (!sealer_ || !t.columns[col].sealed() || s.type(i) != ColumnType::blob) return s.value(i);
   auto plain = sealer_->open(seal_context(t, t.columns[col]), s.blob(i));
-  if (!plain) throw SqliteError(SQLITE_AUTH, "a kept server value is sealed under another key");
+  if (!plain) throw DbError(DbError::Kind::sealed, "a kept server value is sealed under another key");
   return std::move(*plain);
 }
 
@@ -219,7 +219,7 @@ Result<Patch> Replica::write(const TableSpec& t, std::string_view row_id, const 
     }
     txn.commit();
     return p;
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     return Error{Code::io, e.what()};
   }
 }

@@ -108,7 +108,7 @@ Result<SyncReport> SyncClient::sync() {
     if (auto st = push(report); !st) return st.error();
     if (auto st = ask_held(report); !st) return st.error();
     if (auto st = pull(report); !st) return st.error();
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     return Error{Code::io, std::string("local store: ") + e.what()};
   }
   return report;

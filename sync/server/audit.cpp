@@ -86,11 +86,13 @@ std::string iso_utc(int64_t ms) {
 }  // namespace
 
 void create_audit_tables(Db& db) {
-  db.exec(R"(
-    CREATE TABLE IF NOT EXISTS _reads (n INTEGER PRIMARY KEY, at INTEGER NOT NULL, user_id TEXT NOT NULL,
+  Transaction txn(db);
+  db.exec_ddl(R"(
+    CREATE TABLE IF NOT EXISTS _reads (n {rowid}, at {int} NOT NULL, user_id TEXT NOT NULL,
                                        device TEXT NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS _reads_at ON _reads (at);
   )");
+  txn.commit();
 }
 
 void record_history_read(Db& db, const std::string& user_id, const std::string& device, const std::string& table,

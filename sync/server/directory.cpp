@@ -58,7 +58,7 @@ std::vector<std::string> Directory::grid_and_descendants(std::string_view grid_i
 // Statements asked for every pushed patch are prepared once: preparing
 // costs more than running them.
 Stmt& Directory::kept(Stmt& s, std::string_view sql) {
-  if (!s.raw()) s = store_.db().prepare(sql);
+  if (!s) s = store_.db().prepare(sql);
   s.reset();
   return s;
 }

@@ -15,21 +15,23 @@ namespace gw::sync {
 
 ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
     : db_(db), store_(db), directory_(store_), clock_(clock), ids_(id_seed) {
-  db_.exec(R"(
-    CREATE TABLE IF NOT EXISTS _changes (seq INTEGER PRIMARY KEY, bucket TEXT NOT NULL, tbl INTEGER NOT NULL,
+  Transaction txn(db_);  // servers starting at once on one PostgreSQL: one after the other
+  db_.exec_ddl(R"(
+    CREATE TABLE IF NOT EXISTS _changes (seq {int} PRIMARY KEY, bucket TEXT NOT NULL, tbl {int} NOT NULL,
                                          row_id TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS _changes_bucket ON _changes (bucket, seq);
     CREATE TABLE IF NOT EXISTS _log (
-      n INTEGER PRIMARY KEY, patch_id TEXT UNIQUE NOT NULL, batch TEXT, author TEXT, origin TEXT,
-      tbl TEXT, row_id TEXT, hlc INTEGER, restamped_from INTEGER, status TEXT NOT NULL, code TEXT,
-      reason TEXT, seq INTEGER, body TEXT NOT NULL);
+      n {rowid}, patch_id TEXT UNIQUE NOT NULL, batch TEXT, author TEXT, origin TEXT,
+      tbl TEXT, row_id TEXT, hlc {int}, restamped_from {int}, status TEXT NOT NULL, code TEXT,
+      reason TEXT, seq {int}, body TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS _log_row ON _log (tbl, row_id);
     CREATE TABLE IF NOT EXISTS _batches (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, answer TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS _chain (device TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL,
-      prev BLOB NOT NULL, sig BLOB NOT NULL, patch_id TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL,
-      key BLOB NOT NULL, PRIMARY KEY (device, n)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS _chain (device TEXT NOT NULL, n {int} NOT NULL, hash {blob} NOT NULL,
+      prev {blob} NOT NULL, sig {blob} NOT NULL, patch_id TEXT NOT NULL, body TEXT NOT NULL, at {int} NOT NULL,
+      key {blob} NOT NULL, PRIMARY KEY (device, n)) {without_rowid};
     CREATE INDEX IF NOT EXISTS _chain_patch ON _chain (patch_id);
   )");
+  txn.commit();
   seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
   // After the DDL above: these use _log and _changes.
   log_q_ = db_.prepare(
@@ -283,7 +285,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
         .run();
     txn->commit();
     return answer;
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     // Rolled back (by SQLite itself on a full disk): what was kept in
     // memory of this push goes with it — its numbers, its buckets to wake.
     push_ = PushContext{};
@@ -412,7 +414,7 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
     }
     answer.server_hlc = clock_.now();
     return answer;
-  } catch (const SqliteError& e) {
+  } catch (const DbError& e) {
     return Error{Code::io, e.what()};
   }
 }

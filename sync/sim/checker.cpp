@@ -230,7 +230,7 @@ void Checker::check_replay() {
     s ^= s << 13, s ^= s >> 7, s ^= s << 17;
     std::swap(patches[i - 1], patches[s % i]);
   }
-  Db replay_db(":memory:");
+  SqliteDb replay_db(":memory:");
   RowStore replay(replay_db);
   Txn txn(replay);
   Row row;

@@ -93,7 +93,7 @@ class LogState {
   }
 
  private:
-  Db db_;
+  SqliteDb db_;
   RowStore store_;
   Row scratch_;
 };

@@ -82,7 +82,7 @@ class World {
   // ---- the park --------------------------------------------------------------
 
   void setup() {
-    server_db_ = std::make_unique<Db>(":memory:");
+    server_db_ = std::make_unique<SqliteDb>(":memory:");
     server_clock_ = std::make_unique<Hlc>([this] { return wall_; });
     server_ = std::make_unique<ServerEngine>(*server_db_, *server_clock_, opt_.seed * 31 + 7);
     Txn txn(server_->store());
@@ -137,7 +137,7 @@ class World {
       d->name = std::string(u.name) + "#" + std::to_string(i);
       d->user_id = id(u.name);
       d->roles = *RoleSet::parse(u.roles);
-      d->db = std::make_unique<Db>(":memory:");
+      d->db = std::make_unique<SqliteDb>(":memory:");
       Device* raw = d.get();
       d->clock = std::make_unique<Hlc>([this, raw] { return wall_ + raw->skew; });
       std::string device_id = "dev-" + std::to_string(i) + "-" + u.name;

@@ -223,7 +223,7 @@ TEST_CASE("500 conflicts from one device's backlog decided in one action; every 
   // 500 households of pworker010's grid (not the demo's own conflicts).
   std::vector<std::string> ids;
   {
-    Db db(pdb);
+    SqliteDb db(pdb);
     auto s = db.prepare("SELECT h.id FROM households h WHERE h.id NOT IN (SELECT row_id FROM conflicts) "
                         "ORDER BY h.id LIMIT 500");
     while (s.step()) ids.emplace_back(s.text(0));

@@ -80,11 +80,11 @@ struct KeyedDb {
     client::attach_data_key(db, key.get());
   }
   std::shared_ptr<client::DataKey> key;
-  Db db;
+  SqliteDb db;
 };
 
 inline int64_t count(const std::string& db_path, const std::string& sql) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   return db.query_int(sql);
 }
 

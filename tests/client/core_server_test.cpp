@@ -185,7 +185,7 @@ TEST_CASE("a PIN unlocks offline after a sign-out, and sign-out keeps unsynced r
     // Another user's replica from a newer build (a tablet rolled back to
     // this one) is refused with a clear error and left as it was.
     std::filesystem::create_directories(tablet.path + "/users/pworker002");
-    Db newer(tablet.path + "/users/pworker002/replica.db");
+    SqliteDb newer(tablet.path + "/users/pworker002/replica.db");
     newer.exec("CREATE TABLE _meta (key TEXT PRIMARY KEY, value); INSERT INTO _meta VALUES ('schema_version', 99)");
   }
   auto app = open_app(tablet.path, server.url());

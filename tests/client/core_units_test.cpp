@@ -171,7 +171,7 @@ struct LocalReplica {
 
   std::string dir;
   std::shared_ptr<client::DataKey> key = client::DataKey::generate();
-  Db db;
+  SqliteDb db;
   int64_t now = 1'764'000'000'000;  // 2025-11-25 00:00 China time
   Hlc clock;
   sync::Replica replica;

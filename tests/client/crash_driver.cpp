@@ -274,7 +274,7 @@ struct App {
   static bool has_rows() {
     std::string path = g.opt.data + "/users/" + g.opt.user + "/replica.db";
     if (!std::filesystem::exists(path)) return false;
-    Db db(path);
+    SqliteDb db(path);
     auto q = db.prepare("SELECT count(*) FROM households WHERE id = ?");
     q.bind(1, g.opt.households.front());
     return q.step() && q.int64(0) > 0;

@@ -98,7 +98,7 @@ struct Park {
 };
 
 Park look_up(const std::string& db_path) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   Park p;
   std::string user = text_of(db, "SELECT id FROM users WHERE username = ?", {kUser});
   p.grid = text_of(db, "SELECT grid_id FROM assignments WHERE user_id = ? AND active = 1", {user});
@@ -267,7 +267,7 @@ std::string differences(Db& device, Db& srv, const std::vector<std::pair<std::st
 void check_files(const std::string& data) {
   for (const auto& f : fs::recursive_directory_iterator(data)) {
     if (!f.is_regular_file() || f.path().extension() != ".db") continue;
-    Db db(f.path().string());
+    SqliteDb db(f.path().string());
     CHECK_MESSAGE(text_of(db, "PRAGMA integrity_check") == "ok", f.path().string());
   }
 }
@@ -385,7 +385,7 @@ TEST_CASE("an edit made after a restart with no sync between wins over the edit 
   auto s = synced(*app);
   CHECK(s.sync.error.empty());
   CHECK(s.sync.pending == 0);
-  Db srv(server().db_path());
+  SqliteDb srv(server().db_path());
   CHECK(text_of(srv, "SELECT notes FROM households WHERE id = ?", {park.spare}) == "after the restart");
 }
 

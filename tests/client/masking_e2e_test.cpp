@@ -24,7 +24,7 @@ namespace {
 std::string replica_path(const TempDir& dir, const char* user) { return dir.path + "/users/" + user + "/replica.db"; }
 
 std::string text_of(const std::string& db_path, const std::string& sql, const std::string& arg = {}) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   auto s = db.prepare(sql);
   if (!arg.empty()) s.bind(1, arg);
   return s.step() && !s.is_null(0) ? std::string(s.text(0)) : std::string();

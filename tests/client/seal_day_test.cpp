@@ -45,7 +45,7 @@ std::vector<std::string> in_files(const std::string& dir, const std::set<std::st
 // file, read as SQLite gives it (text, or the bytes of a blob).
 std::vector<std::string> in_tables(const std::string& db_path, const std::set<std::string>& needles, int* tables) {
   std::vector<std::string> found;
-  Db db(db_path);
+  SqliteDb db(db_path);
   std::vector<std::string> names;
   auto t = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
   while (t.step()) names.emplace_back(t.text(0));
@@ -53,19 +53,18 @@ std::vector<std::string> in_tables(const std::string& db_path, const std::set<st
   for (const auto& name : names) {
     auto s = db.prepare("SELECT * FROM \"" + name + "\"");
     while (s.step())
-      for (int i = 0; i < sqlite3_column_count(s.raw()); ++i) {
-        const auto* p = static_cast<const char*>(sqlite3_column_blob(s.raw(), i));
-        std::string_view v(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s.raw(), i)));
+      for (int i = 0; i < s.columns(); ++i) {
+        std::string_view v = s.blob(i);
         for (const auto& x : needles)
           if (v.find(x) != std::string_view::npos)
-            found.push_back(name + "." + sqlite3_column_name(s.raw(), i) + ": " + x);
+            found.push_back(name + "." + std::string(s.name(i)) + ": " + x);
       }
   }
   return found;
 }
 
 std::string text_of(const std::string& db_path, const std::string& sql, const std::string& arg = {}) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   auto s = db.prepare(sql);
   if (!arg.empty()) s.bind(1, arg);
   return s.step() && !s.is_null(0) ? std::string(s.text(0)) : std::string();

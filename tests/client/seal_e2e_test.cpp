@@ -55,7 +55,7 @@ std::set<std::string> held_numbers(const std::string& server_db, const std::stri
   const std::pair<const char*, const char*> cols[] = {
       {"households", "phone"},      {"residents", "phone"},   {"residents", "id_number"},
       {"enterprises", "contact_phone"}, {"departments", "phone"}, {"cases", "caller_phone"}};
-  Db server(server_db), tablet(tablet_db);
+  SqliteDb server(server_db), tablet(tablet_db);
   std::set<std::string> out;
   for (auto [table, col] : cols) {
     std::set<std::string> ids;
@@ -80,11 +80,11 @@ int64_t found_in(const std::string& haystack, const std::set<std::string>& needl
 
 // A household of the tablet, by id, and its head's name as the server has it.
 std::pair<std::string, std::string> a_household(const std::string& server_db, const std::string& tablet_db) {
-  Db tablet(tablet_db);
+  SqliteDb tablet(tablet_db);
   auto s = tablet.prepare("SELECT id FROM households ORDER BY id LIMIT 1");
   REQUIRE(s.step());
   std::string id(s.text(0));
-  Db server(server_db);
+  SqliteDb server(server_db);
   auto h = server.prepare("SELECT head_name FROM households WHERE id = ?");
   h.bind(1, id);
   REQUIRE(h.step());
@@ -233,7 +233,7 @@ TEST_CASE("a change of password re-wraps the data key: no record sealed again, t
   auto app = fresh_tablet(server, tablet);
   const std::string db = replica_of(tablet);
   auto sealed_bytes = [&] {
-    Db d(db);
+    SqliteDb d(db);
     auto s = d.prepare("SELECT group_concat(id || hex(head_name) || hex(phone), ',') FROM households");
     REQUIRE(s.step());
     return std::string(s.text(0));

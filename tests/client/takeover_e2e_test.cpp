@@ -75,7 +75,7 @@ GridItem unit_grid_of(ClientCore& worker) {
 }
 
 std::string first_grid_below(const std::string& db_path, const std::string& unit) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   auto s = db.prepare("SELECT id FROM grids WHERE parent_id = ? ORDER BY code LIMIT 1");
   s.bind(1, unit);
   REQUIRE(s.step());

@@ -68,7 +68,7 @@ std::string replica_path(const TempDir& dir, const char* user) {
 
 // Every column of a row, as text, from any store holding the schema's tables.
 std::vector<std::string> row_of(const std::string& db_path, const char* table, const std::string& id) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   const TableSpec& t = *find_table(table);
   std::string cols;
   for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + ("quote(" + std::string(c.name) + ")");
@@ -170,7 +170,7 @@ TEST_CASE("a dispute from report to evaluation across three tablets, with one re
     REQUIRE(mine.size() == on_server.size());
     for (size_t k = 0; k < mine.size(); ++k) CHECK_MESSAGE(mine[k] == on_server[k], t.columns[k].name);
   }
-  Db db(replica_path(wt, "worker01"));
+  SqliteDb db(replica_path(wt, "worker01"));
   auto log = db.prepare("SELECT action FROM case_log WHERE case_id = ? ORDER BY at, id");
   log.bind(1, id);
   std::vector<std::string> actions;

@@ -12,6 +12,7 @@
 
 #include "sync/core/chain.hpp"
 #include "tests/server/fixture.hpp"
+#include "tests/server/server_db.hpp"
 
 namespace gw::test {
 namespace {
@@ -45,14 +46,14 @@ Pushed push_raw(const std::string& url, Device& d, const std::vector<std::string
 std::string id_of(const std::string& patch) { return parse_json(patch)->find("id")->as_string(); }
 
 std::string server_notes(ServerProcess& s, const std::string& row) {
-  Db db(s.db_path());
+  ServerDb db(s.db_path());
   auto q = db.prepare("SELECT coalesce(notes, '') FROM households WHERE id = ?");
   q.bind(1, row);
   REQUIRE(q.step());
   return std::string(q.text(0));
 }
 
-int64_t server_int(ServerProcess& s, const std::string& sql) { return Db(s.db_path()).query_int(sql); }
+int64_t server_int(ServerProcess& s, const std::string& sql) { return ServerDb(s.db_path()).query_int(sql); }
 
 std::string first_household(Device& d) {
   auto q = d.db.prepare("SELECT id FROM households ORDER BY id LIMIT 1");

@@ -107,7 +107,7 @@ class SmallDisk {
 };
 
 int64_t count(const std::string& db_path, const std::string& sql, const std::string& arg = {}) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   auto q = db.prepare(sql);
   if (!arg.empty()) q.bind(1, arg);
   return q.step() ? q.int64(0) : -1;
@@ -116,7 +116,7 @@ int64_t count(const std::string& db_path, const std::string& sql, const std::str
 // Everything a push may write, row by row: equal before and after the
 // failed pushes, or something was half written.
 std::string dump(const std::string& db_path) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   std::string out;
   for (const char* t : {"grids", "households", "users", "_log", "_changes", "_batches", "_chain", "_origins",
                         "_devices", "_tokens"}) {
@@ -133,7 +133,7 @@ std::string dump(const std::string& db_path) {
 // Until the next write, the WAL is empty and cut to nothing: a push must
 // grow it, which a full disk refuses (a WAL left long would take it).
 void truncate_wal(const std::string& db_path) {
-  Db db(db_path);
+  SqliteDb db(db_path);
   for (int i = 0; i < 50; ++i) {
     auto q = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
     REQUIRE(q.step());
@@ -192,7 +192,7 @@ TEST_CASE("a full disk: pushes get 507 and stay on the tablet, nothing half writ
   // to extend the token, which the full disk refuses too.
   Device tablet(server.url(), "sup1", kPassword);
   {
-    Db db(server.db_path());
+    SqliteDb db(server.db_path());
     db.prepare("UPDATE _tokens SET expires_at = ? WHERE device_id = ?").bind(1, now_ms() + 600'000).bind(2, tablet.id).run();
   }
   constexpr int kRecords = 30;

@@ -167,7 +167,7 @@ void field_work(Tablet& t, const std::string& grid, std::mt19937_64& rng, int ro
 // with its part-timers: the unit's worker and these part-timers write the
 // same rows.
 std::pair<std::string, std::vector<std::string>> shared_grid(const std::string& worker) {
-  Db server(demo_server().db_path());
+  SqliteDb server(demo_server().db_path());
   auto q = server.prepare(
       "SELECT g.id, u.username FROM grids g "
       "JOIN assignments a ON a.grid_id = g.id AND a.active = 1 "
@@ -214,7 +214,7 @@ void check_bucket(sync::RowStore& server, Tablet& t, const std::string& bucket) 
 }
 
 std::string integrity(const std::string& path) {
-  Db db(path);
+  SqliteDb db(path);
   auto q = db.prepare("PRAGMA integrity_check");
   return q.step() ? std::string(q.text(0)) : "no answer";
 }
@@ -341,7 +341,7 @@ TEST_SUITE("server-faults") {
     FaultProxy proxy(proxied_port(s.url()), FaultPlan{.seed = seed});
     Tablet t(proxy.url(), "worker10", dir.path + "/worker10.db");
     REQUIRE(t.sync.sync());
-    Db server(s.db_path());
+    SqliteDb server(s.db_path());
     std::string hh;
     {
       auto q = t.db.prepare("SELECT id FROM households ORDER BY id LIMIT 1");
@@ -597,7 +597,7 @@ TEST_SUITE("server-faults") {
     }
     CHECK_MESSAGE(quiet, "still moving after ", passes, " passes on a healed link");
 
-    Db server(s.db_path());
+    SqliteDb server(s.db_path());
     size_t patches = 0, syncs_ok = 0;
     std::set<std::pair<std::string, std::string>> rows;
     std::map<Code, int> failures;

@@ -28,6 +28,7 @@
 #include "sync/core/patch.hpp"
 #include "sync/core/protocol.hpp"
 #include "tests/server/fixture.hpp"
+#include "tests/server/server_db.hpp"
 #include "tests/support/workflow_rules.hpp"
 
 using namespace gw;
@@ -75,7 +76,7 @@ bool is_user_ref(std::string_view c) {
 // The test's world: the server, its file, the actors and the rows they write.
 struct World {
   ServerProcess& server;
-  Db db;
+  ServerDb db;
   std::vector<Actor> actors;
   std::string g_out;                        // a level-3 grid no non-office actor holds
   std::vector<std::string> free_units;      // unit grids under no takeover, for new takeovers

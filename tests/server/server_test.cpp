@@ -12,6 +12,7 @@
 
 #include "net/http_transport.hpp"
 #include "tests/server/fixture.hpp"
+#include "tests/server/server_db.hpp"
 #include "tests/support/server_process.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
@@ -19,6 +20,7 @@
 #include "sync/device/sync_client.hpp"
 
 using namespace gw;
+using gw::test::ServerDb;
 using gw::test::Device;
 using gw::test::Raw;
 using gw::test::error_code;
@@ -35,7 +37,7 @@ struct ServerState {
 };
 
 ServerState state(ServerProcess& s) {
-  Db db(s.db_path());
+  ServerDb db(s.db_path());
   return {db.query_int("SELECT count(*) FROM _log"), db.query_int("SELECT coalesce(max(seq), 0) FROM _changes"),
           db.query_int("SELECT count(*) FROM households")};
 }
@@ -117,7 +119,7 @@ TEST_SUITE("server") {
     // Unit grid 1 may hold only enterprise plots: count both kinds of record.
     const char* mine_sql = "SELECT (SELECT count(*) FROM households) + (SELECT count(*) FROM enterprises)";
     CHECK(w.count(mine_sql) > 10);
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     CHECK(w.count(mine_sql) < server.query_int(mine_sql));
     auto buckets = p.db.prepare("SELECT DISTINCT _bucket FROM households UNION SELECT DISTINCT _bucket FROM cases");
     std::set<std::string> pb;
@@ -134,7 +136,7 @@ TEST_SUITE("server") {
     auto& s = demo_server();
     Device w(s.url(), "worker09"), sup(s.url(), "supervisor01");
     REQUIRE(w.sync.sync());
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     // A household of another unit grid, which worker02 does not hold.
     std::set<std::string> own_grids;
     {
@@ -274,7 +276,7 @@ TEST_SUITE("server") {
     auto ok = push(patch("households", R"({"notes":")" + nasty + "\"}"));
     REQUIRE(ok.status == 200);
     CHECK(ok.json.find("accepted")->as_array().size() == 1);
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     auto n = server.prepare("SELECT notes FROM households WHERE id = ?");
     n.bind(1, row);
     REQUIRE(n.step());
@@ -350,7 +352,7 @@ TEST_SUITE("server-lifecycle") {
     auto pushed = sue.sync.sync();
     REQUIRE(pushed);
     REQUIRE(pushed->pushed == 1);
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     std::string unknown = UuidV7().next(now_ms());
     CHECK(s.admin({"user", "add", "cal", "--roles", "cadre", "--department", unknown, "--password", "longpassword"}) != 0);
     CHECK(server.query_int("SELECT count(*) FROM users WHERE username = 'cal'") == 0);
@@ -426,7 +428,7 @@ TEST_SUITE("server-lifecycle") {
 
   TEST_CASE("takeover from the server's console: judged as a tablet's, started, listed and ended once") {
     ServerProcess s({"--demo"});
-    Db db(s.db_path());
+    ServerDb db(s.db_path());
     auto n = [&](const std::string& sql) { return db.query_int(sql); };
     const std::string unit = "35050310510100";  // unit grid 1, department 1's
     auto start = [&](const std::string& code, const std::string& by, const std::string& reason) {

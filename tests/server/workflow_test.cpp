@@ -10,6 +10,7 @@
 #include "shared/codec.hpp"
 #include "shared/workflow.hpp"
 #include "tests/server/fixture.hpp"
+#include "tests/server/server_db.hpp"
 #include "tests/support/workflow_rules.hpp"
 
 using namespace gw;
@@ -220,7 +221,7 @@ TEST_SUITE("workflow on the server") {
 
     // The server holds each case where the allowed step took it, and the
     // refused ones where they were.
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     for (const auto& [key, id] : cases) {
       auto [user, status, action] = key;
       const Actor* a = nullptr;
@@ -379,7 +380,7 @@ TEST_SUITE("workflow on the server") {
     CHECK(text_of(cadre.db, "SELECT count(*) FROM assignments WHERE kind = 'task' AND active = 1 AND grid_id = ?",
                   at.grid) == "0");
     CHECK(text_of(cadre.db, "SELECT count(*) FROM cases WHERE grid_id = ?", at.grid) == "0");  // evicted
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     CHECK(text_of(server, "SELECT status FROM cases WHERE id = ?", id) == "closed");
   }
 }
@@ -409,7 +410,7 @@ TEST_SUITE("workflow on the server") {
     REQUIRE(w);
     CHECK(w->refused == 2);
 
-    Db server(s.db_path());
+    ServerDb server(s.db_path());
     std::string settled = text_of(server, "SELECT status FROM cases WHERE id = ?", id);
     CHECK(settled == "rejected");  // the further status along the workflow, DESIGN §3
     for (Device* d : {&worker, &sup, &chief}) {

@@ -529,7 +529,7 @@ TEST_SUITE("demo park") {
     std::string path = "/tmp/gridwork-demo-test-" + std::to_string(getpid()) + "-" + std::to_string(stamp) + ".db";
     const ParkCounts& counts = park().counts;
     {
-      Db db(path);
+      SqliteDb db(path);
       SqliteSink sink(db);
       // The records of the park generated above, put again in their order.
       for (const auto& r : park().sink.records) sink.put(*r.table, r.id, r.fields);

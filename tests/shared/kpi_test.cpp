@@ -20,10 +20,10 @@ int64_t cst(int month, int day, int hour, int minute = 0) {
 }
 
 struct Park {
-  Db db{":memory:"};
+  SqliteDb db{":memory:"};
   Park() {
     for (const char* t : {"grids", "users", "departments", "cases", "patrols", "visits"})
-      db.exec(create_table_sql(*find_table(t)));
+      db.exec_ddl(create_table_sql(*find_table(t)));
     db.exec(R"(
       INSERT INTO grids (id, parent_id, level, code, name, kind) VALUES
         ('Z', NULL, 1, '1', '崇泰片', 'zone'),

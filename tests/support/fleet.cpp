@@ -127,7 +127,7 @@ class FleetDevice {
         id("fleet-" + std::to_string(index) + "-" + UuidV7().next(wall_ms())),
         path(o.dir + "/" + id + ".db"),
         http(o.url, key, o.timeout_ms),
-        db(std::make_unique<Db>(path)),
+        db(std::make_unique<SqliteDb>(path)),
         replica(std::make_unique<sync::Replica>(*db, id, clock)),
         recorder(http, ledger),
         sync(std::make_unique<sync::SyncClient>(*replica, recorder)) {

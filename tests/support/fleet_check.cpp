@@ -39,7 +39,7 @@ std::vector<std::string> Fleet::check(const std::string& server_db) {
   auto problem = [&](std::string p) {
     if (problems.size() < 40) problems.push_back(std::move(p));
   };
-  Db server(server_db);
+  SqliteDb server(server_db);
   if (auto r = integrity(server); r != "ok") problem("server database: integrity_check says " + r);
   for (const auto& id : ledger_.acked()) {
     auto [n, status] = logged(server, id);
@@ -61,7 +61,7 @@ std::vector<std::string> Fleet::check(const std::string& server_db) {
   sync::RowStore server_rows(server);
   auto rows = ledger_.rows();
   for (const auto& [device, path] : files_) {
-    Db db(path);
+    SqliteDb db(path);
     if (auto r = integrity(db); r != "ok") problem(device + ": integrity_check says " + r);
     sync::RowStore mine(db);
     for (const auto& [table, id] : rows) {

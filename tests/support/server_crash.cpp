@@ -22,7 +22,7 @@ void check_the_checks(Fleet& fleet, const std::string& db_path, std::mt19937_64&
   auto acked = fleet.ledger().acked();
   auto victim = std::next(acked.begin(), static_cast<long>(rng() % acked.size()));
   {
-    Db db(copy);
+    SqliteDb db(copy);
     auto del = db.prepare("DELETE FROM _log WHERE patch_id = ?");
     del.bind(1, *victim);
     del.run();

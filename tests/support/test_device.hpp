@@ -18,7 +18,7 @@ struct TestDevice {
   TestDevice(const std::string& db_path, std::string device_id, Hlc::WallClock wall, uint64_t id_seed = 0)
       : db(db_path), clock(std::move(wall)), replica(db, std::move(device_id), clock, id_seed) {}
 
-  Db db;
+  SqliteDb db;
   Hlc clock;
   sync::Replica replica;
 };

@@ -66,7 +66,7 @@ class Park {
   Device& device(const std::string& user_key, const std::string& name) {
     auto& d = devices[name];
     if (d.db) return d;
-    d.db = std::make_unique<Db>(":memory:");
+    d.db = std::make_unique<SqliteDb>(":memory:");
     Device* raw = &d;
     d.clock = std::make_unique<Hlc>([this, raw] { return wall + raw->skew; });
     d.replica = std::make_unique<Replica>(*d.db, "dev-" + name, *d.clock, 7 + devices.size());
@@ -80,7 +80,7 @@ class Park {
   }
 
   int64_t wall = kStart;
-  Db server_db;
+  SqliteDb server_db;
   Hlc server_clock;
   ServerEngine server;
   UuidV7 gen{5};

@@ -110,21 +110,21 @@ TEST_SUITE("schema upgrade") {
     TempFile newer, renamed;
     for (const auto* f : {&newer, &renamed}) TestDevice made(f->path, "dev", [] { return kStart; }, 3);
     {
-      Db db(newer.path);
+      SqliteDb db(newer.path);
       db.exec("UPDATE _meta SET value = 99 WHERE key = 'schema_version'");
     }
     {
-      Db db(renamed.path);
+      SqliteDb db(renamed.path);
       db.exec("ALTER TABLE cases RENAME COLUMN title TO headline");
     }
     for (const auto* f : {&newer, &renamed}) {
-      Db db(f->path);
+      SqliteDb db(f->path);
       Hlc clock([] { return kStart; });
       try {
         Replica r(db, "dev", clock, 3);
         FAIL("opened a store of another schema: " << f->path);
-      } catch (const SqliteError& e) {
-        CHECK(e.code() == SQLITE_MISMATCH);
+      } catch (const DbError& e) {
+        CHECK(e.kind() == DbError::Kind::mismatch);
         CHECK(std::string(e.what()).find(f == &newer ? "newer" : "headline") != std::string::npos);
       }
       // Refused before anything was written.

@@ -133,7 +133,7 @@ TEST_SUITE("sealer") {
     REQUIRE(d.client->sync());
     d.db->prepare("UPDATE households SET head_name = phone WHERE id = ?").bind(1, park.id("Ah0")).run();
     Row row;
-    CHECK_THROWS_AS(d.replica->store().load(T("households"), park.id("Ah0"), row), SqliteError);
+    CHECK_THROWS_AS(d.replica->store().load(T("households"), park.id("Ah0"), row), DbError);
     CHECK(d.replica->store().load(T("households"), park.id("Ah1"), row));
   }
 }

@@ -260,7 +260,7 @@ bool server_has_case(const std::string& url, const std::string& title, const fs:
 
 // The server's latest takeover of the grid with this code: none, or whether it ended.
 std::optional<bool> server_takeover_ended(const std::string& db_path, const std::string& grid_code) {
-  gw::Db db(db_path);
+  gw::SqliteDb db(db_path);
   auto st = db.prepare(
       "SELECT t.ended_at FROM takeovers t JOIN grids g ON g.id = t.grid_id WHERE g.code = ? "
       "ORDER BY t.started_at DESC LIMIT 1");
@@ -286,14 +286,14 @@ bool running_as(const ProbeFile& p, const std::string& entry) {
 
 // Open conflicts in the server's database; and one conflict's status.
 int64_t server_open_conflicts(const std::string& db_path) {
-  gw::Db db(db_path);
+  gw::SqliteDb db(db_path);
   auto st = db.prepare("SELECT count(*) FROM conflicts WHERE status = 'open'");
   REQUIRE(st.step());
   return st.int64(0);
 }
 
 std::string server_conflict_status(const std::string& db_path, const std::string& id) {
-  gw::Db db(db_path);
+  gw::SqliteDb db(db_path);
   auto st = db.prepare("SELECT status FROM conflicts WHERE id = ?");
   st.bind(1, id);
   return st.step() ? std::string(st.text(0)) : std::string("-");
@@ -302,7 +302,7 @@ std::string server_conflict_status(const std::string& db_path, const std::string
 // Whether the conflicted field on the server now holds the side chosen
 // (ours | theirs), compared as text.
 bool server_field_holds(const std::string& db_path, const std::string& conflict_id, const std::string& side) {
-  gw::Db db(db_path);
+  gw::SqliteDb db(db_path);
   auto c = db.prepare("SELECT tbl, row_id, col, CAST(json_extract(" + side + ", '$.value') AS TEXT) FROM conflicts "
                       "WHERE id = ?");
   c.bind(1, conflict_id);
@@ -322,7 +322,7 @@ struct ContestedTarget {
   std::string table, id, search;
 };
 std::optional<ContestedTarget> server_contested_target(const std::string& db_path, const std::string& user) {
-  gw::Db db(db_path);
+  gw::SqliteDb db(db_path);
   auto st = db.prepare(
       "SELECT c.tbl, c.row_id, IFNULL(e.name, h.head_name) FROM conflicts c "
       "LEFT JOIN enterprises e ON c.tbl = 'enterprises' AND e.id = c.row_id "
@@ -336,7 +336,7 @@ std::optional<ContestedTarget> server_contested_target(const std::string& db_pat
 }
 
 std::string server_notes(const std::string& db_path, const std::string& table, const std::string& id) {
-  gw::Db db(db_path);
+  gw::SqliteDb db(db_path);
   auto st = db.prepare("SELECT IFNULL(notes, '') FROM " + table + " WHERE id = ?");
   st.bind(1, id);
   return st.step() ? std::string(st.text(0)) : std::string("-");
