@@ -27,6 +27,7 @@
 #include "shared/uuid.hpp"
 #include "sync/device/replica.hpp"
 #include "sync/device/sync_client.hpp"
+#include "tests/support/pg_cluster.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace {
@@ -44,6 +45,7 @@ struct Options {
   int seconds = 60;
   int threads = 4;
   bool quick = false;
+  bool postgres = false;  // the server on a throwaway PostgreSQL cluster instead of an SQLite file
 };
 
 // ---- child processes ------------------------------------------------------------
@@ -184,9 +186,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help") {
-      printf("usage: bench-server [--quick] [--devices N] [--seconds S] [--threads T]\n"
+      printf("usage: bench-server [--quick] [--devices N] [--seconds S] [--threads T] [--postgres]\n"
              "Starts build/bin/gridwork-server with the demo park on loopback and an echo\n"
-             "handler, drives N devices (default 200) and prints `bench server.* VALUE UNIT`.\n");
+             "handler, drives N devices (default 200) and prints `bench server.* VALUE UNIT`.\n"
+             "--postgres: the server's database on a throwaway PostgreSQL 15 cluster the\n"
+             "bench starts itself (figures then read `bench server-pg.*`).\n");
       return 0;
     } else if (a == "--echo-server" && i + 1 < argc) {
       return run_echo_server(std::atoi(argv[++i]));
@@ -200,6 +204,8 @@ int main(int argc, char** argv) {
       o.seconds = std::atoi(argv[++i]);
     } else if (a == "--threads" && i + 1 < argc) {
       o.threads = std::atoi(argv[++i]);
+    } else if (a == "--postgres") {
+      o.postgres = true;
     } else {
       fprintf(stderr, "bench-server: unknown argument %s\n", a.c_str());
       return 2;
@@ -213,9 +219,20 @@ int main(int argc, char** argv) {
   std::string url = "http://127.0.0.1:" + std::to_string(port);
   std::string echo_url = "http://127.0.0.1:" + std::to_string(echo_port);
 
+  std::unique_ptr<gw::test::PgCluster> pg;
+  std::string db = dir + "/server.db";
+  if (o.postgres) {
+    fprintf(stderr, "[bench-server] starting a throwaway PostgreSQL...\n");
+    pg = std::make_unique<gw::test::PgCluster>();
+    if (!pg->ready()) {
+      fprintf(stderr, "bench-server: no PostgreSQL: %s\n", pg->why().c_str());
+      return 1;
+    }
+    db = pg->url();
+  }
   fprintf(stderr, "[bench-server] starting the server with the demo park...\n");
   int fd = -1;
-  pid_t server = spawn({server_bin, "--db", dir + "/server.db", "--listen", "127.0.0.1:" + std::to_string(port),
+  pid_t server = spawn({server_bin, "--db", db, "--listen", "127.0.0.1:" + std::to_string(port),
                         "--demo", "--quiet"}, fd);
   if (server < 0 || !wait_ready(fd, 120)) {
     fprintf(stderr, "bench-server: the server did not start\n");
@@ -239,7 +256,7 @@ int main(int argc, char** argv) {
     auto d = std::make_unique<Device>();
     d->user = pick_user(i);
     d->http = std::make_unique<net::HttpTransport>(url, d->key);
-    d->db = std::make_unique<Db>(":memory:");
+    d->db = std::make_unique<SqliteDb>(":memory:");
     d->clock = std::make_unique<Hlc>(now_ms);
     d->replica = std::make_unique<sync::Replica>(*d->db, d->id, *d->clock);
     d->replica->set_key(&d->key);
@@ -374,15 +391,16 @@ int main(int argc, char** argv) {
          kpi.pct(0.5), kpi.pct(0.99));
   printf("  errors: %lld; server exit status %d\n", static_cast<long long>(errors),
          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  printf("bench server.mix_requests_per_s %.0f req/s\n", mix_rps);
-  printf("bench server.mix_p50_ms %.2f ms\n", mix.pct(0.5));
-  printf("bench server.mix_p99_ms %.2f ms\n", mix.pct(0.99));
-  printf("bench server.setup_p99_ms %.2f ms\n", setup.pct(0.99));
-  printf("bench server.errors %lld count\n", static_cast<long long>(errors));
-  printf("bench server.pull_small_per_s %.0f req/s\n", pull_rps);
-  printf("bench server.echo_per_s %.0f req/s\n", echo_rps);
-  printf("bench server.pull_vs_echo %.2f x\n", echo_rps > 0 ? pull_rps / echo_rps : 0.0);
-  printf("bench server.kpi_year_p50_ms %.2f ms\n", kpi.pct(0.5));
-  printf("bench server.kpi_year_p99_ms %.2f ms\n", kpi.pct(0.99));
+  const char* name = o.postgres ? "server-pg" : "server";
+  printf("bench %s.mix_requests_per_s %.0f req/s\n", name, mix_rps);
+  printf("bench %s.mix_p50_ms %.2f ms\n", name, mix.pct(0.5));
+  printf("bench %s.mix_p99_ms %.2f ms\n", name, mix.pct(0.99));
+  printf("bench %s.setup_p99_ms %.2f ms\n", name, setup.pct(0.99));
+  printf("bench %s.errors %lld count\n", name, static_cast<long long>(errors));
+  printf("bench %s.pull_small_per_s %.0f req/s\n", name, pull_rps);
+  printf("bench %s.echo_per_s %.0f req/s\n", name, echo_rps);
+  printf("bench %s.pull_vs_echo %.2f x\n", name, echo_rps > 0 ? pull_rps / echo_rps : 0.0);
+  printf("bench %s.kpi_year_p50_ms %.2f ms\n", name, kpi.pct(0.5));
+  printf("bench %s.kpi_year_p99_ms %.2f ms\n", name, kpi.pct(0.99));
   return errors == 0 ? 0 : 1;
 }
