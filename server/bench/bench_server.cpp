@@ -223,7 +223,9 @@ int main(int argc, char** argv) {
   std::string db = dir + "/server.db";
   if (o.postgres) {
     fprintf(stderr, "[bench-server] starting a throwaway PostgreSQL...\n");
-    pg = std::make_unique<gw::test::PgCluster>();
+    // Durable as the SQLite server is (synchronous=FULL): fsync on, commits
+    // synchronous, so the two backends are compared at the same promise.
+    pg = std::make_unique<gw::test::PgCluster>("gridwork", gw::test::PgClusterOptions{.log = {}, .fsync = true});
     if (!pg->ready()) {
       fprintf(stderr, "bench-server: no PostgreSQL: %s\n", pg->why().c_str());
       return 1;
