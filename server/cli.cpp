@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -14,7 +15,9 @@
 
 #include "server/cpprest.hpp"
 #include "server/http_front.hpp"
+#include "server/database.hpp"
 #include "server/log.hpp"
+#include "server/migrate.hpp"
 #include "server/service.hpp"
 #include "server/tls.hpp"
 #include "shared/uuid.hpp"
@@ -37,6 +40,7 @@ const char* kUsage = R"(usage:
   gridwork-server takeover start GRID_CODE --reason TEXT --by USERNAME --db FILE
   gridwork-server takeover end GRID_CODE --by USERNAME --db FILE
   gridwork-server takeover list --db FILE
+  gridwork-server migrate --from FILE --to URL
 
 The Gridwork sync server: merges what every device recorded and sends each
 device its buckets (see README.md for the HTTP API).
@@ -93,7 +97,7 @@ bool parse(int argc, char** argv, Args& out, std::string& error) {
     std::string key = a.substr(2);
     static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
                                    "verbose", "quiet", "help", "roles", "name", "password",
-                                   "department", "reason", "by", "tls-cert", "tls-key"};
+                                   "department", "reason", "by", "tls-cert", "tls-key", "from", "to"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) {
@@ -217,7 +221,29 @@ int verify_evidence_file(const std::string& path) {
   return 0;
 }
 
+// A park's file into a city's database (or any database into an empty one):
+// every row, cursors valid after it. The servers on the source are stopped first.
+int migrate_command(Args& a) {
+  if (!a.options.count("from") || !a.options.count("to")) return fail("migrate wants --from FILE|URL --to FILE|URL");
+  try {
+    auto from = open_database(a.options["from"]);
+    auto to = open_database(a.options["to"]);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = migrate(*from, *to, [](const std::string& table, int64_t rows) {
+      fprintf(stderr, "  %-14s %10lld rows\n", table.c_str(), static_cast<long long>(rows));
+    });
+    if (!r) return fail("migrate: " + r.error().message);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    printf("migrated %lld rows in %zu tables from %s to %s in %.1f s\n", static_cast<long long>(r->rows),
+           r->tables.size(), from->where().c_str(), to->where().c_str(), static_cast<double>(ms) / 1000);
+    return 0;
+  } catch (const DbError& e) {
+    return fail(std::string("migrate: ") + e.what());
+  }
+}
+
 int admin(Args& a) {
+  if (a.words[0] == "migrate" && a.words.size() == 1) return migrate_command(a);
   if (a.words[0] == "evidence" && a.words.size() == 3 && a.words[1] == "verify") return verify_evidence_file(a.words[2]);
   if (!a.options.count("db")) return fail("--db FILE|URL is required");
   const std::string& what = a.words[0];
