@@ -117,6 +117,11 @@ SyncService::SyncService(ServiceOptions options)
   }
   writer_ = std::thread([this] { writer_loop(); });
   timer_ = std::thread([this] { timer_loop(); });
+  // Other servers on the same PostgreSQL wake this one's long-polls.
+  if (db_->dialect() == Dialect::postgresql)
+    wake_channel_ = std::make_unique<PgWakeChannel>(opt_.db_path, [this](const auto& buckets, HlcTime hlc) {
+      wake(buckets, hlc);
+    });
 }
 
 SyncService::~SyncService() { shutdown(); }
@@ -134,6 +139,7 @@ void SyncService::shutdown() {
   timer_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (timer_.joinable()) timer_.join();
+  wake_channel_.reset();
   std::vector<Waiter> left;
   {
     std::lock_guard lock(waiters_m_);
@@ -387,6 +393,7 @@ void SyncService::push(Request& req, Responder& respond) {
       respond(Reply{200, "application/json", sync::encode(*answer)});
     }
     if (!touched.empty()) wake(touched, hlc);
+    if (!touched.empty() && wake_channel_) wake_channel_->publish(*db_, touched, hlc);
   });
 }
 
@@ -541,7 +548,7 @@ void SyncService::wait(Request& req, Responder& respond) {
   for (const auto& [hlc, touched] : recent_) {
     if (hlc <= since) continue;
     for (const auto& b : touched)
-      if (buckets.count(b))
+      if (buckets.count(b) || b == PgWakeChannel::kAllBuckets)
         return respond(Reply{200, "application/json", "{\"changed\":true,\"server_hlc\":" + std::to_string(hlc) + "}"});
   }
   waiters_.push_back({std::move(buckets), respond, opt_.wall() + opt_.wait_ms});
@@ -556,7 +563,7 @@ void SyncService::wake(const std::set<std::string>& touched, HlcTime hlc) {
     while (recent_.size() > 256) recent_.pop_front();  // a minute of busy pushes
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       bool hit = false;
-      for (const auto& b : touched) hit = hit || it->buckets.count(b);
+      for (const auto& b : touched) hit = hit || it->buckets.count(b) || b == PgWakeChannel::kAllBuckets;
       if (hit) {
         due.push_back(std::move(it->respond));
         it = waiters_.erase(it);

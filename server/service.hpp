@@ -16,6 +16,7 @@
 
 #include "server/auth.hpp"
 #include "server/metrics.hpp"
+#include "server/wake_channel.hpp"
 #include "shared/error.hpp"
 #include "shared/hlc.hpp"
 #include "shared/sqlite.hpp"
@@ -140,6 +141,7 @@ class SyncService {
   std::vector<Waiter> waiters_;
   std::deque<std::pair<HlcTime, std::set<std::string>>> recent_;
   std::thread timer_;
+  std::unique_ptr<PgWakeChannel> wake_channel_;  // PostgreSQL only: wakes from the other servers
 };
 
 }  // namespace gw::server

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -103,5 +104,40 @@ TEST_SUITE("several servers") {
     REQUIRE(b.sync.sync());
     CHECK(notes_of(a.db, rows) == held);
     CHECK(notes_of(b.db, rows) == held);
+  }
+
+  TEST_CASE("a long-poll on one server wakes within seconds for a push through another (PostgreSQL)") {
+    ServerProcess one({"--demo"});
+    ServerProcess two({}, one.db_path());
+    if (ServerDb(one.db_path()).dialect() != Dialect::postgresql) {
+      MESSAGE("wakes across servers travel by PostgreSQL's LISTEN/NOTIFY: this case is server-pg's");
+      return;
+    }
+    Device w(two.url(), "worker10"), other(one.url(), "worker10");
+    REQUIRE(w.sync.sync());
+    REQUIRE(other.sync.sync());
+    std::string id;
+    {
+      auto q = w.db.prepare("SELECT id FROM households LIMIT 1");
+      REQUIRE(q.step());
+      id = std::string(q.text(0));
+    }
+    int64_t since = w.clock.last();
+    auto t0 = std::chrono::steady_clock::now();
+    auto waiting =
+        std::async(std::launch::async, [&] { return w.http.get("/v1/sync/wait?since=" + std::to_string(since), 30'000); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    REQUIRE(other.replica.write(T("households"), id, {{C("households", "notes"), Value{std::string("另一台服务器")}}}));
+    sync::SyncReport report;
+    REQUIRE(other.sync.push(report));
+    auto r = waiting.get();
+    REQUIRE(r);
+    CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 10);  // the wait is 25 s
+    CHECK(parse_json(*r)->find("changed")->as_bool());
+    REQUIRE(w.sync.sync());
+    auto q = w.db.prepare("SELECT notes FROM households WHERE id = ?");
+    q.bind(1, id);
+    REQUIRE(q.step());
+    CHECK(q.text(0) == "另一台服务器");
   }
 }
