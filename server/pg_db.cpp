@@ -211,7 +211,7 @@ void PgDb::connect() {
 }
 
 void PgDb::reconnect_if_lost() {
-  if (!conn_ || PQstatus(conn_) == CONNECTION_BAD) connect();
+  if (!in_txn_ && (!conn_ || PQstatus(conn_) == CONNECTION_BAD)) connect();
 }
 
 void PgDb::fail(PGresult* res, std::string_view what) {
@@ -225,6 +225,7 @@ void PgDb::fail(PGresult* res, std::string_view what) {
 }
 
 void PgDb::exec(std::string_view sql) {
+  reconnect_if_lost();
   std::string s(sql);
   PGresult* res = PQexec(conn_, s.c_str());
   auto status = PQresultStatus(res);
@@ -248,6 +249,7 @@ const std::string* PgDb::prepared_name(const std::string& sql) {
 
 PGresult* PgDb::run(const std::string& sql, const std::vector<const char*>& values, const std::vector<int>& lengths,
                     const std::vector<int>& formats) {
+  reconnect_if_lost();
   auto n = static_cast<int>(values.size());
   const std::string* name = prepared_name(sql);
   PGresult* res = name ? PQexecPrepared(conn_, name->c_str(), n, values.data(), lengths.data(), formats.data(), 0)
@@ -263,7 +265,17 @@ PGresult* PgDb::run(const std::string& sql, const std::vector<const char*>& valu
 
 bool PgDb::in_transaction() const {
   auto s = PQtransactionStatus(conn_);
-  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+  return in_txn_ || s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+}
+
+void PgDb::commit() {
+  in_txn_ = false;  // committed or not, it is over: a failed COMMIT rolled it back
+  exec("COMMIT");
+}
+
+void PgDb::rollback() {
+  in_txn_ = false;
+  exec("ROLLBACK");
 }
 
 // One writer at a time per database, across every server, as SQLite has
@@ -271,14 +283,14 @@ bool PgDb::in_transaction() const {
 // before it, so commit order is sequence order and no cursor skips a change
 // committed late (DESIGN §13). Pulls, logins and checks never wait for it.
 void PgDb::begin_write() {
-  reconnect_if_lost();
   exec("BEGIN");
+  in_txn_ = true;
   exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")");
 }
 
 void PgDb::begin_read() {
-  reconnect_if_lost();
   exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+  in_txn_ = true;
 }
 
 std::vector<std::string> PgDb::column_names(std::string_view table) {

@@ -35,6 +35,8 @@ class PgDb final : public Db {
   bool in_transaction() const override;
   void begin_write() override;
   void begin_read() override;
+  void commit() override;
+  void rollback() override;
   std::vector<std::string> column_names(std::string_view table) override;
   std::string where() const override { return where_; }
 
@@ -46,7 +48,9 @@ class PgDb final : public Db {
 
  private:
   // A connection lost (the database restarted, a failover) is opened again
-  // before the next transaction; statements are prepared again on demand.
+  // before the next transaction or statement outside one; statements are
+  // prepared again on demand. Never inside a transaction: its statements
+  // would land one by one on the new connection, each committed alone.
   void reconnect_if_lost();
   void connect();
   [[noreturn]] void fail(PGresult* res, std::string_view what);
@@ -55,6 +59,7 @@ class PgDb final : public Db {
   std::string url_, where_;
   PGconn* conn_ = nullptr;
   int64_t changes_ = 0;
+  bool in_txn_ = false;  // begun and not yet committed or rolled back, even on a lost connection
   std::unordered_map<std::string, std::string> prepared_;  // SQL → statement name on this connection
   uint64_t next_name_ = 0;
 };

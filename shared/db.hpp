@@ -132,8 +132,8 @@ class Db {
   virtual void begin_write() = 0;
   // A read snapshot: every query until commit() sees one state.
   virtual void begin_read() = 0;
-  void commit() { exec("COMMIT"); }
-  void rollback() { exec("ROLLBACK"); }
+  virtual void commit() { exec("COMMIT"); }
+  virtual void rollback() { exec("ROLLBACK"); }
   // From here every commit is durable before it returns (the server's,
   // whose commit is an acknowledgement). A no-op where it always is.
   virtual void make_durable() {}

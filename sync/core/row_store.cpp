@@ -87,8 +87,8 @@ void RowStore::upgrade() {
   }
   if (version > kSchemaVersion)
     throw DbError(DbError::Kind::mismatch, "database has schema version " + std::to_string(version) +
-                                           ", newer than this build's " + std::to_string(kSchemaVersion) +
-                                           ": update the app");
+                                               ", newer than this build's " + std::to_string(kSchemaVersion) +
+                                               ": update the app");
   for (const auto& t : all_tables()) {
     std::vector<std::string> have;
     for (auto& n : db_.column_names(t.name))
@@ -97,8 +97,9 @@ void RowStore::upgrade() {
     for (size_t i = 0; i < t.columns.size(); ++i) {
       if (i < have.size()) {
         if (have[i] != t.columns[i].name)
-          throw DbError(DbError::Kind::mismatch, std::string(t.name) + " has column " + have[i] + " where this build has " +
-                                                 std::string(t.columns[i].name) + ": the database is not of this schema");
+          throw DbError(DbError::Kind::mismatch, std::string(t.name) + " has column " + have[i] +
+                                                     " where this build has " + std::string(t.columns[i].name) +
+                                                     ": the database is not of this schema");
         continue;
       }
       db_.exec_ddl(add_column_sql(t, t.columns[i]));
