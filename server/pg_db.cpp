@@ -206,6 +206,9 @@ void PgDb::connect() {
     conn_ = nullptr;
     throw DbError(DbError::Kind::io, msg);
   }
+  // Notices reach the caller as errors where they matter; libpq would
+  // print them on stderr besides ("terminating connection…").
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   // CREATE ... IF NOT EXISTS tells of every table that exists: not worth a log line.
   exec("SET client_min_messages = warning");
 }

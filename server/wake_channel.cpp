@@ -51,6 +51,7 @@ void PgWakeChannel::listen_loop() {
   bool first = true;
   while (!stopping_) {
     PGconn* conn = PQconnectdb(url_.c_str());
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // quiet: a lost link is retried below
     PGresult* res = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, (std::string("LISTEN ") + kChannel).c_str()) : nullptr;
     bool listening = res && PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);

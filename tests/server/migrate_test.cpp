@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "tests/server/city_fixture.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/server/server_db.hpp"
 #include "tests/support/pg_cluster.hpp"
@@ -15,18 +16,6 @@ using namespace gw;
 using namespace gw::test;
 
 namespace {
-
-struct Scratch {
-  Scratch() {
-    char tmpl[] = "/tmp/gridwork-migrate-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~Scratch() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-const TableSpec& T(const char* t) { return *find_table(t); }
-uint16_t C(const char* t, const char* c) { return static_cast<uint16_t>(find_table(t)->index_of(c)); }
 
 int run_migrate(const std::string& from, const std::string& to, const std::string& log) {
   ChildProcess p({ServerProcess::binary(), "migrate", "--from", from, "--to", to}, ChildOptions{.env = {}, .log = log, .pipe_stdout = false, .own_group = false});
@@ -43,7 +32,7 @@ std::string notes(Db& db, const std::string& id) {
 
 TEST_SUITE("postgres-migrate") {
   TEST_CASE("a park moves to PostgreSQL with every row; its tablets go on syncing with their cursors") {
-    Scratch dir;
+    ScratchDir dir;
     const std::string park = dir.path + "/park.db", log = dir.path + "/migrate.log";
     std::string hh;
     auto a = std::make_unique<ServerProcess>(std::vector<std::string>{"--demo"}, park);
@@ -54,7 +43,7 @@ TEST_SUITE("postgres-migrate") {
       REQUIRE(q.step());
       hh = std::string(q.text(0));
     }
-    REQUIRE(d.replica.write(T("households"), hh, {{C("households", "notes"), Value{std::string("搬迁前")}}}));
+    REQUIRE(d.replica.write(table("households"), hh, {{column("households", "notes"), Value{std::string("搬迁前")}}}));
     REQUIRE(d.sync.sync());
     REQUIRE(a->stop() == 0);
     a.reset();
@@ -78,7 +67,7 @@ TEST_SUITE("postgres-migrate") {
     net::HttpTransport http(city.url(), d.key, 30'000);
     REQUIRE(http.login("worker03", "gridwork-demo", d.id, "test tablet"));
     sync::SyncClient sync(d.replica, http);
-    REQUIRE(d.replica.write(T("households"), hh, {{C("households", "notes"), Value{std::string("搬迁后")}}}));
+    REQUIRE(d.replica.write(table("households"), hh, {{column("households", "notes"), Value{std::string("搬迁后")}}}));
     auto r = sync.sync();
     REQUIRE(r);
     CHECK(r->pushed == 1);

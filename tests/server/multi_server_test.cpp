@@ -12,29 +12,12 @@
 #include <map>
 #include <thread>
 
+#include "tests/server/city_fixture.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/server/server_db.hpp"
 
 using namespace gw;
 using namespace gw::test;
-
-namespace {
-
-const TableSpec& T(const char* t) { return *find_table(t); }
-uint16_t C(const char* t, const char* c) { return static_cast<uint16_t>(find_table(t)->index_of(c)); }
-
-std::map<std::string, std::string> notes_of(Db& db, const std::vector<std::string>& ids) {
-  std::map<std::string, std::string> out;
-  auto q = db.prepare("SELECT coalesce(notes, '') FROM households WHERE id = ?");
-  for (const auto& id : ids) {
-    q.bind(1, id);
-    out[id] = q.step() ? std::string(q.text(0)) : "<missing>";
-    q.reset();
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_SUITE("several servers") {
   TEST_CASE("two servers on one database: concurrent writes of the same rows, every one once, no cursor skips") {
@@ -62,7 +45,7 @@ TEST_SUITE("several servers") {
       for (int round = 0; round < kRounds; ++round) {
         for (size_t i = 0; i < rows.size(); i += 2 + static_cast<size_t>(round % 3)) {
           std::string v = tag + " round " + std::to_string(round) + " row " + std::to_string(i);
-          CHECK(d.replica.write(T("households"), rows[i], {{C("households", "notes"), Value{v}}}));
+          CHECK(d.replica.write(table("households"), rows[i], {{column("households", "notes"), Value{v}}}));
         }
         auto r = d.sync.sync();
         CHECK_MESSAGE(r, (r ? std::string() : r.error().to_string()));
@@ -127,7 +110,7 @@ TEST_SUITE("several servers") {
     auto waiting =
         std::async(std::launch::async, [&] { return w.http.get("/v1/sync/wait?since=" + std::to_string(since), 30'000); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    REQUIRE(other.replica.write(T("households"), id, {{C("households", "notes"), Value{std::string("另一台服务器")}}}));
+    REQUIRE(other.replica.write(table("households"), id, {{column("households", "notes"), Value{std::string("另一台服务器")}}}));
     sync::SyncReport report;
     REQUIRE(other.sync.push(report));
     auto r = waiting.get();
