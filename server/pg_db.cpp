@@ -271,14 +271,27 @@ bool PgDb::in_transaction() const {
   return in_txn_ || s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
+// Never through exec(): a COMMIT sent on a connection made anew would find
+// no transaction and pass with a warning, acknowledging writes that were
+// lost with the old one. And PostgreSQL answers COMMIT of a failed
+// transaction with ROLLBACK, no error: said here as the error it is.
 void PgDb::commit() {
-  in_txn_ = false;  // committed or not, it is over: a failed COMMIT rolled it back
-  exec("COMMIT");
+  in_txn_ = false;  // committed or not, it is over
+  if (!conn_ || PQstatus(conn_) == CONNECTION_BAD)
+    throw DbError(DbError::Kind::io, "the connection to " + where_ + " was lost before the commit: nothing was committed");
+  PGresult* res = PQexec(conn_, "COMMIT");
+  if (PQresultStatus(res) != PGRES_COMMAND_OK) fail(res, "commit");
+  bool rolled_back = std::string_view(PQcmdStatus(res)) == "ROLLBACK";
+  PQclear(res);
+  if (rolled_back) throw DbError(DbError::Kind::io, "the transaction had failed and was rolled back: nothing was committed");
 }
 
 void PgDb::rollback() {
   in_txn_ = false;
-  exec("ROLLBACK");
+  if (!conn_ || PQstatus(conn_) == CONNECTION_BAD) return;  // the server rolled it back when the link went
+  PGresult* res = PQexec(conn_, "ROLLBACK");
+  if (PQresultStatus(res) != PGRES_COMMAND_OK) fail(res, "rollback");
+  PQclear(res);
 }
 
 // One writer at a time per database, across every server, as SQLite has

@@ -101,7 +101,28 @@ TEST_CASE("a transaction rolled back leaves nothing; a failed one says why and c
     }
   }
   CHECK(db.query_int("SELECT count(*) FROM t") == 0);
+  // A failure swallowed inside a transaction: its COMMIT is refused, not a silent rollback.
+  db.begin_write();
+  db.prepare("INSERT INTO t VALUES (?, ?)").bind(1, "b").bind(2, 1).run();
+  CHECK_THROWS_AS(db.exec("SELECT no_such_column FROM t"), DbError);
+  CHECK_THROWS_AS(db.commit(), DbError);
+  CHECK_FALSE(db.in_transaction());
+  CHECK(db.query_int("SELECT count(*) FROM t") == 0);
   CHECK(db.where() == pg.url());
+}
+
+TEST_CASE("a connection lost inside a transaction fails its commit; it is not made anew under it") {
+  PgCluster pg;
+  REQUIRE_MESSAGE(pg.ready(), pg.why());
+  PgDb db(pg.url());
+  db.exec_ddl("CREATE TABLE t (id TEXT PRIMARY KEY)");
+  db.begin_write();
+  db.prepare("INSERT INTO t VALUES (?)").bind(1, "lost").run();
+  pg.stop_fast();
+  REQUIRE(pg.start());
+  CHECK_THROWS_AS(db.prepare("INSERT INTO t VALUES (?)").bind(1, "after").run(), DbError);
+  CHECK_THROWS_AS(db.commit(), DbError);
+  CHECK(db.query_int("SELECT count(*) FROM t") == 0);  // outside the transaction: a new connection
 }
 
 TEST_CASE("a database restarted under the connection is reconnected at the next transaction") {
