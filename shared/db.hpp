@@ -2,7 +2,8 @@
 // on — SQLite (every tablet, and a one-park server; shared/sqlite.hpp) and
 // PostgreSQL (a city's servers; server/pg_db.hpp). Statements are written
 // once, with `?` parameters, in the SQL both accept (DESIGN §13); the few
-// words that differ in DDL are written as {placeholders} (Db::ddl).
+// words that differ in DDL are written as {int}, {blob}, ... and filled in
+// by Db::ddl.
 //
 // Errors of the engine are I/O faults here and throw DbError; the layers
 // above turn them into Code::io results at their boundary.
