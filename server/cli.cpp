@@ -57,6 +57,9 @@ options:
   --threads N          HTTP worker threads (default: number of cores)
   --max-body BYTES     largest request body (default 8388608)
   --token-ttl-hours H  session lifetime, refreshed by use (default 168)
+  --page-cache-mb MB   grid pull pages kept for readers asking for the same
+                       rows, as fifty cadres do after a takeover (default 64;
+                       0: every page built for its reader)
   --tls-cert FILE      serve https with this PEM certificate (chain)
   --tls-key FILE       the certificate's PEM private key (both or neither)
   --verbose            log every request
@@ -97,7 +100,7 @@ bool parse(int argc, char** argv, Args& out, std::string& error) {
     std::string key = a.substr(2);
     static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
                                    "verbose", "quiet", "help", "roles", "name", "password",
-                                   "department", "reason", "by", "tls-cert", "tls-key", "from", "to"};
+                                   "department", "reason", "by", "tls-cert", "tls-key", "from", "to", "page-cache-mb"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) {
@@ -357,6 +360,8 @@ int serve(Args& a) {
   if (a.options.count("token-ttl-hours"))
     opt.token_ttl_ms = std::strtoll(a.options["token-ttl-hours"].c_str(), nullptr, 10) * 3600 * 1000;
   opt.readers = static_cast<int>(std::max<size_t>(threads, 2));
+  if (a.options.count("page-cache-mb"))
+    opt.page_cache_bytes = std::strtoull(a.options["page-cache-mb"].c_str(), nullptr, 10) << 20;
   try {
     SyncService service(opt);
     std::string url = (tls ? "https://" : "http://") + listen;

@@ -47,6 +47,13 @@ std::string Metrics::render() const {
   gauge("gridwork_conflicts_total", "counter", "Conflicts opened for review.", conflicts.load());
   gauge("gridwork_waiters", "gauge", "Devices long-polling for changes.", waiters.load());
   gauge("gridwork_devices", "gauge", "Devices registered.", devices.load());
+  if (pages) {
+    gauge("gridwork_pull_pages_built_total", "counter", "Grid pull pages built and encoded.", pages->built());
+    gauge("gridwork_pull_pages_shared_total", "counter", "Grid pull pages served as another reader's.",
+          pages->shared());
+    gauge("gridwork_pull_page_cache_bytes", "gauge", "Bytes of grid pull pages kept.",
+          static_cast<int64_t>(pages->bytes()));
+  }
   return out;
 }
 

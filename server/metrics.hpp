@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "sync/server/page_cache.hpp"
+
 namespace gw::server {
 
 class Metrics {
@@ -19,6 +21,7 @@ class Metrics {
   std::atomic<int64_t> conflicts{0};
   std::atomic<int64_t> waiters{0};
   std::atomic<int64_t> devices{0};
+  const sync::PageCache* pages = nullptr;  // the readers' shared pages, when set
 
   std::string render() const;
 

@@ -108,11 +108,14 @@ SyncService::SyncService(ServiceOptions options)
   engine_->set_keys([this](const std::string& device) { return auth::public_key(*db_, device); });
 
   metrics_.devices = db_->query_int("SELECT count(*) FROM _devices");
+  if (opt_.page_cache_bytes) pages_ = std::make_shared<sync::PageCache>(opt_.page_cache_bytes);
+  metrics_.pages = pages_.get();
   for (int i = 0; i < std::max(1, opt_.readers); ++i) {
     auto r = std::make_unique<Reader>();
     r->db = open_database(opt_.db_path);
     r->clock = std::make_unique<Hlc>(opt_.wall);
     r->engine = std::make_unique<sync::ServerEngine>(*r->db, *r->clock);
+    r->engine->set_page_cache(pages_);
     free_readers_.push_back(std::move(r));
   }
   writer_ = std::thread([this] { writer_loop(); });

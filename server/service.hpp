@@ -20,6 +20,7 @@
 #include "shared/error.hpp"
 #include "shared/hlc.hpp"
 #include "shared/sqlite.hpp"
+#include "shared/tuning.hpp"
 #include "sync/server/server_engine.hpp"
 
 namespace gw::server {
@@ -50,6 +51,7 @@ struct ServiceOptions {
   size_t max_body = 8u << 20;                         // 413 beyond this
   int64_t token_ttl_ms = 7LL * 24 * 3600 * 1000;      // a week offline, then log in again
   int readers = 2;
+  size_t page_cache_bytes = tuning::kPageCacheBytes;  // grid pages the readers share; 0: none
   int64_t wait_ms = 25'000;                           // long-poll ceiling (DESIGN §4)
   int login_failures = 5;                             // per account and per address...
   int64_t login_window_ms = 60'000;                   // ...within this window
@@ -128,6 +130,9 @@ class SyncService {
   std::mutex readers_m_;
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Reader>> free_readers_;
+  // Grid pages the readers share: fifty cadres pulling a unit grid just taken
+  // over cost about one page's build (issue 21).
+  std::shared_ptr<sync::PageCache> pages_;
 
   // Handlers still running on the HTTP threads: shutdown waits for them,
   // since they hold readers and use this object until they return (a reply

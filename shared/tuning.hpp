@@ -33,6 +33,16 @@ inline constexpr int64_t kPullPageRows = 1000;
 // retry unit on a flaky link.
 inline constexpr size_t kPushBatchPatches = 200;
 
+// Encoded grid pages kept for readers who ask for the same rows (PageCache):
+// a takeover's unit grid is ~1,300 households, a few pages of ~0.5 MB, so
+// 64 MB holds every page of a dozen grids taken over at once.
+inline constexpr size_t kPageCacheBytes = 64u << 20;
+
+// How long a reader waits for another to finish building the page it wants
+// before building its own: a page takes ~10-50 ms; past this the builder is
+// stuck on the database and waiting longer only adds to the cadre's wait.
+inline constexpr int64_t kPageBuildWaitMs = 2'000;
+
 // Entries in one audit answer (GET /v1/audit): a month of a busy park's
 // reveals and PII edits (~300 a day) fits with room to spare, and the
 // answer stays a few MB. More is refused with a request for a shorter

@@ -62,6 +62,7 @@ struct Options {
   int cadres = 50;
   int rounds = 5;
   int round_seconds = 60;  // the bound on each wait: takeover, eviction
+  bool page_cache = true;  // false: the server builds every grid page for its reader
 };
 
 const char* kHelp =
@@ -75,7 +76,8 @@ const char* kHelp =
     "sample. The takeover is ended, every cadre loses the grid again, and it repeats\n"
     "--rounds times (default 5). Then plain SQLite copies the same rows into N fresh\n"
     "files, serially: the ceiling. Every wait is bounded by --round-seconds (default 60).\n"
-    "--quick: 10 cadres, 2 rounds.\n"
+    "--quick: 10 cadres, 2 rounds. --no-page-cache: the server started with\n"
+    "--page-cache-mb 0, every cadre's pages built for it (the cost the cache saves).\n"
     "Prints a report and `bench takeover.METRIC VALUE UNIT` lines; exits 1 when a wait\n"
     "runs out of time or any request or sync fails.\n";
 
@@ -93,6 +95,8 @@ bool parse_options(int argc, char** argv, Options& o) {
     } else if (a == "--quick") {
       o.cadres = 10;
       o.rounds = 2;
+    } else if (a == "--no-page-cache") {
+      o.page_cache = false;
     } else if (a == "--cadres") {
       if (!number(o.cadres)) return false;
     } else if (a == "--rounds") {
@@ -436,9 +440,11 @@ std::string server_pid() {
   return "";
 }
 
-std::unique_ptr<test::ChildProcess> start_server(const std::string& db, int port, const std::string& log) {
+std::unique_ptr<test::ChildProcess> start_server(const std::string& db, int port, const std::string& log,
+                                                bool page_cache) {
   std::vector<std::string> args = {server_binary(), "--db", db, "--listen", "127.0.0.1:" + std::to_string(port),
                                    "--demo", "--quiet"};
+  if (!page_cache) args.insert(args.end(), {"--page-cache-mb", "0"});
   auto child = std::make_unique<test::ChildProcess>(
       args, test::ChildOptions{.env = {}, .log = log, .pipe_stdout = true, .own_group = false});
   std::string line;
@@ -489,6 +495,14 @@ Endpoint endpoint(net::HttpTransport& http, const std::string& path) {
           std::max(0.0, metric(*m, "gridwork_request_seconds_count" + label))};
 }
 
+// Grid pages the server built and served shared so far (0 without a cache).
+std::pair<double, double> page_counts(net::HttpTransport& http) {
+  auto m = http.get("/v1/metrics", 10'000);
+  if (!m) return {0, 0};
+  return {std::max(0.0, metric(*m, "gridwork_pull_pages_built_total")),
+          std::max(0.0, metric(*m, "gridwork_pull_pages_shared_total"))};
+}
+
 // ---- the supervisor's side of a round ----------------------------------------------------
 
 struct Push {
@@ -535,6 +549,7 @@ struct RoundResult {
   // From t0 to the last cadre holding the grid:
   double wall_s = 0, server_cpu_s = 0, devices_cpu_s = 0, machine_busy_s = 0;
   Endpoint pulls;  // the server's own time for pulls
+  double pages_built = 0, pages_shared = 0;  // grid pages built and encoded, served as another's
 };
 
 // One takeover and its end; "" or why it failed.
@@ -546,6 +561,7 @@ std::string run_round(int round, Device& sup, const UnitGrid& u, Coordinator& co
   auto id = start_takeover(sup, u, round);
   if (!id) return "takeover row: " + id.error().to_string();
   auto pulls = endpoint(*sup.http, "/v1/sync/pull");
+  auto pages = page_counts(*sup.http);
   double server_cpu = cpu_seconds(server), devices_cpu = cpu_seconds("self"), busy = machine_busy_seconds();
   auto t0 = co.begin(Phase::takeover);
   auto push = push_one(sup, t0);
@@ -559,6 +575,9 @@ std::string run_round(int round, Device& sup, const UnitGrid& u, Coordinator& co
   out.machine_busy_s = machine_busy_seconds() - busy;
   auto pulls_after = endpoint(*sup.http, "/v1/sync/pull");
   out.pulls = {pulls_after.sum_s - pulls.sum_s, pulls_after.count - pulls.count};
+  auto pages_after = page_counts(*sup.http);
+  out.pages_built = pages_after.first - pages.first;
+  out.pages_shared = pages_after.second - pages.second;
   out.samples = co.samples();
   out.push_ms = push.answered_ms;
 
@@ -657,6 +676,7 @@ struct Totals {
   std::vector<double> done, wake, sync_ms, exchange_ms, local_ms, push_ms, release_ms;
   double bytes = 0, wall_s = 0, server_cpu_s = 0, devices_cpu_s = 0, busy_s = 0, raw_total = 0;
   Endpoint pulls;
+  double pages_built = 0, pages_shared = 0;
 };
 
 Totals pooled(const Report& r) {
@@ -668,6 +688,8 @@ Totals pooled(const Report& r) {
     t.busy_s += round.machine_busy_s;
     t.pulls.sum_s += round.pulls.sum_s;
     t.pulls.count += round.pulls.count;
+    t.pages_built += round.pages_built;
+    t.pages_shared += round.pages_shared;
     for (const auto& s : round.samples) {
       t.done.push_back(s.done_ms);
       t.wake.push_back(s.wake_ms);
@@ -685,7 +707,7 @@ Totals pooled(const Report& r) {
 
 void print_human(const Report& r, const Totals& t) {
   const auto& [done, wake, sync_ms, exchange_ms, local_ms, push_ms, release_ms, bytes, wall_s, server_cpu_s,
-               devices_cpu_s, busy_s, raw_total, pulls] = t;
+               devices_cpu_s, busy_s, raw_total, pulls, pages_built, pages_shared] = t;
   const auto& u = r.unit;
   printf("takeover of %s (%zu grids, %lld rows) by %d cadres of %s, long-polling gridwork-server on loopback;\n"
          "  clients and server share this machine's %u cores\n",
@@ -723,6 +745,10 @@ void print_human(const Report& r, const Totals& t) {
          " the cadres' process %.1f s, anything else %.1f s\n",
          wall_s, std::thread::hardware_concurrency(), server_cpu_s, devices_cpu_s,
          std::max(0.0, busy_s - server_cpu_s - devices_cpu_s));
+  printf("    grid pages (the server's page cache%s): %.0f built and encoded, %.0f served as built for another"
+         " cadre, per round\n",
+         pages_built + pages_shared > 0 ? "" : " off", pages_built / std::max<size_t>(1, r.results.size()),
+         pages_shared / std::max<size_t>(1, r.results.size()));
   printf("  ceiling: plain SQLite copying the %lld rows into %zu fresh files, serially: %.1f ms per file"
          " (p99 %.1f), %.0f ms for all\n",
          static_cast<long long>(u.rows), r.raw_ms.size(), mean(r.raw_ms), percentile(r.raw_ms, 0.99), raw_total);
@@ -740,8 +766,9 @@ void print_human(const Report& r, const Totals& t) {
 // The fixed-format lines (README: `bench NAME.METRIC VALUE UNIT`).
 void print_figures(const Report& r, const Totals& t) {
   const auto& [done, wake, sync_ms, exchange_ms, local_ms, push_ms, release_ms, bytes, wall_s, server_cpu_s,
-               devices_cpu_s, busy_s, raw_total, pulls] = t;
+               devices_cpu_s, busy_s, raw_total, pulls, pages_built, pages_shared] = t;
   const auto& u = r.unit;
+  double rounds = std::max(1.0, static_cast<double>(r.results.size()));
   printf("bench takeover.cadres %d n\n", r.cadres);
   printf("bench takeover.rounds %d n\n", r.rounds);
   printf("bench takeover.samples %zu n\n", done.size());
@@ -758,6 +785,9 @@ void print_figures(const Report& r, const Totals& t) {
   printf("bench takeover.max_vs_raw_total %.2f x\n", raw_total > 0 ? percentile(done, 1) / raw_total : 0.0);
   printf("bench takeover.cpu_per_cadre %.1f ms\n",
          done.empty() ? 0.0 : 1000 * (server_cpu_s + devices_cpu_s) / static_cast<double>(done.size()));
+  printf("bench takeover.server_cpu_per_round %.1f ms\n", 1000 * server_cpu_s / rounds);
+  printf("bench takeover.pages_built_per_round %.1f pages\n", pages_built / rounds);
+  printf("bench takeover.pages_shared_per_round %.1f pages\n", pages_shared / rounds);
   printf("bench takeover.errors %lld count\n", static_cast<long long>(r.errors));
   printf("bench takeover.server_exit %d status\n", r.server_status);
 }
@@ -774,7 +804,7 @@ std::string run(const Options& o, const std::string& dir, Report& report) {
   int port = test::ServerProcess::free_port();
   std::string url = "http://127.0.0.1:" + std::to_string(port);
   fprintf(stderr, "[bench-takeover] starting the server with the demo park...\n");
-  auto server = start_server(db, port, dir + "/server.log");
+  auto server = start_server(db, port, dir + "/server.log", o.page_cache);
   if (!server) return "the server did not start (" + dir + "/server.log)";
 
   auto unit = read_unit_grid(db);

@@ -111,10 +111,28 @@ std::string encode(const PullRequest& r) {
   return out;
 }
 
+size_t PullAnswer::patch_count() const {
+  size_t n = patches.size();
+  for (const auto& e : encoded) n += e.count;
+  return n;
+}
+
 std::string encode(const PullAnswer& a) {
   std::string out = "{\"patches\":[";
-  for (size_t i = 0; i < a.patches.size(); ++i) {
-    if (i) out += ',';
+  size_t written = 0;
+  auto comma = [&] {
+    if (written++) out += ',';
+  };
+  auto run = a.encoded.begin();
+  for (size_t i = 0; i <= a.patches.size(); ++i) {
+    for (; run != a.encoded.end() && run->at == i; ++run) {
+      if (run->count == 0) continue;
+      comma();
+      out += run->json;
+      written += run->count - 1;
+    }
+    if (i == a.patches.size()) break;
+    comma();
     encode_patch(a.patches[i], out);
   }
   out += "],\"cursors\":";

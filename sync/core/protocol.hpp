@@ -3,7 +3,9 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shared/error.hpp"
@@ -58,13 +60,25 @@ struct PullRequest {
   std::string basis;
 };
 
+// Patches already encoded, spliced into the answer as they are: a grid's
+// page built once and shared by every reader who asks for it (PageCache).
+struct EncodedPatches {
+  size_t at = 0;                      // they go before patches[at]
+  std::string_view json;              // `count` patches, comma-separated
+  size_t count = 0;
+  std::shared_ptr<const void> owner;  // keeps `json` alive
+};
+
 struct PullAnswer {
   std::vector<Patch> patches;
+  std::vector<EncodedPatches> encoded;  // in order of `at`; only encode() reads them
   Cursors cursors;                 // every bucket the user may read now
   std::vector<std::string> evict;  // buckets the device holds but may no longer read
   bool more = false;
   HlcTime server_hlc = 0;
   std::string basis;  // the request's, as it came
+
+  size_t patch_count() const;
 };
 
 std::string encode(const PushRequest& r);

@@ -39,6 +39,9 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
       "seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   change_del_q_ = db_.prepare("DELETE FROM _changes WHERE seq = ?");
   change_add_q_ = db_.prepare("INSERT INTO _changes (seq, bucket, tbl, row_id) VALUES (?, ?, ?, ?)");
+  pull_q_.changes = db_.prepare("SELECT seq, tbl, row_id FROM _changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
+  pull_q_.head = db_.prepare("SELECT max(seq) FROM _changes WHERE bucket = ?");
+  pull_q_.count = db_.prepare("SELECT count(*) FROM _changes WHERE bucket = ? AND seq > ? AND seq <= ?");
   rules_ = park_rules(*this);
 }
 
@@ -293,128 +296,6 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
     lost_.clear();
     touched_.clear();
     seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
-    return Error{Code::io, e.what()};
-  }
-}
-
-// ---- pull ----------------------------------------------------------------------
-
-// One patch per distinct write among the row's columns newer than `since`,
-// less the columns this user may not read.
-void ServerEngine::emit_row(const UserInfo& u, const TableSpec& t, std::string_view row_id, const Row& row,
-                            const std::string& bucket, int64_t since, std::vector<Patch>& out) {
-  std::vector<bool> done(t.columns.size(), false);
-  for (uint16_t c : hidden_columns(u, t, row, store_)) done[c] = true;
-  for (uint16_t c = 0; c < t.columns.size(); ++c) {
-    const auto& clk = row.clocks[c];
-    if (done[c] || clk.seq <= since || clk.hlc == 0) continue;
-    Patch p;
-    p.table = &t;
-    p.row = std::string(row_id);
-    p.hlc = clk.hlc;
-    p.origin = store_.origin_name(clk.origin);
-    p.cycle = clk.cycle;
-    p.bucket = bucket;
-    for (uint16_t k = c; k < t.columns.size(); ++k) {
-      const auto& o = row.clocks[k];
-      if (done[k] || o.seq <= since || o.hlc != clk.hlc || o.origin != clk.origin || o.cycle != clk.cycle) continue;
-      done[k] = true;
-      p.set.push_back({k, row.values[k]});
-      p.seq = std::max(p.seq, o.seq);
-    }
-    out.push_back(std::move(p));
-  }
-}
-
-// Grids new to a device (a takeover, a new assignment) come before the
-// catch-up of the rest, and their open cases, most severe and soonest due
-// first, lead the first page: a cadre taking a grid over at 2 a.m. sees what
-// is burning while its households still stream in. They come again later in
-// sequence order, which the device skips (same seq), so paging stays exact.
-int64_t ServerEngine::urgent_first(const UserInfo& u, const std::vector<std::string>& fresh, int64_t budget,
-                                   std::vector<Patch>& out) {
-  if (fresh.empty() || budget <= 0) return 0;
-  const TableSpec& t = *find_table("cases");
-  std::string sql = "SELECT id FROM cases WHERE status IN " + std::string(kOpenCaseStatusesSql) +
-                    " AND coalesce(deleted, 0) <> 1 AND grid_id IN (" + bind_list(fresh.size()) +
-                    ") ORDER BY CASE severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
-                    "due_at LIMIT ?";
-  auto s = db_.prepare(sql);
-  int i = 1;
-  for (const auto& b : fresh) s.bind(i++, std::string_view(b).substr(5));  // "grid:<id>"
-  s.bind(i, budget);
-  int64_t rows = 0;
-  Row row;
-  while (s.step()) {
-    if (!store_.load(t, s.text(0), row)) continue;
-    emit_row(u, t, s.text(0), row, row.bucket, 0, out);
-    ++rows;
-  }
-  return rows;
-}
-
-Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
-  auto req = decode_pull_request(body);
-  if (!req) return req.error();
-  auto user = directory_.user(who.user_id);
-  if (!user) return Error{Code::unauthorized, "unknown user"};
-  if (user->disabled) return Error{Code::forbidden, "user " + user->username + " is disabled"};
-  try {
-    // One snapshot for the whole answer: scopes, rows and cursors agree even
-    // while the writer commits on another connection.
-    ReadSnapshot snapshot(db_);
-    PullAnswer answer;
-    answer.basis = req->basis;
-    auto buckets = directory_.readable_buckets(*user);
-    std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
-    for (const auto& [bucket, seq] : req->cursors)
-      if (!allowed.count(bucket)) answer.evict.push_back(bucket);
-    // user: and global first (they say what the device holds), then grids
-    // the device has not begun, then the rest. A bucket no answer has named
-    // yet (absent from the cursors) is new: its urgent cases lead, once.
-    auto begun = [&](const std::string& b) {
-      auto it = req->cursors.find(b);
-      return it != req->cursors.end() && it->second > 0;
-    };
-    std::vector<std::string> fresh;
-    for (const auto& b : buckets)
-      if (b.starts_with("grid:") && !req->cursors.count(b)) fresh.push_back(b);
-    std::stable_partition(buckets.begin(), buckets.end(),
-                          [&](const std::string& b) { return !b.starts_with("grid:") || !begun(b); });
-
-    int64_t budget = req->limit ? req->limit : tuning::kPullPageRows;
-    budget -= urgent_first(*user, fresh, budget / 2, answer.patches);
-    auto changes = db_.prepare("SELECT seq, tbl, row_id FROM _changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
-    Row row;
-    for (const auto& bucket : buckets) {
-      auto it = req->cursors.find(bucket);
-      int64_t cursor = it == req->cursors.end() ? 0 : it->second;
-      auto since_it = req->since.find(bucket);
-      int64_t since = std::min(cursor, since_it == req->since.end() ? cursor : since_it->second);
-      answer.cursors[bucket] = cursor;
-      if (budget <= 0) {
-        answer.more = true;
-        continue;
-      }
-      changes.bind(1, bucket).bind(2, cursor).bind(3, budget + 1);
-      int64_t rows = 0;
-      while (changes.step()) {
-        if (rows == budget) {
-          answer.more = true;
-          break;
-        }
-        ++rows;
-        int64_t seq = changes.int64(0);
-        const TableSpec& t = all_tables()[static_cast<size_t>(changes.int64(1))];
-        if (store_.load(t, changes.text(2), row)) emit_row(*user, t, changes.text(2), row, bucket, since, answer.patches);
-        answer.cursors[bucket] = seq;
-      }
-      changes.reset();
-      budget -= rows;
-    }
-    answer.server_hlc = clock_.now();
-    return answer;
-  } catch (const DbError& e) {
     return Error{Code::io, e.what()};
   }
 }

@@ -19,6 +19,7 @@
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
 #include "sync/server/directory.hpp"
+#include "sync/server/page_cache.hpp"
 #include "sync/server/park_rules.hpp"
 #include "sync/core/patch.hpp"
 #include "sync/core/protocol.hpp"
@@ -51,6 +52,9 @@ class ServerEngine {
   ServerEngine(Db& db, Hlc& clock, uint64_t id_seed = 0);
 
   void set_keys(KeyLookup keys) { keys_ = std::move(keys); }
+  // Grid pages shared with the other engines reading the same database
+  // (gridwork-server's readers); without one every page is built for its reader.
+  void set_page_cache(std::shared_ptr<PageCache> pages) { pages_ = std::move(pages); }
 
   Result<PushAnswer> push(const Principal& who, Json body, PushMode mode = PushMode::merge);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
@@ -154,8 +158,17 @@ class ServerEngine {
               std::pair<std::string_view, std::string> ref);
   std::string grid_name(const std::string& grid_id);
   std::string department_name(const std::string& department_id);
+  // Pulls (engine_pull.cpp).
+  void emit_row(const std::vector<uint16_t>& hidden, const TableSpec& t, std::string_view row_id, const Row& row,
+                const std::string& bucket, int64_t since, std::vector<Patch>& out);
   void emit_row(const UserInfo& u, const TableSpec& t, std::string_view row_id, const Row& row,
                 const std::string& bucket, int64_t since, std::vector<Patch>& out);
+  int64_t page_bucket(const UserInfo& u, const std::string& bucket, int64_t& cursor, int64_t since, int64_t budget,
+                      std::vector<Patch>& out, bool& more);
+  std::shared_ptr<EncodedPage> build_page(const UserInfo& u, const PageKey& key);
+  bool reads_alike(const UserInfo& u, const UserInfo& anyone, const EncodedPage& page);
+  std::shared_ptr<const EncodedPage> shared_page(const UserInfo& u, const PageKey& key);
+  int64_t bucket_head(const std::string& bucket);
   int64_t urgent_first(const UserInfo& u, const std::vector<std::string>& fresh, int64_t budget,
                        std::vector<Patch>& out);
   std::optional<PushAnswer> replayed(const std::string& batch, const std::string& user);
@@ -180,6 +193,12 @@ class ServerEngine {
   Stmt log_q_;
   Stmt change_del_q_;
   Stmt change_add_q_;
+  struct PullQueries {
+    Stmt changes;  // a bucket's changes after a cursor, in order
+    Stmt head;     // a bucket's last change
+    Stmt count;    // a bucket's changes in a range
+  } pull_q_;
+  std::shared_ptr<PageCache> pages_;
 };
 
 }  // namespace gw::sync

@@ -1,7 +1,5 @@
 #include "sync/sim/simulation.hpp"
 
-#include "shared/workflow.hpp"
-
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -10,6 +8,7 @@
 
 #include "shared/codec.hpp"
 #include "shared/rng.hpp"
+#include "shared/tuning.hpp"
 #include "shared/uuid.hpp"
 #include "shared/workflow.hpp"
 #include "sync/server/loopback.hpp"
@@ -85,6 +84,11 @@ class World {
     server_db_ = std::make_unique<SqliteDb>(":memory:");
     server_clock_ = std::make_unique<Hlc>([this] { return wall_; });
     server_ = std::make_unique<ServerEngine>(*server_db_, *server_clock_, opt_.seed * 31 + 7);
+    // Odd seeds pull through shared grid pages as gridwork-server does, one
+    // in two of them with a cache small enough to evict; even seeds build
+    // every page for its reader. Both must converge to the same park.
+    if (opt_.seed % 2)
+      server_->set_page_cache(std::make_shared<PageCache>(opt_.seed % 4 == 3 ? 16u << 10 : tuning::kPageCacheBytes));
     Txn txn(server_->store());
     auto id = [&](const std::string& key) {
       auto& v = ids_by_key_[key];

@@ -44,11 +44,11 @@ class Park {
     grid("A", "U", 3, "community", "");
     grid("B", "U", 3, "community", "");
     grid("C", "V", 3, "community", "");
-    user("worker", "worker", "", "A");
-    user("pworker", "worker", "", "B");
-    user("supervisor", "supervisor", "", "");
-    user("admin", "admin", "", "");
-    user("cadre", "cadre", "D", "");
+    add_user("worker", "worker", "", "A");
+    add_user("pworker", "worker", "", "B");
+    add_user("supervisor", "supervisor", "", "");
+    add_user("admin", "admin", "", "");
+    add_user("cadre", "cadre", "D", "");
     for (const char* g : {"A", "B", "C"})
       for (int i = 0; i < 2; ++i)
         put("households", std::string(g) + "h" + std::to_string(i),
@@ -79,6 +79,18 @@ class Park {
     server.write_as_server(T(table), id(key), F(T(table), kv));
   }
 
+  // A user with `roles` (csv), of department `dept` and responsible for
+  // grid `grid_key` (keys; "" for none).
+  void add_user(const std::string& key, const char* roles, const char* dept, const char* grid_key) {
+    Fields f = F(T("users"), {{"username", key}, {"name", key}, {"roles", std::string(roles)}});
+    if (*dept) f.push_back({static_cast<uint16_t>(T("users").index_of("department_id")), id(dept)});
+    server.write_as_server(T("users"), id(key), f);
+    if (*grid_key)
+      put("assignments", key + "@" + grid_key,
+          {{"user_id", id(key)}, {"grid_id", id(grid_key)}, {"kind", std::string("responsibility")},
+           {"active", int64_t{1}}, {"from_at", kStart - 86'400'000}});
+  }
+
   int64_t wall = kStart;
   SqliteDb server_db;
   Hlc server_clock;
@@ -95,15 +107,6 @@ class Park {
     if (*parent) f.push_back({static_cast<uint16_t>(T("grids").index_of("parent_id")), id(parent)});
     if (*dept) f.push_back({static_cast<uint16_t>(T("grids").index_of("department_id")), id(dept)});
     server.write_as_server(T("grids"), id(key), f);
-  }
-  void user(const char* key, const char* roles, const char* dept, const char* grid_key) {
-    Fields f = F(T("users"), {{"username", std::string(key)}, {"name", std::string(key)}, {"roles", std::string(roles)}});
-    if (*dept) f.push_back({static_cast<uint16_t>(T("users").index_of("department_id")), id(dept)});
-    server.write_as_server(T("users"), id(key), f);
-    if (*grid_key)
-      put("assignments", std::string(key) + "@" + grid_key,
-          {{"user_id", id(key)}, {"grid_id", id(grid_key)}, {"kind", std::string("responsibility")},
-           {"active", int64_t{1}}, {"from_at", kStart - 86'400'000}});
   }
 };
 
