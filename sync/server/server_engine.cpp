@@ -7,6 +7,7 @@
 #include "shared/tuning.hpp"
 #include "shared/workflow.hpp"
 #include "sync/server/case_rules.hpp"
+#include "sync/server/epoch.hpp"
 #include "sync/core/merge.hpp"
 #include "sync/core/mutants.hpp"
 
@@ -31,6 +32,7 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
       key {blob} NOT NULL, PRIMARY KEY (device, n)) {without_rowid};
     CREATE INDEX IF NOT EXISTS _chain_patch ON _chain (patch_id);
   )");
+  database_epoch(db_, clock_.wall_ms());
   txn.commit();
   seq_ = db_.query_int("SELECT coalesce(max(seq), 0) FROM _changes");
   // After the DDL above: these use _log and _changes.
