@@ -33,6 +33,12 @@ inline constexpr int64_t kPullPageRows = 1000;
 // retry unit on a flaky link.
 inline constexpr size_t kPushBatchPatches = 200;
 
+// How long a tablet keeps the links of its chain after sending them: a
+// server restored from a backup gets back from the tablets what it took
+// after the copy, so this must outlast the oldest backup one would restore
+// (daily backups kept a week, then some); ~3,000 links a month, ~1.5 MB.
+inline constexpr int64_t kChainKeepMs = 30LL * 24 * 3600 * 1000;
+
 // Encoded grid pages kept for readers who ask for the same rows (PageCache):
 // a takeover's unit grid is ~1,300 households, a few pages of ~0.5 MB, so
 // 64 MB holds every page of a dozen grids taken over at once.

@@ -54,6 +54,44 @@ HlcTime read_hlc(const Json& j) {
   const Json* h = j.find("server_hlc");
   return h && h->is_int() ? h->as_int() : 0;
 }
+
+// Epochs and chain places: absent is 0; present, a non-negative integer.
+Result<int64_t> read_epoch(const Json& j, const char* key) {
+  const Json* e = j.find(key);
+  if (!e) return int64_t{0};
+  if (!e->is_int() || e->as_int() < 0) return bad(std::string("'") + key + "' must be a non-negative integer");
+  return e->as_int();
+}
+
+void append_epoch(std::string& out, const char* key, int64_t epoch) {
+  if (epoch) out += ",\"" + std::string(key) + "\":" + std::to_string(epoch);
+}
+
+Result<std::optional<Restart>> read_restart(const Json& j) {
+  const Json* r = j.find("restart");
+  if (!r) return std::optional<Restart>();
+  if (!r->is_object()) return bad("'restart' must be an object");
+  auto epoch = read_epoch(*r, "epoch");
+  auto chain_n = read_epoch(*r, "chain_n");
+  if (!epoch || !chain_n || !*epoch) return bad("'restart' needs an epoch and a chain_n");
+  return std::optional<Restart>(Restart{*epoch, *chain_n});
+}
+
+// An answer's epoch and restart.
+Status read_epochs(const Json& j, int64_t& epoch, std::optional<Restart>& restart) {
+  auto e = read_epoch(j, "epoch");
+  if (!e) return e.error();
+  auto r = read_restart(j);
+  if (!r) return r.error();
+  epoch = *e;
+  restart = *r;
+  return Status::ok();
+}
+
+void append_restart(std::string& out, const std::optional<Restart>& r) {
+  if (!r) return;
+  out += ",\"restart\":{\"epoch\":" + std::to_string(r->epoch) + ",\"chain_n\":" + std::to_string(r->chain_n) + "}";
+}
 }  // namespace
 
 Status check_protocol(const Json& j) {
@@ -73,7 +111,9 @@ std::string encode(const PushRequest& r) {
     if (i) out += ',';
     out += r.patches[i];
   }
-  out += "]}";
+  out += "]";
+  append_epoch(out, "epoch", r.epoch);
+  out += "}";
   return out;
 }
 
@@ -94,7 +134,10 @@ std::string encode(const PushAnswer& a) {
     append_json_string(out, a.rejected[i].message);
     out += '}';
   }
-  out += "],\"conflicts\":" + std::to_string(a.conflicts) + ",\"server_hlc\":" + std::to_string(a.server_hlc) + "}";
+  out += "],\"conflicts\":" + std::to_string(a.conflicts) + ",\"server_hlc\":" + std::to_string(a.server_hlc);
+  append_epoch(out, "epoch", a.epoch);
+  append_restart(out, a.restart);
+  out += "}";
   return out;
 }
 
@@ -107,6 +150,7 @@ std::string encode(const PullRequest& r) {
   }
   if (r.limit) out += ",\"limit\":" + std::to_string(r.limit);
   append_basis(out, r.basis);
+  append_epoch(out, "epoch", r.epoch);
   out += '}';
   return out;
 }
@@ -145,6 +189,8 @@ std::string encode(const PullAnswer& a) {
   out += "],\"more\":";
   out += a.more ? "true" : "false";
   append_basis(out, a.basis);
+  append_epoch(out, "epoch", a.epoch);
+  append_restart(out, a.restart);
   out += ",\"server_hlc\":" + std::to_string(a.server_hlc) + "}";
   return out;
 }
@@ -159,6 +205,9 @@ Result<PushBody> decode_push_request(Json j) {
   Json* patches = j.find("patches");
   if (!patches || !patches->is_array()) return bad("'patches' must be an array");
   out.patches = std::move(patches->as_array());
+  auto epoch = read_epoch(j, "epoch");
+  if (!epoch) return epoch.error();
+  out.epoch = *epoch;
   return out;
 }
 
@@ -182,6 +231,7 @@ Result<PushAnswer> decode_push_answer(const Json& j) {
   }
   if (const Json* c = j.find("conflicts"); c && c->is_int()) a.conflicts = static_cast<int>(c->as_int());
   a.server_hlc = read_hlc(j);
+  if (auto st = read_epochs(j, a.epoch, a.restart); !st) return st.error();
   return a;
 }
 
@@ -204,6 +254,9 @@ Result<PullRequest> decode_pull_request(const Json& j) {
   auto basis = read_basis(j);
   if (!basis) return basis.error();
   r.basis = std::move(*basis);
+  auto epoch = read_epoch(j, "epoch");
+  if (!epoch) return epoch.error();
+  r.epoch = *epoch;
   return r;
 }
 
@@ -230,6 +283,7 @@ Result<PullAnswer> decode_pull_answer(const Json& j) {
   if (!basis) return basis.error();
   a.basis = std::move(*basis);
   a.server_hlc = read_hlc(j);
+  if (auto st = read_epochs(j, a.epoch, a.restart); !st) return st.error();
   return a;
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,9 +22,23 @@ inline constexpr int kProtocolVersion = 2;  // 2: pushed patches are signed link
 
 using Cursors = std::map<std::string, int64_t>;
 
+// The database's epoch (sync/server/epoch.hpp) changes when it is restored
+// from a backup or replaced by a promoted standby: its sequence numbers and
+// device chains then go on from where the copy ended. A request names the
+// epoch its device's cursors were read in (0: none yet, or an older app);
+// when the server's is another, the answer is a Restart and nothing else:
+// the device re-sends the links of its chain after `chain_n` (what the copy
+// lacks) and reads everything again from nothing, never skipping a change.
+// Optional both ways, so protocol 2 stands.
+struct Restart {
+  int64_t epoch = 0;    // the server's
+  int64_t chain_n = 0;  // the last link of the asking device's chain the server holds
+};
+
 struct PushRequest {
   std::string batch;                // UUID; a replayed batch gets the first answer
   std::vector<std::string> patches; // encoded patches, as stored in the outbox
+  int64_t epoch = 0;
 };
 
 struct Rejection {
@@ -37,6 +52,8 @@ struct PushAnswer {
   std::vector<Rejection> rejected;  // Code::quarantined ones are kept for review
   int conflicts = 0;
   HlcTime server_hlc = 0;
+  int64_t epoch = 0;
+  std::optional<Restart> restart;  // given: nothing was merged, nothing refused
 };
 
 // A bucket's cursor is the seq the device has read up to. A row moves to a
@@ -58,6 +75,7 @@ struct PullRequest {
   Cursors since;  // absent bucket: the same as its cursor
   int limit = 0;  // 0: the server's default
   std::string basis;
+  int64_t epoch = 0;
 };
 
 // Patches already encoded, spliced into the answer as they are: a grid's
@@ -77,6 +95,8 @@ struct PullAnswer {
   bool more = false;
   HlcTime server_hlc = 0;
   std::string basis;  // the request's, as it came
+  int64_t epoch = 0;
+  std::optional<Restart> restart;  // given: no patches, no cursors
 
   size_t patch_count() const;
 };
@@ -91,6 +111,7 @@ std::string encode(const PullAnswer& a);
 struct PushBody {
   std::string batch;
   Json::Array patches;
+  int64_t epoch = 0;
 };
 Result<PushBody> decode_push_request(Json j);
 Result<PushAnswer> decode_push_answer(const Json& j);

@@ -343,6 +343,18 @@ const std::string& RowStore::origin_name(uint32_t id) {
   return id < origins_.size() ? origins_[id] : kNone;
 }
 
+void RowStore::forget_seqs() {
+  Row row;
+  for (const auto& t : all_tables()) {
+    for (const auto& id : ids(t)) {
+      if (!load_clocks(t, id, row)) continue;
+      for (auto& c : row.clocks) c.seq = 0;
+      row.seq = 0;
+      update(t, id, row, 0);  // the clocks and seq only
+    }
+  }
+}
+
 std::vector<std::string> RowStore::ids(const TableSpec& t, std::string_view bucket) {
   std::string sql = "SELECT id FROM " + std::string(t.name);
   BucketFilter f = bucket_filter(t, bucket);

@@ -100,6 +100,10 @@ class RowStore {
   // rows it sealed; run it in a Txn. Nothing to do without a sealer.
   int64_t seal_clear();
 
+  // Every column's server sequence number back to 0 (Replica::restart):
+  // numbers from a database since restored name other changes, or none.
+  void forget_seqs();
+
   // For checks and tools: every row id of a table, in id order.
   std::vector<std::string> ids(const TableSpec& t, std::string_view bucket = {});
 

@@ -48,6 +48,7 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed, co
       seq INTEGER, pulled INTEGER, PRIMARY KEY (tbl, row_id, col)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS _cursors (bucket TEXT PRIMARY KEY, seq INTEGER NOT NULL,
                                          since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS _links (n INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
   )");
   // Outboxes made before patches were chained gain the column; their
   // patches are chained when they first go out (or again, unanswered).
@@ -276,8 +277,10 @@ void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
     out.request.patches[i] = std::move(*body);
     bind_body(upd, 1, out.request.patches[i]);  // sealed: it waits here until the server answers
     upd.bind(2, head.n).bind(3, out.entries[i]).run();
+    keep_link(head.n, out.request.patches[i]);
   }
   save_chain_head(head);
+  forget_old_links();
   auto mark = db_.prepare("UPDATE _outbox SET batch = ? WHERE n = ?");
   for (int64_t n : out.entries) mark.bind(1, out.request.batch).bind(2, n).run();
   txn.commit();
@@ -302,8 +305,59 @@ Result<std::string> Replica::link(std::string_view patch_json) {
   auto body = chain_patch(patch_json, head, key_);
   if (!body) return body.error();
   save_chain_head(head);
+  keep_link(head.n, *body);
+  forget_old_links();
   txn.commit();
   return body;
+}
+
+// Every link as it went out, sealed like the outbox, for a while after the
+// server answered: a server restored from a backup lacks the ones it took
+// after the copy, and they come back only from here.
+void Replica::keep_link(int64_t n, const std::string& body) {
+  int64_t now = clock_.wall_ms();
+  auto keep = db_.prepare("INSERT OR REPLACE INTO _links (n, body, at) VALUES (?, ?, ?)");
+  keep.bind(1, n);
+  bind_body(keep, 2, body);
+  keep.bind(3, now).run();
+}
+
+void Replica::forget_old_links() {
+  db_.prepare("DELETE FROM _links WHERE at < ?").bind(1, clock_.wall_ms() - tuning::kChainKeepMs).run();
+}
+
+Result<std::optional<OutgoingBatch>> Replica::links_after(int64_t n, size_t max) {
+  auto s = db_.prepare("SELECT n, body FROM _links WHERE n > ? ORDER BY n LIMIT ?");
+  s.bind(1, n).bind(2, static_cast<int64_t>(max));
+  OutgoingBatch out;
+  while (s.step()) {
+    if (out.request.patches.empty() && s.int64(0) != n + 1)
+      return Error{Code::state, "the server lacks places " + std::to_string(n + 1) + " to " +
+                                    std::to_string(s.int64(0) - 1) + " of this device's chain, kept here no longer"};
+    out.request.patches.push_back(body_at(s, 1));
+  }
+  if (out.request.patches.empty()) return std::optional<OutgoingBatch>();
+  out.request.batch = ids_.next(clock_.wall_ms());
+  return std::optional<OutgoingBatch>(std::move(out));
+}
+
+int64_t Replica::epoch() {
+  auto q = db_.prepare("SELECT value FROM _meta WHERE key = 'server_epoch'");
+  return q.step() ? q.int64(0) : 0;
+}
+
+void Replica::adopt_epoch(int64_t epoch) {
+  if (!epoch || this->epoch()) return;
+  db_.prepare("INSERT OR REPLACE INTO _meta VALUES ('server_epoch', ?)").bind(1, epoch).run();
+}
+
+void Replica::restart(int64_t epoch) {
+  Txn txn(store_);
+  db_.exec("UPDATE _cursors SET seq = 0, since = 0");
+  db_.exec("UPDATE _shadow SET seq = 0");
+  store_.forget_seqs();
+  db_.prepare("INSERT OR REPLACE INTO _meta VALUES ('server_epoch', ?)").bind(1, epoch).run();
+  txn.commit();
 }
 
 int64_t Replica::held_count() { return db_.query_int("SELECT count(*) FROM _outbox WHERE state = 'quarantined'"); }
@@ -416,6 +470,7 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
   Txn txn(store_);
   fold(answer.server_hlc);
   keep_clock();
+  adopt_epoch(answer.epoch);
   Stmt& load = outbox_load_q_;
   ResetOnExit load_guard{load};
   for (int64_t n : batch.entries) {
@@ -477,6 +532,7 @@ PullRequest Replica::pull_request(int limit) {
     if (s.int64(2) < s.int64(1)) r.since[b] = s.int64(2);
   }
   r.basis = cursor_basis();
+  r.epoch = epoch();
   return r;
 }
 
@@ -512,6 +568,8 @@ void Replica::sweep() {
 bool Replica::apply_pull(const PullAnswer& answer) {
   Txn txn(store_);
   if (!answer.basis.empty() && answer.basis != cursor_basis()) return false;
+  if (answer.restart) return false;  // SyncClient::recover's, not a page
+  adopt_epoch(answer.epoch);
   fold(answer.server_hlc);
   keep_clock();
   bool any_pending = db_.query_int("SELECT EXISTS (SELECT 1 FROM _outbox WHERE state = 'pending')") != 0;

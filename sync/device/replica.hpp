@@ -77,6 +77,18 @@ class Replica {
 
   Cursors cursors();
   PullRequest pull_request(int limit);  // cursors and since of every bucket held
+
+  // The server database's epoch the cursors were read in (0: none yet); an
+  // answer's epoch is taken when there is none (protocol.hpp, Restart).
+  int64_t epoch();
+  // The links of this device's chain after place `n`, oldest first, at most
+  // `max`, as a batch of their own: what a restored server lacks. nullopt
+  // when there are none; an error when the first kept is not n + 1 (kept
+  // only tuning::kChainKeepMs).
+  Result<std::optional<OutgoingBatch>> links_after(int64_t n, size_t max);
+  // Starts over in the server's new epoch: every cursor and server seq back
+  // to 0, rows, outbox and shadows kept; the next pull reads all again.
+  void restart(int64_t epoch);
   // Applies an answer to the cursors it was asked from; false, and nothing
   // changed, for an answer to cursors that have moved since (PullRequest).
   bool apply_pull(const PullAnswer& answer);
@@ -96,6 +108,9 @@ class Replica {
   void shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v, const ColumnClock& c,
                    bool pulled);
   void chain(OutgoingBatch& out, const std::vector<size_t>& unchained);
+  void keep_link(int64_t n, const std::string& body);
+  void forget_old_links();
+  void adopt_epoch(int64_t epoch);
   ChainHead chain_head();
   void save_chain_head(const ChainHead& head);
   void settle_entry(const OutboxEntry& e, uint64_t cols, bool accepted);

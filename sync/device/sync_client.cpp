@@ -5,7 +5,9 @@
 namespace gw::sync {
 
 Result<PushAnswer> SyncClient::send(const OutgoingBatch& batch, SyncReport& report) {
-  std::string body = encode(batch.request);
+  PushRequest request = batch.request;
+  if (!request.epoch) request.epoch = replica_.epoch();
+  std::string body = encode(request);
   report.bytes_up += static_cast<int64_t>(body.size());
   ++report.exchanges;
   auto reply = transport_.exchange("/v1/sync/push", body);
@@ -23,6 +25,10 @@ Status SyncClient::push(SyncReport& report) {
     if (!batch) return Status::ok();
     auto answer = send(*batch, report);
     if (!answer) return answer.error();
+    if (answer->restart) {
+      if (auto st = recover(*answer->restart, report); !st) return st;
+      continue;  // the same batch again, in the new epoch
+    }
     replica_.settle(*batch, *answer);
     report.pushed += static_cast<int64_t>(answer->accepted.size());
     report.refused += static_cast<int64_t>(answer->rejected.size());
@@ -61,6 +67,10 @@ Status SyncClient::pull(SyncReport& report) {
     if (!json) return Error{Code::invalid, "pull answer: " + json.error().message};
     auto answer = decode_pull_answer(*json);
     if (!answer) return answer.error();
+    if (answer->restart) {
+      if (auto st = recover(*answer->restart, report); !st) return st;
+      continue;
+    }
     if (!replica_.apply_pull(*answer)) {
       ++report.stale;  // an answer to cursors since moved on: ask again
       continue;
@@ -74,6 +84,34 @@ Status SyncClient::pull(SyncReport& report) {
   return Error{Code::internal, "pull did not finish within its exchange budget"};
 }
 
+// The server's database was restored from a backup or replaced (Restart):
+// first the links of this device's chain it lacks, in order, so what it had
+// taken from this tablet after the copy is merged again; then every cursor
+// back to nothing, so the pulls that follow read it all. A failure on the
+// way leaves the old epoch: the next sync starts the recovery again, from
+// wherever the server's chain now ends.
+Status SyncClient::recover(const Restart& restart, SyncReport& report) {
+  size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  int64_t n = restart.chain_n;
+  while (report.exchanges < max_exchanges) {
+    auto batch = replica_.links_after(n, batch_size);
+    if (!batch) return batch.error();
+    if (!*batch) {
+      replica_.restart(restart.epoch);
+      ++report.restarts;
+      return Status::ok();
+    }
+    (*batch)->request.epoch = restart.epoch;
+    auto answer = send(**batch, report);
+    if (!answer) return answer.error();
+    if (answer->restart) return Error{Code::state, "the server's database changed again during its recovery"};
+    report.resent += static_cast<int64_t>((*batch)->request.patches.size());
+    n += static_cast<int64_t>((*batch)->request.patches.size());
+    if (on_progress) on_progress(report);
+  }
+  return Error{Code::internal, "recovery did not finish within its exchange budget"};
+}
+
 Result<int64_t> SyncClient::hand_over() {
   size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
   SyncReport report;
@@ -82,6 +120,10 @@ Result<int64_t> SyncClient::hand_over() {
     auto batch = replica_.next_batch(batch_size);
     if (!batch) return held;
     auto answer = send(*batch, report);
+    if (answer && answer->restart) {
+      if (auto st = recover(*answer->restart, report); !st) return st.error();
+      continue;
+    }
     if (answer) {  // not revoked after all: an ordinary push
       replica_.settle(*batch, *answer);
       continue;

@@ -22,6 +22,8 @@ struct SyncReport {
   int64_t bytes_down = 0;
   int exchanges = 0;
   int stale = 0;  // pull answers that came too late to apply, asked again
+  int restarts = 0;     // the server's database restored or replaced (Restart)
+  int64_t resent = 0;   // links of the chain sent again to a restored server
   // The server's clock at the last pull: what a long-poll (/v1/sync/wait)
   // names as `since`, to hear of anything that landed after it.
   HlcTime server_hlc = 0;
@@ -51,6 +53,7 @@ class SyncClient {
 
  private:
   Result<PushAnswer> send(const OutgoingBatch& batch, SyncReport& report);  // one push exchange
+  Status recover(const Restart& restart, SyncReport& report);
   Replica& replica_;
   Transport& transport_;
 };

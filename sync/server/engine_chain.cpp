@@ -27,6 +27,19 @@ std::string text_field(const Json& j, const char* key) {
 
 }  // namespace
 
+int64_t ServerEngine::epoch() {
+  auto& q = pull_q_.epoch;
+  int64_t epoch = q.step() ? q.int64(0) : 0;
+  q.reset();
+  return epoch;
+}
+
+std::optional<Restart> ServerEngine::restart_for(int64_t device_epoch, const std::string& device) {
+  int64_t now = epoch();
+  if (!device_epoch || device_epoch == now) return std::nullopt;
+  return Restart{now, head_of(db_, device).n};
+}
+
 Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, const std::string& device) {
   auto read = read_link(patch);
   if (!read) return read.error();

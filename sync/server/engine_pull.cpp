@@ -184,6 +184,12 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
     ReadSnapshot snapshot(db_);
     PullAnswer answer;
     answer.basis = req->basis;
+    if ((answer.restart = restart_for(req->epoch, who.device_id))) {
+      answer.epoch = answer.restart->epoch;
+      answer.server_hlc = clock_.now();
+      return answer;
+    }
+    answer.epoch = epoch();
     auto buckets = directory_.readable_buckets(*user);
     std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
     for (const auto& [bucket, seq] : req->cursors)

@@ -25,6 +25,7 @@ class LoopbackTransport : public Transport {
       : server_(server), who_(std::move(who)), rng_(seed ? seed : 1) {}
 
   Result<std::string> exchange(std::string_view path, const std::string& body) override;
+  const Principal& principal() const { return who_; }
 
   Faults faults;
   bool offline = false;  // a partition: nothing gets through

@@ -44,6 +44,7 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
   pull_q_.changes = db_.prepare("SELECT seq, tbl, row_id FROM _changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
   pull_q_.head = db_.prepare("SELECT max(seq) FROM _changes WHERE bucket = ?");
   pull_q_.count = db_.prepare("SELECT count(*) FROM _changes WHERE bucket = ? AND seq > ? AND seq <= ?");
+  pull_q_.epoch = db_.prepare("SELECT value FROM _meta WHERE key = 'epoch'");
   rules_ = park_rules(*this);
 }
 
@@ -196,6 +197,15 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
   if (!user) return Error{Code::unauthorized, "unknown user"};
   try {
     auto txn = begin_write();
+    // Sent from cursors of another epoch: the device re-sends what this
+    // database lacks and re-reads it first; nothing is merged or refused.
+    if (auto restart = restart_for(req->epoch, who.device_id)) {
+      PushAnswer answer;
+      answer.restart = restart;
+      answer.epoch = restart->epoch;
+      answer.server_hlc = clock_.now();
+      return answer;
+    }
     if (auto again = replayed(req->batch, who.user_id)) return std::move(*again);
     push_ = PushContext{who.user_id, req->batch};
     decided_.clear();
@@ -283,6 +293,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
     send_decision_notices();
     push_ = PushContext{};
     answer.server_hlc = clock_.now();
+    answer.epoch = epoch();
     db_.prepare("INSERT INTO _batches (id, user_id, answer) VALUES (?, ?, ?)")
         .bind(1, req->batch)
         .bind(2, who.user_id)

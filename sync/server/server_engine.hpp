@@ -89,6 +89,7 @@ class ServerEngine {
   Directory& directory() { return directory_; }
   Hlc& clock() { return clock_; }
   int64_t last_seq() const { return seq_; }
+  int64_t epoch();  // the database's (epoch.hpp), as of the current transaction
   // Buckets changed since the last call: who to wake among long-polls.
   std::set<std::string> take_touched() { return std::exchange(touched_, {}); }
 
@@ -108,6 +109,9 @@ class ServerEngine {
   // patch's first verdict; anything else is refused here.
   enum class LinkOutcome { fresh, resent, unchained };
   Result<LinkOutcome> check_link(const Json& patch, const std::string& device_id);
+  // What a device asking from `device_epoch` must do first, when that is not
+  // the database's epoch (0: an app from before epochs, never restarted).
+  std::optional<Restart> restart_for(int64_t device_epoch, const std::string& device);
   int merge(const Patch& p, Row& row);
   void log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
            const Verdict& v, int64_t seq);
@@ -197,6 +201,7 @@ class ServerEngine {
     Stmt changes;  // a bucket's changes after a cursor, in order
     Stmt head;     // a bucket's last change
     Stmt count;    // a bucket's changes in a range
+    Stmt epoch;    // the database's epoch
   } pull_q_;
   std::shared_ptr<PageCache> pages_;
 };

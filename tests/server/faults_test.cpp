@@ -422,7 +422,7 @@ TEST_SUITE("server-faults") {
     // A push answer with a line break after it: cut before the break, what
     // arrived is itself a whole, valid answer. Only the length the head
     // names can tell it was cut.
-    std::string body = sync::encode(sync::PushAnswer{{"01a00000-0000-7000-8000-000000000001"}, {}, 0, 42}) + "\n";
+    std::string body = sync::encode(sync::PushAnswer{{"01a00000-0000-7000-8000-000000000001"}, {}, 0, 42, 0, std::nullopt}) + "\n";
     std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                          std::to_string(body.size()) + "\r\n\r\n" + body;
     CuttingServer server(answer);

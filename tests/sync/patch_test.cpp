@@ -87,10 +87,16 @@ TEST_SUITE("patch") {
     auto bad = decode_pull_request(*old);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Code::version_mismatch);
-    PushAnswer a{{"a"}, {{"b", Code::quarantined, "ended"}}, 2, 77};
+    PushAnswer a{{"a"}, {{"b", Code::quarantined, "ended"}}, 2, 77, 5, Restart{6, 40}};
     auto aj = parse_json(encode(a));
     auto ab = decode_push_answer(*aj);
     REQUIRE(ab);
+    CHECK(ab->epoch == 5);
+    REQUIRE(ab->restart);
+    CHECK(ab->restart->epoch == 6);
+    CHECK(ab->restart->chain_n == 40);
+    CHECK_FALSE(decode_push_answer(parse_json(R"({"accepted":[],"rejected":[],"epoch":-1})").value()));
+    CHECK_FALSE(decode_push_answer(parse_json(R"({"accepted":[],"rejected":[],"restart":{"chain_n":1}})").value()));
     CHECK(ab->rejected[0].code == Code::quarantined);
     CHECK(ab->conflicts == 2);
   }
