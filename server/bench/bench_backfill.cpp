@@ -49,7 +49,8 @@ constexpr const char* kUsage =
     "  --parks N    parks in the city, 3 to 99 (the measured park is N/2 + 1)\n"
     "  --quick      3 parks: a smoke run\n"
     "  --no-sqlite  skip the comparison on a server over the SQLite file\n"
-    "  --keep DIR   work in DIR and keep city.db there (default: a temp dir, removed)\n"
+    "  --keep DIR   work in DIR and keep city.db there, reused by the next run with\n"
+    "               the same DIR (default: a temp dir, removed)\n"
     "Prints `bench backfill.* VALUE UNIT` (PostgreSQL) and `bench backfill-sqlite.*`.\n";
 
 struct Options {
