@@ -250,6 +250,8 @@ bool measure(const std::string& bench, const std::string& db, const std::vector<
   printf("%s (server on %s):\n", bench.c_str(), source->where().c_str());
   for (const auto& s : scopes) {
     std::string stem = dir + "/" + bench + "-" + s.label;
+    for (const char* file : {".replica.db", ".copy.db"})  // fresh files, also in a kept DIR
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(stem + file + suffix);
     Timing sync = backfill("http://127.0.0.1:" + std::to_string(port), s, stem + ".replica.db");
     Timing copy = plain_copy(*source, s, stem + ".copy.db");
     report(bench, s, sync, copy);
@@ -285,11 +287,7 @@ bool parse(int argc, char** argv, Options& o, int& exit_code) {
   return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
-  if (int code = 0; !parse(argc, argv, o, code)) return code;
+int run(const Options& o) {
   std::string dir = o.keep.empty() ? (fs::temp_directory_path() / ("bench-backfill-" + std::to_string(getpid()))).string()
                                    : o.keep;
   fs::create_directories(dir);
@@ -331,4 +329,19 @@ int main(int argc, char** argv) {
   if (o.sqlite) ok = measure("backfill-sqlite", city, scopes, dir) && ok;
   if (o.keep.empty()) fs::remove_all(dir);
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (int code = 0; !parse(argc, argv, o, code)) return code;
+  // Caught, so the stack unwinds: the PostgreSQL cluster and the server
+  // children are stopped by their destructors, never left behind.
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    say(std::string("failed: ") + e.what());
+    return 1;
+  }
 }
