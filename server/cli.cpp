@@ -20,6 +20,7 @@
 #include "server/migrate.hpp"
 #include "server/service.hpp"
 #include "server/tls.hpp"
+#include "shared/demo/park.hpp"
 #include "shared/uuid.hpp"
 #include "sync/core/chain.hpp"
 
@@ -28,7 +29,7 @@ namespace gw::server {
 namespace {
 
 const char* kUsage = R"(usage:
-  gridwork-server --db FILE --listen HOST:PORT [--demo] [options]
+  gridwork-server --db FILE --listen HOST:PORT [--demo | --demo-parks N] [options]
   gridwork-server user add USERNAME --roles ROLES [--name NAME] [--department ID]
                                    [--password PW] --db FILE
   gridwork-server user passwd USERNAME [--password PW] --db FILE
@@ -52,6 +53,9 @@ options:
                        several servers may share one (every admin command too)
   --listen HOST:PORT   address to serve on (default 127.0.0.1:8080)
   --demo               fill an empty database with the demo park
+  --demo-parks N       fill an empty database with a demo city of N parks
+                       (1 to 99; park 1 is the demo park, park N's accounts
+                       are pNN-worker01 and so on, password gridwork-demo)
   --config FILE        read options from FILE: one 'key = value' a line,
                        keys as the long options without '--'
   --threads N          HTTP worker threads (default: number of cores)
@@ -99,8 +103,9 @@ bool parse(int argc, char** argv, Args& out, std::string& error) {
     }
     std::string key = a.substr(2);
     static const char* kKnown[] = {"db", "listen", "demo", "config", "threads", "max-body", "token-ttl-hours",
-                                   "verbose", "quiet", "help", "roles", "name", "password",
-                                   "department", "reason", "by", "tls-cert", "tls-key", "from", "to", "page-cache-mb"};
+                                   "verbose", "quiet", "help", "roles", "demo-parks", "name", "password",
+                                   "department", "reason", "by", "tls-cert", "tls-key", "from", "to",
+                                   "page-cache-mb"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) {
@@ -355,7 +360,11 @@ int serve(Args& a) {
 
   ServiceOptions opt;
   opt.db_path = a.options["db"];
-  opt.demo = a.options.count("demo") > 0;
+  opt.demo = a.options.count("demo") > 0 || a.options.count("demo-parks") > 0;
+  if (a.options.count("demo-parks")) {
+    opt.demo_parks = std::atoi(a.options["demo-parks"].c_str());
+    if (opt.demo_parks < 1 || opt.demo_parks > demo::kMaxParks) return fail("--demo-parks wants 1 to 99 parks");
+  }
   if (a.options.count("max-body")) opt.max_body = std::strtoull(a.options["max-body"].c_str(), nullptr, 10);
   if (a.options.count("token-ttl-hours"))
     opt.token_ttl_ms = std::strtoll(a.options["token-ttl-hours"].c_str(), nullptr, 10) * 3600 * 1000;

@@ -87,11 +87,11 @@ SyncService::SyncService(ServiceOptions options)
     // The park as taken on its reference day (shared/demo): its history
     // is drawn relative to that day, so a demo made after midnight China
     // time would hold other open cases than the one the tests know.
-    auto counts = sync::load_demo_park(*engine_, park);
+    auto counts = sync::load_demo_city(*engine_, park, opt_.demo_parks);
     // Made by the engine itself, as two demo tablets with no keys would.
     int conflicts = sync::seed_demo_conflicts(*engine_);
     // Every demo account has the same password: one argon2id hash (with its
-    // salt) serves them all, instead of 209 hashes and 14 s at start-up.
+    // salt) serves them all, instead of 209 hashes a park and 14 s each at start-up.
     std::string hash = hash_password(demo::kDemoPassword);
     Transaction txn(*db_);
     auto users = db_->prepare("SELECT id FROM users");
@@ -99,7 +99,8 @@ SyncService::SyncService(ServiceOptions options)
     txn.commit();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     Log::write(Level::info, "demo park loaded",
-               {{"households", counts.households}, {"residents", counts.residents}, {"users", counts.users},
+               {{"parks", opt_.demo_parks}, {"households", counts.households}, {"residents", counts.residents},
+                {"users", counts.users},
                 {"conflicts", conflicts},
                 {"ms", static_cast<int64_t>(ms)}});
   }

@@ -47,6 +47,7 @@ using Responder = std::function<void(Reply)>;
 struct ServiceOptions {
   std::string db_path;
   bool demo = false;
+  int demo_parks = 1;                                 // with demo: a city of parks 1..N (park 1 the demo park)
   uint64_t demo_seed = 20261127;
   size_t max_body = 8u << 20;                         // 413 beyond this
   int64_t token_ttl_ms = 7LL * 24 * 3600 * 1000;      // a week offline, then log in again

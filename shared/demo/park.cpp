@@ -217,6 +217,14 @@ struct Rect {
 // The park: about 8 km by 6.7 km around Qingmeng.
 constexpr Rect kPark{118'600'000, 24'920'000, 118'680'000, 24'980'000};
 
+// A city's park N lies on a map of 8 parks a row, east then north of park 1.
+Rect park_rect(int park) {
+  constexpr int64_t kStepLon = 90'000, kStepLat = 70'000;  // the park's size and a margin
+  int64_t col = (park - 1) % 8, row = (park - 1) / 8;
+  return {kPark.west + col * kStepLon, kPark.south + row * kStepLat, kPark.east + col * kStepLon,
+          kPark.north + row * kStepLat};
+}
+
 double degrees(int64_t micro) { return static_cast<double>(micro) / 1e6; }
 
 Json point(int64_t lon, int64_t lat) { return Json(Json::Array{Json(degrees(lon)), Json(degrees(lat))}); }
@@ -401,7 +409,7 @@ constexpr int kResidents = 42'684;
 constexpr int kCadresPerDepartment = 2;
 
 constexpr std::string_view kArea = "350503";  // 丰泽区
-constexpr std::string_view kStreet = "105";
+constexpr int kStreet = 105;  // park 1's street code; park N's is 105 + N - 1
 constexpr std::string_view kNumerals[] = {"一", "二", "三", "四", "五", "六"};
 
 // Where a category's cases happen: c residential, e enterprise, a anywhere;
@@ -562,6 +570,11 @@ class Generator {
   std::string place_in(Rng& rng, int grid);
   std::string person_name(Rng& rng);
 
+  std::string account(std::string_view name) const { return park_account(options_.park, name); }
+  // "" in park 1, so its names stay the demo park's; "05园区·" in park 5.
+  std::string label() const { return options_.park == 1 ? std::string() : pad(options_.park, 2) + "园区·"; }
+  std::string street() const { return pad(kStreet + options_.park - 1, 3); }
+
   const ParkOptions options_;
   Out out_;
   ParkCounts counts_;
@@ -593,12 +606,21 @@ uint64_t salt(std::string_view s) {
   return h;
 }
 
+// Park 1 draws from the seed itself; park N from a seed of its own, so
+// every stream and id of the city's parks differs.
+ParkOptions for_park(ParkOptions o) {
+  if (o.park < 1 || o.park > kMaxParks)
+    throw std::invalid_argument("demo park: park must be 1.." + std::to_string(kMaxParks));
+  if (o.park > 1) o.seed = stream_seed(o.seed, salt("park") + static_cast<uint64_t>(o.park));
+  return o;
+}
+
 int64_t reference_now() {
   // 2026-11-27 00:00 China time: the day the park's figures were taken.
   return days_from_civil({2026, 11, 27}) * kDay - kChinaOffsetMs;
 }
 
-Generator::Generator(const ParkOptions& options, RecordSink& sink) : options_(options), out_(sink) {
+Generator::Generator(const ParkOptions& options, RecordSink& sink) : options_(for_park(options)), out_(sink) {
   if (options_.history_days < 0 || options_.history_days > 3660)
     throw std::invalid_argument("demo park: history_days must be 0..3660");
   now_ = options_.now_ms > 0 ? options_.now_ms : reference_now();
@@ -650,7 +672,7 @@ void Generator::plan_grids() {
   };
 
   // Zones side by side west to east, their units 2x2, level-3 grids inside.
-  auto zone_rects = strips(rng, kPark, 3);
+  auto zone_rects = strips(rng, park_rect(options_.park), 3);
   std::vector<std::string_view> roads(road_names().begin(), road_names().end());
   shuffle(rng, roads);
   size_t next_road = 0, next_landmark = 0, next_community = 4;
@@ -664,7 +686,7 @@ void Generator::plan_grids() {
     int zi = add(1, -1, "zone", zone_rects[static_cast<size_t>(z)]);
     grids_[static_cast<size_t>(zi)].zone = z;
     grids_[static_cast<size_t>(zi)].name = std::string(zones[static_cast<size_t>(z)]);
-    grids_[static_cast<size_t>(zi)].code = std::string(kArea) + std::string(kStreet) + std::to_string((z + 1) * 100) + "00";
+    grids_[static_cast<size_t>(zi)].code = std::string(kArea) + street() + std::to_string((z + 1) * 100) + "00";
     zones_.push_back(zi);
     auto unit_rects = split(rng, grids_[static_cast<size_t>(zi)].rect, 4);
     for (int u = 0; u < 4; ++u) {
@@ -672,7 +694,7 @@ void Generator::plan_grids() {
       units_.push_back(ui);
       std::string community_code = std::to_string((z + 1) * 100 + u + 1);
       grids_[static_cast<size_t>(ui)].name = std::string(zones[static_cast<size_t>(z)]) + std::string(kNumerals[u]) + "号网格";
-      grids_[static_cast<size_t>(ui)].code = std::string(kArea) + std::string(kStreet) + community_code + "00";
+      grids_[static_cast<size_t>(ui)].code = std::string(kArea) + street() + community_code + "00";
       std::string_view layout = kLayout[units_.size() - 1];
       auto rects = split(rng, grids_[static_cast<size_t>(ui)].rect, static_cast<int>(layout.size()));
       for (size_t k = 0; k < layout.size(); ++k) {
@@ -680,7 +702,7 @@ void Generator::plan_grids() {
         int li = add(3, ui, type == 'C' || type == 'c' ? "community" : "enterprise", rects[k]);
         Grid& g = grids_[static_cast<size_t>(li)];
         g.grouped = type == 'c' || type == 'e';
-        g.code = std::string(kArea) + std::string(kStreet) + community_code + pad(static_cast<int>(k) + 1, 2);
+        g.code = std::string(kArea) + street() + community_code + pad(static_cast<int>(k) + 1, 2);
         if (type == 'C') {
           g.communities.push_back(static_cast<int>(next_large));
           g.name = std::string(communities()[next_large++].name);
@@ -702,6 +724,7 @@ void Generator::plan_grids() {
       }
     }
   }
+  for (auto& g : grids_) g.name = label() + g.name;
   if (level3_.size() != 47 || next_large != 4 || next_community != communities().size() ||
       next_landmark != landmark_enterprises().size() || next_group != std::size(kGroupSizes))
     throw std::logic_error("demo park: the layout does not match the park's figures");
@@ -743,7 +766,7 @@ void Generator::plan_users() {
   auto add = [&](std::string username, std::string roles, std::string title, int department) {
     User u;
     u.id = user_ids.next(t += kMinute);
-    u.username = std::move(username);
+    u.username = account(username);
     u.name = person_name(rng);
     u.roles = std::move(roles);
     u.title = std::move(title);
@@ -777,7 +800,7 @@ void Generator::emit_departments() {
   const TableSpec& t = table("departments");
   for (size_t i = 0; i < departments().size(); ++i) {
     Row row(t);
-    row.text("name", std::string(departments()[i].name));
+    row.text("name", label() + std::string(departments()[i].name));
     row.text("leader_name", person_name(rng)).text("phone", landline(rng));
     row.text("grid_id", grids_[static_cast<size_t>(units_[i])].id);
     out_.put(row, department_ids_[i]);
@@ -1520,5 +1543,33 @@ void Generator::emit_case(Rng& rng, size_t index) {
 }  // namespace
 
 ParkCounts generate_park(const ParkOptions& options, RecordSink& sink) { return Generator(options, sink).run(); }
+
+std::string park_account(int park, std::string_view name) {
+  return park == 1 ? std::string(name) : "p" + pad(park, 2) + "-" + std::string(name);
+}
+
+ParkCounts& operator+=(ParkCounts& sum, const ParkCounts& c) {
+  static constexpr int ParkCounts::*kAll[] = {
+      &ParkCounts::zones,        &ParkCounts::unit_grids,        &ParkCounts::level3_grids,
+      &ParkCounts::communities,  &ParkCounts::enterprises,       &ParkCounts::large_enterprises,
+      &ParkCounts::households,   &ParkCounts::residents,         &ParkCounts::departments,
+      &ParkCounts::users,        &ParkCounts::full_time_workers, &ParkCounts::part_time_workers,
+      &ParkCounts::chiefs,       &ParkCounts::cadres,            &ParkCounts::assignments,
+      &ParkCounts::patrols,      &ParkCounts::visits,            &ParkCounts::cases,
+      &ParkCounts::case_log};
+  for (auto field : kAll) sum.*field += c.*field;
+  return sum;
+}
+
+ParkCounts generate_city(const ParkOptions& options, int parks, RecordSink& sink) {
+  if (parks < 1 || parks > kMaxParks) throw std::invalid_argument("demo city: parks must be 1.." + std::to_string(kMaxParks));
+  ParkCounts sum;
+  for (int p = 1; p <= parks; ++p) {
+    ParkOptions o = options;
+    o.park = p;
+    sum += generate_park(o, sink);
+  }
+  return sum;
+}
 
 }  // namespace gw::demo

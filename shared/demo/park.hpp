@@ -23,11 +23,21 @@ class RecordSink {
   virtual void put(const TableSpec& table, const std::string& id, const Fields& fields) = 0;
 };
 
+// A city is parks 1..N side by side. Park 1 is the demo park itself, byte for
+// byte (its accounts are fixed points, DESIGN §10); park N > 1 is drawn from
+// its own seed, with its own ids, grid codes (street code 105 + N - 1),
+// names ("NN园区·…"), place on the map and accounts ("pNN-worker01").
+inline constexpr int kMaxParks = 99;
+
 struct ParkOptions {
   uint64_t seed = 20261127;
   int64_t now_ms = 0;      // history runs over the days before this instant
   int history_days = 90;
+  int park = 1;            // 1..kMaxParks
 };
+
+// The name of a demo account in a park: "worker01" in park 1, "p05-worker01" in park 5.
+std::string park_account(int park, std::string_view name);
 
 struct ParkCounts {
   int zones = 0;             // level-1 grids
@@ -51,6 +61,11 @@ struct ParkCounts {
   int case_log = 0;
 };
 
+ParkCounts& operator+=(ParkCounts& sum, const ParkCounts& c);
+
 ParkCounts generate_park(const ParkOptions& options, RecordSink& sink);
+
+// Parks 1..parks, one after the other, with `options.park` ignored: the counts summed.
+ParkCounts generate_city(const ParkOptions& options, int parks, RecordSink& sink);
 
 }  // namespace gw::demo

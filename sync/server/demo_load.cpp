@@ -37,6 +37,13 @@ demo::ParkCounts load_demo_park(ServerEngine& server, const demo::ParkOptions& o
   return counts;
 }
 
+demo::ParkCounts load_demo_city(ServerEngine& server, const demo::ParkOptions& options, int parks) {
+  ServerSink sink(server);
+  auto counts = demo::generate_city(options, parks, sink);
+  sink.finish();
+  return counts;
+}
+
 namespace {
 
 // Two users correct the same records from their tablets, neither seeing the

@@ -8,6 +8,8 @@
 namespace gw::sync {
 
 demo::ParkCounts load_demo_park(ServerEngine& server, const demo::ParkOptions& options);
+// Parks 1..parks of a city (demo::generate_city): park 1 is the demo park.
+demo::ParkCounts load_demo_city(ServerEngine& server, const demo::ParkOptions& options, int parks);
 
 // A backlog for the admins' conflict queue (DESIGN §7): worker01 and
 // pworker002 correct the same enterprises, worker03 and pworker010 the same

@@ -544,3 +544,124 @@ TEST_SUITE("demo park") {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   }
 }
+
+namespace {
+
+// The city's records split by park (each park starts with its grids), hashed
+// and counted per park, with what must be unique across the city.
+class CitySink : public RecordSink {
+ public:
+  struct ParkSeen {
+    HashSink hash;
+    std::map<std::string, size_t> rows;  // by table
+    std::vector<std::string> usernames;
+    std::vector<Box> zones;
+  };
+  void put(const TableSpec& table, const std::string& id, const Fields& fields) override {
+    if (table.name == "grids" && last_ != "grids") parks.emplace_back();
+    last_ = table.name;
+    ParkSeen& p = parks.back();
+    p.hash.put(table, id, fields);
+    ++p.rows[std::string(table.name)];
+    duplicate_ids += !ids.insert(id).second;
+    Record r{&table, id, fields};
+    if (table.name == "users") p.usernames.push_back(r.text("username"));
+    if (table.name == "grids") {
+      duplicate_codes += !codes.insert(r.text("code")).second;
+      duplicate_grid_names += !grid_names.insert(r.text("name")).second;
+      if (r.integer("level") == 1) p.zones.push_back(polygon_box(r.text("polygon")));
+    }
+  }
+  std::vector<ParkSeen> parks;
+  std::set<std::string> ids, codes, grid_names;
+  int duplicate_ids = 0, duplicate_codes = 0, duplicate_grid_names = 0;
+
+ private:
+  std::string_view last_;
+};
+
+CitySink& city() {
+  static CitySink* c = [] {
+    auto* sink = new CitySink;
+    ParkCounts counts = generate_city(options(), 3, *sink);
+    CHECK(counts.users == 3 * 209);
+    CHECK(counts.residents == 3 * 42'684);
+    return sink;
+  }();
+  return *c;
+}
+
+bool overlaps(const Box& a, const Box& b) {
+  return a.west < b.east && b.west < a.east && a.south < b.north && b.south < a.north;
+}
+
+}  // namespace
+
+TEST_SUITE("demo city") {
+  TEST_CASE("park 1 of a city is the demo park, byte for byte") {
+    REQUIRE(city().parks.size() == 3);
+    CHECK(city().parks[0].hash.records == park().sink.records.size());
+    CHECK(city().parks[0].hash.hash() == park().sink.hash.hash());
+    const auto& names = city().parks[0].usernames;
+    for (const char* fixed : {"admin01", "supervisor01", "chief01", "chief03", "worker01", "worker12", "pworker168",
+                              "cadre24"})
+      CHECK(std::find(names.begin(), names.end(), fixed) != names.end());
+  }
+
+  TEST_CASE("a city is deterministic: park N alone gives the city's park N") {
+    HashSink alone;
+    ParkOptions o = options();
+    o.park = 3;
+    generate_park(o, alone);
+    CHECK(alone.records == city().parks[2].hash.records);
+    CHECK(alone.hash() == city().parks[2].hash.hash());
+    CHECK(city().parks[1].hash.hash() != city().parks[0].hash.hash());
+    CHECK(city().parks[2].hash.hash() != city().parks[1].hash.hash());
+  }
+
+  TEST_CASE("ids, accounts, grid codes and names are unique across parks; accounts carry the park") {
+    CHECK(city().duplicate_ids == 0);
+    CHECK(city().duplicate_codes == 0);
+    CHECK(city().duplicate_grid_names == 0);
+    std::set<std::string> accounts;
+    for (size_t p = 0; p < city().parks.size(); ++p) {
+      std::string prefix = p == 0 ? "" : "p0" + std::to_string(p + 1) + "-";
+      for (const auto& u : city().parks[p].usernames) {
+        CHECK(accounts.insert(u).second);
+        if (p > 0) CHECK(u.starts_with(prefix));
+      }
+    }
+    CHECK(accounts.count("p02-worker01") == 1);
+    CHECK(accounts.count("p03-supervisor01") == 1);
+    CHECK(park_account(1, "chief01") == "chief01");
+    CHECK(park_account(12, "chief01") == "p12-chief01");
+  }
+
+  TEST_CASE("counts scale with the parks; parks lie apart on the map") {
+    const auto& first = city().parks[0].rows;
+    for (const auto& p : city().parks) {
+      // The park's shape is fixed (DESIGN §1): the same in every park.
+      for (const char* t : {"grids", "departments", "users", "assignments", "enterprises", "residents"})
+        CHECK_MESSAGE(p.rows.at(t) == first.at(t), t);
+      // Its households and history are drawn: near park 1's.
+      for (const char* t : {"households", "patrols", "visits", "cases", "case_log"}) {
+        CHECK_MESSAGE(p.rows.at(t) * 10 > first.at(t) * 8, t);
+        CHECK_MESSAGE(p.rows.at(t) * 10 < first.at(t) * 12, t);
+      }
+    }
+    for (size_t a = 0; a < city().parks.size(); ++a)
+      for (size_t b = a + 1; b < city().parks.size(); ++b)
+        for (const auto& za : city().parks[a].zones)
+          for (const auto& zb : city().parks[b].zones) CHECK_FALSE(overlaps(za, zb));
+  }
+
+  TEST_CASE("park numbers out of range are refused") {
+    HashSink none;
+    CHECK_THROWS_AS(generate_city(options(), 0, none), std::invalid_argument);
+    CHECK_THROWS_AS(generate_city(options(), kMaxParks + 1, none), std::invalid_argument);
+    ParkOptions o = options();
+    o.park = kMaxParks + 1;
+    CHECK_THROWS_AS(generate_park(o, none), std::invalid_argument);
+    CHECK(none.records == 0);
+  }
+}
