@@ -180,6 +180,10 @@ class ServerEngine {
   Stmt log_q_;
   Stmt change_del_q_;
   Stmt change_add_q_;
+  // A pushed patch's chain link: the place taken?, the head, the new link.
+  Stmt chain_at_q_;
+  Stmt chain_head_q_;
+  Stmt chain_add_q_;
 };
 
 }  // namespace gw::sync
