@@ -420,7 +420,7 @@ int run_servers(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  bool devices_given = false, seconds_given = false;
+  bool devices_given = false, seconds_given = false, threads_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help") {
@@ -432,7 +432,8 @@ int main(int argc, char** argv) {
              "bench starts itself (figures then read `bench server-pg.*`).\n"
              "--servers LIST: for each count in LIST, that many servers on one throwaway\n"
              "PostgreSQL (fsync on; --postgres implied), the devices (default 2,000) spread\n"
-             "round robin over them; a push phase and a pull phase of S s each (default 20)\n"
+             "round robin over them, T client threads (default 8); a push phase and a pull\n"
+             "phase of S s each (default 20)\n"
              "with req/s, records/s, p50/p99, errors and the CPU per request of the servers,\n"
              "of PostgreSQL and of the clients (/proc), as `bench servers-N.* VALUE UNIT`.\n");
       return 0;
@@ -450,6 +451,7 @@ int main(int argc, char** argv) {
       seconds_given = true;
     } else if (a == "--threads" && i + 1 < argc) {
       o.threads = std::atoi(argv[++i]);
+      threads_given = true;
     } else if (a == "--postgres") {
       o.postgres = true;
     } else if (a == "--servers" && i + 1 < argc) {
@@ -463,6 +465,7 @@ int main(int argc, char** argv) {
   if (!o.servers.empty()) {  // its own defaults: a city's fleet, shorter phases (there are 2 per N)
     if (!devices_given) o.devices = o.quick ? 40 : 2000;
     if (!seconds_given) o.seconds = o.quick ? 3 : 20;
+    if (!threads_given) o.threads = 8;  // more requests in flight: pushes wait on commits, not CPU
     return run_servers(o);
   }
   std::string self = std::filesystem::canonical("/proc/self/exe").string();
