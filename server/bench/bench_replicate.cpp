@@ -460,7 +460,10 @@ int main(int argc, char** argv) {
       std::string b = argv[++i];
       o.sqlite = b == "sqlite" || b == "both";
       o.postgres = b == "postgres" || b == "both";
-      if (!o.sqlite && !o.postgres) return usage(stderr), 2;
+      if (!o.sqlite && !o.postgres) {
+        std::fprintf(stderr, "bench-replicate: --backend takes sqlite, postgres or both, not '%s'\n", b.c_str());
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "bench-replicate: unknown or incomplete option '%s'\n\n", a.c_str());
       usage(stderr);
