@@ -40,6 +40,7 @@
 #include "sync/device/sync_client.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/timed_transport.hpp"
 
 namespace {
 
@@ -195,30 +196,13 @@ std::optional<UnitGrid> read_unit_grid(const std::string& server_db) {
 
 // ---- devices ----------------------------------------------------------------------------
 
-// The time a device's sync spends in exchanges (HTTP and the server), so the
-// rest of it is the device's own work (decode, apply, count).
-class TimedTransport : public sync::Transport {
- public:
-  explicit TimedTransport(sync::Transport& inner) : inner_(inner) {}
-  Result<std::string> exchange(std::string_view path, const std::string& body) override {
-    auto t0 = Clock::now();
-    auto r = inner_.exchange(path, body);
-    spent_ms += ms_between(t0, Clock::now());
-    return r;
-  }
-  double spent_ms = 0;
-
- private:
-  sync::Transport& inner_;
-};
-
 // A tablet: its key, its replica in a file of its own, its transport and sync loop.
 struct Device {
   std::string user;
   std::string id = "bench-" + UuidV7().next(now_ms());
   sync::DeviceKey key = sync::DeviceKey::generate();
   std::unique_ptr<net::HttpTransport> http;
-  std::unique_ptr<TimedTransport> timed;
+  std::unique_ptr<gw::test::TimedTransport> timed;
   std::unique_ptr<Db> db;
   std::unique_ptr<Hlc> clock;
   std::unique_ptr<sync::Replica> replica;
@@ -232,7 +216,7 @@ struct Device {
     clock = std::make_unique<Hlc>(now_ms);
     replica = std::make_unique<sync::Replica>(*db, id, *clock);
     replica->set_key(&key);
-    timed = std::make_unique<TimedTransport>(*http);
+    timed = std::make_unique<gw::test::TimedTransport>(*http);
     sync = std::make_unique<sync::SyncClient>(*replica, *timed);
   }
 };
@@ -352,14 +336,14 @@ void cadre_loop(Device& d, size_t index, const std::string& count_sql, Coordinat
         continue;
       }
       if (!answer_says_changed(*answer)) continue;  // the long-poll's time ran out: wait again
-      d.timed->spent_ms = 0;
+      d.timed->seconds = 0;
       auto r = d.sync->sync();
       if (!r) {
         if (!co.stopping) co.error(d.user + " sync: " + r.error().to_string());
         continue;
       }
       d.since = r->server_hlc;
-      co.report(index, d.db->query_int(count_sql), woke, d.timed->spent_ms, r->bytes_down);
+      co.report(index, d.db->query_int(count_sql), woke, d.timed->seconds * 1000, r->bytes_down);
     }
   } catch (const std::exception& e) {
     co.error(d.user + ": " + e.what());

@@ -13,11 +13,12 @@ struct Head {
   std::string hash;
 };
 
-Head head_of(Db& db, const std::string& device) {
-  auto s = db.prepare("SELECT n, hash FROM _chain WHERE device = ? ORDER BY n DESC LIMIT 1");
+// `s`: SELECT n, hash of the device's last link; left reset.
+Head head_of(Stmt& s, const std::string& device) {
   s.bind(1, device);
-  if (!s.step()) return {0, chain_genesis(device)};
-  return {s.int64(0), std::string(s.blob(1))};
+  Head h = s.step() ? Head{s.int64(0), std::string(s.blob(1))} : Head{0, chain_genesis(device)};
+  s.reset();
+  return h;
 }
 
 std::string text_field(const Json& j, const char* key) {
@@ -37,7 +38,7 @@ int64_t ServerEngine::epoch() {
 std::optional<Restart> ServerEngine::restart_for(int64_t device_epoch, const std::string& device) {
   int64_t now = epoch();
   if (!device_epoch || device_epoch == now) return std::nullopt;
-  return Restart{now, head_of(db_, device).n};
+  return Restart{now, head_of(chain_head_q_, device).n};
 }
 
 Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, const std::string& device) {
@@ -46,15 +47,16 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
   if (!*read) return LinkOutcome::unchained;
   const ChainLink& link = **read;
   {
-    auto at = db_.prepare("SELECT hash FROM _chain WHERE device = ? AND n = ?");
+    Stmt& at = chain_at_q_;
     at.bind(1, device).bind(2, link.n);
-    if (at.step()) {
-      if (at.blob(0) == link.hash) return LinkOutcome::resent;
+    std::optional<bool> same = at.step() ? std::optional<bool>(at.blob(0) == link.hash) : std::nullopt;
+    at.reset();
+    if (same == true) return LinkOutcome::resent;
+    if (same == false)
       return Error{Code::forbidden, "place " + std::to_string(link.n) +
                                         " of this device's chain already holds another patch (replayed or altered)"};
-    }
   }
-  Head head = head_of(db_, device);
+  Head head = head_of(chain_head_q_, device);
   if (link.n != head.n + 1 || link.prev != head.hash)
     return Error{Code::forbidden, "this device's chain goes on at place " + std::to_string(head.n + 1) +
                                       ", not " + std::to_string(link.n) + ": patches are missing or out of order"};
@@ -67,9 +69,7 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       return Error{Code::forbidden, "the patch is not signed by this device's key (altered on the way?)"};
     key = std::move(*k);
   }
-  db_.prepare("INSERT INTO _chain (device, n, hash, prev, sig, patch_id, body, at, key) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, device)
+  chain_add_q_.bind(1, device)
       .bind(2, link.n)
       .bind_blob(3, link.hash.data(), link.hash.size())
       .bind_blob(4, link.prev.data(), link.prev.size())

@@ -204,6 +204,10 @@ class ServerEngine {
     Stmt epoch;    // the database's epoch
   } pull_q_;
   std::shared_ptr<PageCache> pages_;
+  // A pushed patch's chain link: the place taken?, the head, the new link.
+  Stmt chain_at_q_;
+  Stmt chain_head_q_;
+  Stmt chain_add_q_;
 };
 
 }  // namespace gw::sync
