@@ -89,6 +89,69 @@ TEST_SUITE("several servers") {
     CHECK(notes_of(b.db, rows) == held);
   }
 
+  TEST_CASE("the same batch sent to two servers at once merges once, and both answer alike") {
+    ServerProcess one({"--demo"});
+    ServerProcess two({}, one.db_path());
+    Device d(one.url(), "worker03");
+    // The tablet's second way in, as a balancer retrying on the other server would give it.
+    net::HttpTransport other(two.url(), d.key, 30'000);
+    REQUIRE(other.login("worker03", "gridwork-demo", d.id, "test tablet"));
+    REQUIRE(d.sync.sync());
+    std::vector<std::string> rows;
+    {
+      auto q = d.db.prepare("SELECT id FROM households ORDER BY id LIMIT 5");
+      while (q.step()) rows.emplace_back(q.text(0));
+    }
+    REQUIRE(rows.size() == 5);
+    constexpr int kRounds = 8;
+    for (int round = 0; round < kRounds; ++round) {
+      for (const auto& row : rows)
+        REQUIRE(d.replica.write(table("households"), row,
+                                {{column("households", "notes"), Value{"同批 " + std::to_string(round)}}}));
+      auto batch = d.replica.next_batch(200);
+      REQUIRE(batch);
+      batch->request.epoch = d.replica.epoch();
+      std::string body = sync::encode(batch->request);
+      // Both at once: each thread waits for the other before it sends.
+      std::atomic<int> ready{0};
+      auto send = [&](net::HttpTransport& t) {
+        ++ready;
+        while (ready < 2) std::this_thread::yield();
+        return t.exchange("/v1/sync/push", body);
+      };
+      auto via_two = std::async(std::launch::async, [&] { return send(other); });
+      auto via_one = send(d.http);
+      auto answer_two = via_two.get();
+      REQUIRE_MESSAGE(via_one, (via_one ? std::string() : via_one.error().to_string()));
+      REQUIRE_MESSAGE(answer_two, (answer_two ? std::string() : answer_two.error().to_string()));
+      auto a = sync::decode_push_answer(parse_json(*via_one).value());
+      auto b = sync::decode_push_answer(parse_json(*answer_two).value());
+      REQUIRE(a);
+      REQUIRE(b);
+      CHECK(a->accepted.size() == rows.size());
+      CHECK(a->accepted == b->accepted);
+      d.replica.settle(*batch, *a);
+    }
+    ServerDb db(one.db_path());
+    auto logged = db.prepare("SELECT count(*), count(DISTINCT patch_id) FROM _log WHERE origin = ?");
+    logged.bind(1, d.id);
+    REQUIRE(logged.step());
+    CHECK(logged.int64(0) == kRounds * static_cast<int64_t>(rows.size()));
+    CHECK(logged.int64(1) == kRounds * static_cast<int64_t>(rows.size()));
+    logged.reset();
+    auto links = db.prepare("SELECT count(*), max(n) FROM _chain WHERE device = ?");
+    links.bind(1, d.id);
+    REQUIRE(links.step());
+    CHECK(links.int64(0) == kRounds * static_cast<int64_t>(rows.size()));
+    CHECK(links.int64(1) == kRounds * static_cast<int64_t>(rows.size()));
+    links.reset();
+    CHECK(d.replica.pending_count() == 0);
+    REQUIRE(d.sync.sync());
+    sync::Row held;
+    REQUIRE(d.replica.store().load(table("households"), rows[0], held));
+    CHECK(value_to_string(held.values[column("households", "notes")]) == "同批 " + std::to_string(kRounds - 1));
+  }
+
   TEST_CASE("a long-poll on one server wakes within seconds for a push through another (PostgreSQL)") {
     ServerProcess one({"--demo"});
     ServerProcess two({}, one.db_path());
