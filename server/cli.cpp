@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "server/backup.hpp"
 #include "server/cpprest.hpp"
 #include "server/http_front.hpp"
 #include "server/database.hpp"
@@ -41,7 +43,10 @@ const char* kUsage = R"(usage:
   gridwork-server takeover start GRID_CODE --reason TEXT --by USERNAME --db FILE
   gridwork-server takeover end GRID_CODE --by USERNAME --db FILE
   gridwork-server takeover list --db FILE
-  gridwork-server migrate --from FILE --to URL
+  gridwork-server migrate --from FILE|URL --to FILE|URL
+  gridwork-server backup --db FILE|URL --to FILE
+  gridwork-server restore --from FILE --db FILE|URL
+  gridwork-server epoch show|new --db FILE|URL
 
 The Gridwork sync server: merges what every device recorded and sends each
 device its buckets (see README.md for the HTTP API).
@@ -84,6 +89,15 @@ it pushes is held for an admin's review and it is told to wipe its data.
 from which device, signed); 'evidence verify' checks such a file offline.
 Tablets learn of a takeover at their next sync: a takeover from a
 supervisor's tablet reaches those in a long-poll within seconds.
+'migrate' copies every row into an empty database; stop the source's
+servers first. 'backup' writes one SQLite file, a consistent copy of one
+moment taken while servers run (SQLite: VACUUM INTO; PostgreSQL: one
+REPEATABLE READ snapshot); it never replaces a file. 'restore' copies a
+backup into an empty database and starts a new epoch there, which makes
+every device re-send what the copy lacks and pull again. 'epoch new' does
+that alone, for a database restored by other means (pg_basebackup and
+point-in-time recovery, a promoted standby): run it before servers take
+traffic on it. 'epoch show' prints the epoch.
 )";
 
 struct Args {
@@ -229,6 +243,19 @@ int verify_evidence_file(const std::string& path) {
   return 0;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void print_table(const std::string& table, int64_t rows) {
+  fprintf(stderr, "  %-14s %10lld rows\n", table.c_str(), static_cast<long long>(rows));
+}
+
 // A park's file into a city's database (or any database into an empty one):
 // every row, cursors valid after it. The servers on the source are stopped first.
 int migrate_command(Args& a) {
@@ -237,21 +264,71 @@ int migrate_command(Args& a) {
     auto from = open_database(a.options["from"]);
     auto to = open_database(a.options["to"]);
     auto t0 = std::chrono::steady_clock::now();
-    auto r = migrate(*from, *to, [](const std::string& table, int64_t rows) {
-      fprintf(stderr, "  %-14s %10lld rows\n", table.c_str(), static_cast<long long>(rows));
-    });
+    auto r = migrate(*from, *to, print_table);
     if (!r) return fail("migrate: " + r.error().message);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     printf("migrated %lld rows in %zu tables from %s to %s in %.1f s\n", static_cast<long long>(r->rows),
-           r->tables.size(), from->where().c_str(), to->where().c_str(), static_cast<double>(ms) / 1000);
+           r->tables.size(), from->where().c_str(), to->where().c_str(), seconds_since(t0));
     return 0;
   } catch (const DbError& e) {
     return fail(std::string("migrate: ") + e.what());
   }
 }
 
+// An epoch as its number and the moment it names (epochs are wall-clock ms).
+std::string epoch_text(int64_t epoch) {
+  if (epoch == 0) return "none";
+  time_t secs = static_cast<time_t>(epoch / 1000);
+  char when[32];
+  tm utc{};
+  strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&secs, &utc));
+  return std::to_string(epoch) + " (" + when + ")";
+}
+
+int backup_command(Args& a) {
+  if (!a.options.count("db") || !a.options.count("to")) return fail("backup wants --db FILE|URL --to FILE");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = backup(a.options["db"], a.options["to"], print_table);
+  if (!r) return fail("backup: " + r.error().message);
+  printf("backed up %lld rows in %zu tables to %s: %lld bytes in %.1f s (%s; epoch %s)\n",
+         static_cast<long long>(r->held.rows), r->held.tables.size(), a.options["to"].c_str(),
+         static_cast<long long>(r->bytes), seconds_since(t0), r->how, epoch_text(r->epoch).c_str());
+  return 0;
+}
+
+int restore_command(Args& a) {
+  if (!a.options.count("from") || !a.options.count("db")) return fail("restore wants --from FILE --db FILE|URL");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = restore(a.options["from"], a.options["db"], wall_ms(), print_table);
+  if (!r) return fail("restore: " + r.error().message);
+  printf("restored %lld rows in %zu tables from %s in %.1f s\nnew epoch %s (the backup's: %s): devices will "
+         "re-send and pull again\n",
+         static_cast<long long>(r->copied.rows), r->copied.tables.size(), a.options["from"].c_str(),
+         seconds_since(t0), epoch_text(r->epoch.now).c_str(), epoch_text(r->epoch.was).c_str());
+  return 0;
+}
+
+int epoch_command(Args& a) {
+  const std::string& verb = a.words[1];
+  if (!a.options.count("db")) return fail("epoch " + verb + " wants --db FILE|URL");
+  if (verb == "show") {
+    auto e = show_epoch(a.options["db"]);
+    if (!e) return fail("epoch: " + e.error().message);
+    printf("epoch %s\n", epoch_text(*e).c_str());
+    return 0;
+  }
+  if (verb != "new") return fail("epoch show|new, not '" + verb + "'");
+  auto e = new_epoch(a.options["db"], wall_ms());
+  if (!e) return fail("epoch: " + e.error().message);
+  printf("new epoch %s (was %s): devices will re-send and pull again\n", epoch_text(e->now).c_str(),
+         epoch_text(e->was).c_str());
+  return 0;
+}
+
 int admin(Args& a) {
   if (a.words[0] == "migrate" && a.words.size() == 1) return migrate_command(a);
+  if (a.words[0] == "backup" && a.words.size() == 1) return backup_command(a);
+  if (a.words[0] == "restore" && a.words.size() == 1) return restore_command(a);
+  if (a.words[0] == "epoch" && a.words.size() == 2) return epoch_command(a);
   if (a.words[0] == "evidence" && a.words.size() == 3 && a.words[1] == "verify") return verify_evidence_file(a.words[2]);
   if (!a.options.count("db")) return fail("--db FILE|URL is required");
   const std::string& what = a.words[0];

@@ -8,7 +8,11 @@ int64_t database_epoch(Db& db, int64_t now_ms) {
   // Read as a row, not with coalesce(): on PostgreSQL `value` is TEXT.
   auto get = db.prepare("SELECT value FROM _meta WHERE key = 'epoch'");
   if (get.step() && get.int64(0)) return get.int64(0);
-  db.prepare("INSERT INTO _meta (key, value) VALUES ('epoch', ?)").bind(1, now_ms).run();
+  // An upsert: a row holding 0 (written by hand, or by a tool that knew no
+  // better) is no epoch either, and must not make the insert collide.
+  db.prepare("INSERT INTO _meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+      .bind(1, now_ms)
+      .run();
   return now_ms;
 }
 
