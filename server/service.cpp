@@ -362,6 +362,7 @@ void SyncService::login(Request& req, Responder& respond) {
 
 void SyncService::push(Request& req, Responder& respond) {
   Session s;
+  std::optional<std::string> key;
   {
     ReaderLease r(*this);
     auto sess = session(req, *r, true);
@@ -369,14 +370,19 @@ void SyncService::push(Request& req, Responder& respond) {
     s = *sess;
     if (auto st = auth::verify_signature(*r->db, s.device_id, req.body, req.signature); !st)
       return respond(error_reply(st.error().code, st.error().message));
+    key = auth::public_key(*r->db, s.device_id);
   }
   auto j = parse_json(req.body);
   if (!j) return respond(error_reply(Code::invalid, j.error().message));
-  post([this, s, json = std::move(*j), respond]() mutable {
+  // The links' signatures here, not on the writer, which every push waits for.
+  auto links = std::make_shared<sync::SignedLinks>();
+  if (const Json* patches = j->find("patches"); key && patches && patches->is_array())
+    *links = sync::check_signatures(patches->as_array(), *key, std::max(1u, std::thread::hardware_concurrency()));
+  post([this, s, json = std::move(*j), links, respond]() mutable {
     // A revoked device's patches are held for an admin, never merged; the
     // answer is the wipe order (after the push is stored: nothing is lost).
     auto mode = s.revoked ? sync::PushMode::hold : sync::PushMode::merge;
-    auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json), mode);
+    auto answer = engine_->push(sync::Principal{s.user_id, s.device_id}, std::move(json), mode, links.get());
     if (!answer && answer.error().code == Code::io) {
       Log::write(Level::error, "storage fault", {{"path", "/v1/sync/push"}, {"error", answer.error().message}});
       return respond(storage_fault(answer.error().message));

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/error.hpp"
 #include "shared/json.hpp"
@@ -53,6 +54,18 @@ Result<std::optional<ChainLink>> read_link(const Json& patch);
 
 // Whether sig is the Ed25519 signature of hash by the 32-byte public key.
 bool link_signed_by(const ChainLink& link, std::string_view public_key);
+
+// The signatures of a push's links, checked before the push reaches the
+// server's one writer: verifying is ~50 µs a patch (FACTS.md), most of
+// what a push costs there, and needs nothing but the patch and the key, so
+// the HTTP thread does it, with up to `threads` helpers for a big batch.
+// ok[i]: patch i carries a link signed by `key`; 0 says nothing (the
+// writer checks such a link itself, as it does without this).
+struct SignedLinks {
+  std::string key;
+  std::vector<char> ok;
+};
+SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads);
 
 // Checks evidence (ServerEngine::evidence) with nothing but itself: each
 // patch's hash recomputed from its text, its place and the hash before it

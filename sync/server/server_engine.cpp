@@ -196,7 +196,7 @@ std::optional<PushAnswer> ServerEngine::replayed(const std::string& batch, const
   return std::move(*a);
 }
 
-Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode mode) {
+Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode mode, const SignedLinks* signed_links) {
   auto req = decode_push_request(std::move(body));
   if (!req) return req.error();
   auto user = directory_.user(who.user_id);
@@ -225,7 +225,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
       };
       // The link first: a patch that fails to decode still holds its place
       // in the chain, so one bad patch never breaks the chain after it.
-      auto link = check_link(req->patches[i], who.device_id);
+      auto link = check_link(req->patches[i], who.device_id, signed_links, i);
       if (!link) {
         refuse(link.error());
         continue;

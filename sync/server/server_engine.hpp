@@ -21,6 +21,7 @@
 #include "sync/server/directory.hpp"
 #include "sync/server/page_cache.hpp"
 #include "sync/server/park_rules.hpp"
+#include "sync/core/chain.hpp"
 #include "sync/core/patch.hpp"
 #include "sync/core/protocol.hpp"
 #include "sync/core/row_store.hpp"
@@ -56,7 +57,10 @@ class ServerEngine {
   // (gridwork-server's readers); without one every page is built for its reader.
   void set_page_cache(std::shared_ptr<PageCache> pages) { pages_ = std::move(pages); }
 
-  Result<PushAnswer> push(const Principal& who, Json body, PushMode mode = PushMode::merge);
+  // `signed_links`: the links' signatures checked beforehand (check_signatures),
+  // trusted where the key is the device's key now.
+  Result<PushAnswer> push(const Principal& who, Json body, PushMode mode = PushMode::merge,
+                          const SignedLinks* signed_links = nullptr);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
   // Every write the log holds for one record, oldest first, as JSON
   // (`GET /v1/history`): who, from which device, when, what, and whether it
@@ -108,7 +112,8 @@ class ServerEngine {
   // is recorded; a resent one (same place, same hash) passes on to the
   // patch's first verdict; anything else is refused here.
   enum class LinkOutcome { fresh, resent, unchained };
-  Result<LinkOutcome> check_link(const Json& patch, const std::string& device_id);
+  Result<LinkOutcome> check_link(const Json& patch, const std::string& device_id, const SignedLinks* signed_links,
+                                 size_t index);
   // What a device asking from `device_epoch` must do first, when that is not
   // the database's epoch (0: an app from before epochs, never restarted).
   std::optional<Restart> restart_for(int64_t device_epoch, const std::string& device);

@@ -3,6 +3,8 @@
 // patch may carry; a changed byte, place or key does not verify.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "shared/json.hpp"
 #include "sync/core/chain.hpp"
 #include "sync/core/patch.hpp"
@@ -54,6 +56,26 @@ TEST_CASE("a chained patch hashes the same on the server, for any value it carri
   }
   CHECK(head.n == 5);
   CHECK(chain_genesis("dev-1") != chain_genesis("dev-2"));
+}
+
+TEST_CASE("a batch's signatures checked on several threads: each link signed by the key, nothing else") {
+  auto key = DeviceKey::generate();
+  ChainHead head{0, chain_genesis("dev-1")};
+  Json::Array patches;
+  for (int i = 0; i < 300; ++i) {
+    auto text = awkward_patches()[static_cast<size_t>(i) % 5];
+    auto linked = chain_patch(text, head, i == 7 ? nullptr : &key);  // 7: unsigned
+    REQUIRE(linked);
+    patches.push_back(parse_json(*linked).value());
+  }
+  patches.push_back(parse_json(awkward_patches()[0]).value());  // 300: no link at all
+  patches[42].as_object()[0].second = Json("019e0000-0000-7000-8000-0000000000ff");  // 42: altered
+  auto links = check_signatures(patches, key.public_key(), 4);
+  REQUIRE(links.ok.size() == 301);
+  for (size_t i = 0; i < links.ok.size(); ++i)
+    CHECK_MESSAGE(links.ok[i] == (i != 7 && i != 42 && i != 300), i);
+  auto other = check_signatures(patches, DeviceKey::generate().public_key(), 4);
+  CHECK(std::count(other.ok.begin(), other.ok.end(), 1) == 0);
 }
 
 TEST_CASE("an altered link does not verify: a value, its place, the hash before it") {
