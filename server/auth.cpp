@@ -31,6 +31,8 @@ void create_auth_tables(Db& db) {
       name TEXT, created_at {int} NOT NULL, last_seen {int}, revoked {int} NOT NULL DEFAULT 0);
     CREATE TABLE IF NOT EXISTS _tokens (hash {blob} PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
       expires_at {int} NOT NULL);
+    CREATE TABLE IF NOT EXISTS _login_failures (key TEXT NOT NULL, at {int} NOT NULL);
+    CREATE INDEX IF NOT EXISTS _login_failures_key ON _login_failures (key, at);
   )");
   txn.commit();
 }
@@ -173,23 +175,21 @@ std::optional<std::string> public_key(Db& db, const std::string& device_id) {
 
 }  // namespace auth
 
-bool Throttle::allowed(const std::string& key, int64_t now_ms) {
-  std::lock_guard lock(m_);
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return true;
-  auto& v = it->second;
-  v.erase(std::remove_if(v.begin(), v.end(), [&](int64_t t) { return t <= now_ms - window_; }), v.end());
-  return static_cast<int>(v.size()) < max_;
+bool Throttle::allowed(Db& db, const std::string& key, int64_t now_ms) const {
+  auto q = db.prepare("SELECT count(*) FROM _login_failures WHERE key = ? AND at > ?");
+  q.bind(1, key).bind(2, now_ms - window_);
+  return !q.step() || q.int64(0) < max_;
 }
 
-void Throttle::failed(const std::string& key, int64_t now_ms) {
-  std::lock_guard lock(m_);
-  failures_[key].push_back(now_ms);
+void Throttle::failed(Db& db, const std::string& key, int64_t now_ms) const {
+  // Failures out of every window go as new ones come: the table holds a
+  // window's worth, however long the guessing lasts.
+  db.prepare("DELETE FROM _login_failures WHERE at <= ?").bind(1, now_ms - window_).run();
+  db.prepare("INSERT INTO _login_failures (key, at) VALUES (?, ?)").bind(1, key).bind(2, now_ms).run();
 }
 
-void Throttle::succeeded(const std::string& key) {
-  std::lock_guard lock(m_);
-  failures_.erase(key);
+void Throttle::succeeded(Db& db, const std::string& key) const {
+  db.prepare("DELETE FROM _login_failures WHERE key = ?").bind(1, key).run();
 }
 
 }  // namespace gw::server

@@ -65,18 +65,19 @@ std::optional<std::string> public_key(Db& db, const std::string& device_id);
 
 }  // namespace auth
 
-// Login attempts per account and per address in a sliding window: brute
-// force meets 429 long before it meets a password.
+// Failed logins per account and per address in a sliding window, kept in
+// the database (`_login_failures`): brute force meets 429 long before it
+// meets a password, and spreading its guesses over the servers of a city
+// behind a balancer gains it nothing, as they all count in one table.
 class Throttle {
  public:
   Throttle(int max_failures, int64_t window_ms) : max_(max_failures), window_(window_ms) {}
-  bool allowed(const std::string& key, int64_t now_ms);
-  void failed(const std::string& key, int64_t now_ms);
-  void succeeded(const std::string& key);
+  bool allowed(Db& db, const std::string& key, int64_t now_ms) const;
+  // Both in a write transaction: the server's writer.
+  void failed(Db& db, const std::string& key, int64_t now_ms) const;
+  void succeeded(Db& db, const std::string& key) const;
 
  private:
-  std::mutex m_;
-  std::unordered_map<std::string, std::vector<int64_t>> failures_;
   int max_;
   int64_t window_;
 };

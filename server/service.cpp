@@ -296,13 +296,12 @@ void SyncService::login(Request& req, Responder& respond) {
 
   int64_t now = opt_.wall();
   std::string by_user = "user:" + in.username, by_addr = "addr:" + req.peer;
-  if (!throttle_.allowed(by_user, now) || !throttle_.allowed(by_addr, now))
-    return respond(error_reply(Code::throttled, "too many failed logins; wait a minute and try again"));
-
   std::optional<sync::UserInfo> user;
   std::optional<std::string> hash;
   {
     ReaderLease r(*this);
+    if (!throttle_.allowed(*r->db, by_user, now) || !throttle_.allowed(*r->db, by_addr, now))
+      return respond(error_reply(Code::throttled, "too many failed logins; wait a minute and try again"));
     user = r->engine->directory().user_by_name(in.username);
     if (user) hash = auth::password_hash(*r->db, user->id);
   }
@@ -312,21 +311,30 @@ void SyncService::login(Request& req, Responder& respond) {
   bool known = user && hash;
   bool good = verify_password(known ? *hash : kDecoy, in.password) && known;
   if (!good) {
-    throttle_.failed(by_user, now);
-    throttle_.failed(by_addr, now);
     Log::write(Level::warn, "login failed", {{"username", in.username}, {"peer", req.peer}});
-    return respond(error_reply(Code::unauthorized, "wrong username or password"));
+    // Counted before the answer goes, so the next guess already meets it.
+    return post([this, by_user, by_addr, now, respond] {
+      try {
+        Transaction txn(*db_);
+        throttle_.failed(*db_, by_user, now);
+        throttle_.failed(*db_, by_addr, now);
+        txn.commit();
+      } catch (const std::exception& e) {
+        Log::write(Level::error, "storage fault", {{"path", "/v1/auth/login"}, {"error", e.what()}});
+      }
+      respond(error_reply(Code::unauthorized, "wrong username or password"));
+    });
   }
   if (user->disabled) return respond(error_reply(Code::forbidden, "this account is disabled"));
-  throttle_.succeeded(by_user);
 
   std::string dev = in.device_id, dev_name = in.device_name, pk = in.public_key;
-  post([this, user = *user, dev, dev_name, pk, respond] {
+  post([this, user = *user, dev, dev_name, pk, by_user, respond] {
     try {
       int64_t at = opt_.wall();
       Transaction txn(*db_);
       if (auto st = auth::bind_device(*db_, dev, user.id, pk, dev_name, at); !st)
         return respond(error_reply(st.error().code, st.error().message));
+      throttle_.succeeded(*db_, by_user);
       int64_t expires = at + opt_.token_ttl_ms;
       std::string token = auth::issue_token(*db_, user.id, dev, expires);
       txn.commit();

@@ -152,6 +152,26 @@ TEST_SUITE("several servers") {
     CHECK(value_to_string(held.values[column("households", "notes")]) == "同批 " + std::to_string(kRounds - 1));
   }
 
+  TEST_CASE("failed logins count across servers: guesses spread over two meet 429 as on one") {
+    ServerProcess one({"--demo"});
+    ServerProcess two({}, one.db_path());
+    auto body = [](const std::string& pw) {
+      return R"({"username":"worker05","password":")" + pw + R"(","device":{"id":"dev-guess","public_key":")" +
+             sync::DeviceKey::generate().public_key_base64() + R"(","name":"t"}})";
+    };
+    int unauthorized = 0, throttled = 0;
+    for (int i = 0; i < 8; ++i) {
+      int status = raw(i % 2 ? two.url() : one.url(), "POST", "/v1/auth/login", body("guess" + std::to_string(i))).status;
+      unauthorized += status == 401;
+      throttled += status == 429;
+    }
+    // Five failures a minute per account and address, whichever server heard
+    // them; counted per server, four on each would never have been throttled.
+    CHECK(unauthorized == 5);
+    CHECK(throttled == 3);
+    CHECK(raw(one.url(), "POST", "/v1/auth/login", body("gridwork-demo")).status == 429);
+  }
+
   TEST_CASE("a long-poll on one server wakes within seconds for a push through another (PostgreSQL)") {
     ServerProcess one({"--demo"});
     ServerProcess two({}, one.db_path());
