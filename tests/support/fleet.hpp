@@ -84,7 +84,7 @@ class Fleet {
   // nothing new to anyone; false at the deadline.
   bool settle(std::chrono::steady_clock::time_point deadline);
   // Closes the devices' databases (the first call), then checks everything
-  // against a server database file (the server stopped). Each problem is a
+  // against a server database, a file or a PostgreSQL URL (the server stopped). Each problem is a
   // line; none: all is well. Can be called again, e.g. on a doctored copy.
   std::vector<std::string> check(const std::string& server_db);
 

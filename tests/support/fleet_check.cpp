@@ -4,6 +4,7 @@
 // holds what the server holds, and every file passes integrity_check.
 #include <filesystem>
 
+#include "server/database.hpp"
 #include "shared/schema.hpp"
 #include "shared/sqlite.hpp"
 #include "sync/core/row_store.hpp"
@@ -14,6 +15,7 @@ namespace gw::test {
 namespace {
 
 std::string integrity(Db& db) {
+  if (db.dialect() != Dialect::sqlite) return "ok";  // PostgreSQL checks its own pages
   auto s = db.prepare("PRAGMA integrity_check");
   std::string out;
   while (s.step()) out += std::string(s.text(0)) + (out.empty() ? "" : "; ");
@@ -39,7 +41,8 @@ std::vector<std::string> Fleet::check(const std::string& server_db) {
   auto problem = [&](std::string p) {
     if (problems.size() < 40) problems.push_back(std::move(p));
   };
-  SqliteDb server(server_db);
+  auto opened = server::open_database(server_db);  // a file, or a PostgreSQL URL (ctest -L postgres)
+  Db& server = *opened;
   if (auto r = integrity(server); r != "ok") problem("server database: integrity_check says " + r);
   for (const auto& id : ledger_.acked()) {
     auto [n, status] = logged(server, id);

@@ -37,7 +37,7 @@ void check_the_checks(Fleet& fleet, const std::string& db_path, std::mt19937_64&
 CrashReport run_server_crash(const CrashOptions& o) {
   CrashReport report;
   ServerProcess server({"--demo"});
-  std::string dir = std::filesystem::path(server.db_path()).parent_path() / "devices";
+  std::string dir = server.dir() + "/devices";
   Fleet fleet({.url = server.url(), .dir = dir, .users = o.users});
   if (auto st = fleet.start(Clock::now() + std::chrono::seconds(180)); !st) {
     report.problems.push_back("the fleet did not start: " + st.error().to_string());
@@ -87,7 +87,10 @@ CrashReport run_server_crash(const CrashOptions& o) {
   if (int rc = server.stop(); rc != 0) report.problems.push_back("the server's clean stop exited " + std::to_string(rc));
   auto found = fleet.check(server.db_path());
   report.problems.insert(report.problems.end(), found.begin(), found.end());
-  if (found.empty() && report.acked > 0) check_the_checks(fleet, server.db_path(), rng, report);
+  // The checks' own check doctors a copy of the file; on PostgreSQL the
+  // same checks run, and the SQLite run of this test checks them.
+  bool file = server.db_path().rfind("postgresql://", 0) != 0;
+  if (file && found.empty() && report.acked > 0) check_the_checks(fleet, server.db_path(), rng, report);
   return report;
 }
 

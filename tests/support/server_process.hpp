@@ -21,7 +21,8 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   const std::string& url() const { return url_; }
-  const std::string& db_path() const { return db_; }
+  const std::string& db_path() const { return db_; }  // a file, or a PostgreSQL URL
+  const std::string& dir() const { return dir_; }     // the temp dir, removed with it
   // Sends SIGTERM and waits; returns the exit status (0 on a clean stop).
   int stop();
   // Starts it again on the same port and database (after stop or kill_hard).
