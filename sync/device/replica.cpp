@@ -49,6 +49,7 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed, co
     CREATE TABLE IF NOT EXISTS _cursors (bucket TEXT PRIMARY KEY, seq INTEGER NOT NULL,
                                          since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS _links (n INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS _links_at ON _links (at);
   )");
   // Outboxes made before patches were chained gain the column; their
   // patches are chained when they first go out (or again, unanswered).
