@@ -181,7 +181,8 @@ int soak_phase(const Options& o) {
   proxy.set_plan(FaultPlan{.seed = o.seed});
   bool settled = fleet.settle(Clock::now() + std::chrono::minutes(10));
   int stopped = server.stop();
-  auto problems = fleet.check(server.db_path());
+  SqliteDb db(server.db_path());
+  auto problems = fleet.check(db);
   if (!settled) problems.insert(problems.begin(), "the fleet did not settle within 10 minutes");
   if (stopped != 0) problems.push_back("the server's clean stop exited " + std::to_string(stopped));
 

@@ -8,12 +8,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "server/database.hpp"
 #include "tests/support/server_crash.hpp"
 
 namespace gw::test {
 
 TEST_CASE("the server killed at random: nothing acknowledged is lost or applied twice, the tablets converge") {
   CrashOptions o;
+  o.open_db = server::open_database;
   const char* env = std::getenv("GRIDWORK_SEED");
   o.seed = env ? std::strtoull(env, nullptr, 10) : 20261127;
   o.kills = 25;

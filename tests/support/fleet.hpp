@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/db.hpp"
 #include "shared/error.hpp"
 #include "sync/device/sync_client.hpp"
 
@@ -84,9 +85,9 @@ class Fleet {
   // nothing new to anyone; false at the deadline.
   bool settle(std::chrono::steady_clock::time_point deadline);
   // Closes the devices' databases (the first call), then checks everything
-  // against a server database, a file or a PostgreSQL URL (the server stopped). Each problem is a
+  // against the server's database (the server stopped). Each problem is a
   // line; none: all is well. Can be called again, e.g. on a doctored copy.
-  std::vector<std::string> check(const std::string& server_db);
+  std::vector<std::string> check(Db& server);
 
   size_t size() const { return devices_.size(); }
   Ledger& ledger() { return ledger_; }

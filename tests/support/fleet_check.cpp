@@ -4,7 +4,6 @@
 // holds what the server holds, and every file passes integrity_check.
 #include <filesystem>
 
-#include "server/database.hpp"
 #include "shared/schema.hpp"
 #include "shared/sqlite.hpp"
 #include "sync/core/row_store.hpp"
@@ -34,15 +33,13 @@ std::string show(const Value& v) { return is_null(v) ? "NULL" : value_to_string(
 
 }  // namespace
 
-std::vector<std::string> Fleet::check(const std::string& server_db) {
+std::vector<std::string> Fleet::check(Db& server) {
   close_devices();
   std::vector<std::string> problems = device_problems_;
   for (const auto& r : ledger_.refusals()) problems.push_back(r);
   auto problem = [&](std::string p) {
     if (problems.size() < 40) problems.push_back(std::move(p));
   };
-  auto opened = server::open_database(server_db);  // a file, or a PostgreSQL URL (ctest -L postgres)
-  Db& server = *opened;
   if (auto r = integrity(server); r != "ok") problem("server database: integrity_check says " + r);
   for (const auto& id : ledger_.acked()) {
     auto [n, status] = logged(server, id);

@@ -28,7 +28,8 @@ void check_the_checks(Fleet& fleet, const std::string& db_path, std::mt19937_64&
     del.run();
   }
   bool named = false;
-  for (const auto& p : fleet.check(copy)) named = named || p.find(*victim) != std::string::npos;
+  SqliteDb doctored(copy);
+  for (const auto& p : fleet.check(doctored)) named = named || p.find(*victim) != std::string::npos;
   if (!named) report.problems.push_back("the checks missed acknowledged patch " + *victim + " deleted from a copy");
 }
 
@@ -85,7 +86,9 @@ CrashReport run_server_crash(const CrashOptions& o) {
   report.totals = fleet.ledger().totals();
   report.acked = static_cast<int64_t>(fleet.ledger().acked().size());
   if (int rc = server.stop(); rc != 0) report.problems.push_back("the server's clean stop exited " + std::to_string(rc));
-  auto found = fleet.check(server.db_path());
+  auto db = o.open_db ? o.open_db(server.db_path()) : std::make_unique<SqliteDb>(server.db_path());
+  auto found = fleet.check(*db);
+  db.reset();
   report.problems.insert(report.problems.end(), found.begin(), found.end());
   // The checks' own check doctors a copy of the file; on PostgreSQL the
   // same checks run, and the SQLite run of this test checks them.

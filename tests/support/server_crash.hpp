@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,10 @@ struct CrashOptions {
   std::vector<std::string> users = {"pworker022", "pworker022", "worker06", "worker01", "pworker002"};
   int up_ms_min = 100, up_ms_max = 700;  // how long the server lives between kills
   bool progress = false;                 // a line per 10 kills on stderr
+  // Opens the server's database (a file, or a PostgreSQL URL under
+  // GRIDWORK_TEST_DB=postgres) for the end checks: server::open_database,
+  // which this layer does not reach. Unset: an SQLite file.
+  std::function<std::unique_ptr<Db>(const std::string&)> open_db;
 };
 
 struct CrashReport {
