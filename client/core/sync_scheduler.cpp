@@ -76,6 +76,7 @@ void SyncScheduler::run() {
   // takes effect at the next sync, never under this one's feet.
   HttpTransport& http = session_.transport();
   sync::SyncClient client(session_.replica().replica, http);
+  client.overlap = true;  // the next batch chained while the server merges this one
   client.on_progress = [this](const sync::SyncReport& r) {
     board_.publish([&](Snapshot& s) {
       s.sync.records_up = r.pushed + r.refused;

@@ -136,6 +136,7 @@ int run_device(char role, const std::string& url, const std::string& dir, int64_
     die("login: " + in.error().to_string());
   gw::test::TimedTransport timed(http);
   sync::SyncClient client(replica, timed);
+  client.overlap = true;  // as the app pushes
   if (auto r = client.sync(); !r) die("catch-up: " + r.error().to_string());
 
   const TableSpec& hh = *find_table("households");

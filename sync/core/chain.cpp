@@ -78,12 +78,14 @@ bool link_signed_by(const ChainLink& link, std::string_view public_key) {
 }
 
 SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads) {
-  SignedLinks out{std::move(key), std::vector<char>(patches.size(), 0)};
+  SignedLinks out{std::move(key), std::vector<char>(patches.size(), 0), std::vector<ChainLink>(patches.size())};
   auto check = [&](size_t from, size_t to) {
     try {
       for (size_t i = from; i < to; ++i) {
         auto link = read_link(patches[i]);
-        out.ok[i] = link && *link && link_signed_by(**link, out.key);
+        if (!link || !*link || !link_signed_by(**link, out.key)) continue;
+        out.links[i] = std::move(**link);
+        out.ok[i] = 1;
       }
     } catch (...) {  // never across a thread: what is left unchecked the writer checks
     }

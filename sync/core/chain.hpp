@@ -59,11 +59,13 @@ bool link_signed_by(const ChainLink& link, std::string_view public_key);
 // server's one writer: verifying is ~50 µs a patch (FACTS.md), most of
 // what a push costs there, and needs nothing but the patch and the key, so
 // the HTTP thread does it, with up to `threads` helpers for a big batch.
-// ok[i]: patch i carries a link signed by `key`; 0 says nothing (the
-// writer checks such a link itself, as it does without this).
+// ok[i]: patch i carries a link signed by `key`, read into links[i] (its
+// hash computed once, here); 0 says nothing (the writer reads and checks
+// such a link itself, as it does without this).
 struct SignedLinks {
   std::string key;
   std::vector<char> ok;
+  std::vector<ChainLink> links;
 };
 SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads);
 

@@ -233,13 +233,18 @@ Result<std::string> Replica::create(const TableSpec& t, const Fields& set) {
   return id;
 }
 
-std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches) {
+std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::string& after) {
   OutgoingBatch out;
   std::vector<size_t> unchained;  // indexes into out.entries
-  // An unanswered batch goes again, unchanged.
+  // An unanswered batch goes again, unchanged, and before any later one:
+  // the server refuses a link that skips places in the chain. Chain order,
+  // not outbox order: batches are filled by priority. (A batch queued before
+  // the device chained its patches has no places: NULL, first.)
   auto open = db_.prepare(
       "SELECT n, body, batch, chain_n IS NULL FROM _outbox WHERE state = 'pending' AND batch = "
-      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL ORDER BY n LIMIT 1) ORDER BY chain_n, n");
+      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL AND batch <> ? ORDER BY chain_n, n "
+      "LIMIT 1) ORDER BY chain_n, n");
+  open.bind(1, after);
   while (open.step()) {
     if (open.int64(3)) unchained.push_back(out.entries.size());
     out.entries.push_back(open.int64(0));

@@ -62,9 +62,12 @@ class Replica {
   // A new row with a fresh UUIDv7 id; returns the id.
   Result<std::string> create(const TableSpec& t, const Fields& set);
 
-  // The batch to push next: the unanswered one first, else up to max_patches
-  // pending patches in priority order. nullopt: nothing to push.
-  std::optional<OutgoingBatch> next_batch(size_t max_patches);
+  // The batch to push next: an unanswered one first (the earliest in chain
+  // order, as the server expects them), else up to max_patches pending
+  // patches in priority order. `after`: a batch still in flight, passed over,
+  // so the one that follows it can be chained while the server works.
+  // nullopt: nothing to push.
+  std::optional<OutgoingBatch> next_batch(size_t max_patches, const std::string& after = {});
   // Takes the server's answer to a batch.
   void settle(const OutgoingBatch& batch, const PushAnswer& answer);
   // Quarantined patches, asked after again until an admin decides them:

@@ -1,40 +1,82 @@
 #include "sync/device/sync_client.hpp"
 
+#include <exception>
+
 #include "shared/tuning.hpp"
 
 namespace gw::sync {
 
 Result<PushAnswer> SyncClient::send(const OutgoingBatch& batch, SyncReport& report) {
+  return start(batch, report, false).wait(report);
+}
+
+// The body is made here (it reads the replica); only the exchange and the
+// answer's parsing run on the flight's thread, which touches nothing else.
+SyncClient::Flight SyncClient::start(const OutgoingBatch& batch, SyncReport& report, bool own_thread) {
   PushRequest request = batch.request;
   if (!request.epoch) request.epoch = replica_.epoch();
   std::string body = encode(request);
   report.bytes_up += static_cast<int64_t>(body.size());
   ++report.exchanges;
-  auto reply = transport_.exchange("/v1/sync/push", body);
-  if (!reply) return reply.error();
-  report.bytes_down += static_cast<int64_t>(reply->size());
-  auto json = parse_json(*reply);
-  if (!json) return Error{Code::invalid, "push answer: " + json.error().message};
-  return decode_push_answer(*json);
+  auto go = [this, body = std::move(body)]() noexcept -> Flight::Landed {
+    try {
+      auto reply = transport_.exchange("/v1/sync/push", body);
+      if (!reply) return {reply.error(), 0};
+      auto json = parse_json(*reply);
+      if (!json) return {Error{Code::invalid, "push answer: " + json.error().message}, 0};
+      return {decode_push_answer(*json), static_cast<int64_t>(reply->size())};
+    } catch (const std::exception& e) {  // a fault of the transport: never across the thread
+      return {Error{Code::internal, std::string("push exchange: ") + e.what()}, 0};
+    }
+  };
+  Flight f;
+  if (own_thread) f.pending = std::async(std::launch::async, std::move(go));
+  else f.landed = go();
+  return f;
 }
 
+Result<PushAnswer> SyncClient::Flight::wait(SyncReport& report) {
+  if (pending.valid()) landed = pending.get();
+  report.bytes_down += landed.bytes;
+  return std::move(landed.answer);
+}
+
+// Batch k+1 is chained while batch k is with the server, and k settled
+// while k+1 is: the tablet's work and the server's overlap (`overlap`).
+// Batches still go one at a time and in chain order, as the server needs.
 Status SyncClient::push(SyncReport& report) {
   size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
-  while (report.exchanges < max_exchanges) {
-    auto batch = replica_.next_batch(batch_size);
-    if (!batch) return Status::ok();
-    auto answer = send(*batch, report);
+  std::optional<OutgoingBatch> batch = replica_.next_batch(batch_size), done;
+  PushAnswer done_answer;
+  auto settle_done = [&] {
+    if (!done) return;
+    replica_.settle(*done, done_answer);
+    report.pushed += static_cast<int64_t>(done_answer.accepted.size());
+    report.refused += static_cast<int64_t>(done_answer.rejected.size());
+    done.reset();
+    if (on_progress) on_progress(report);
+  };
+  while (batch) {
+    if (report.exchanges >= max_exchanges) {
+      settle_done();
+      return Error{Code::internal, "push did not finish within its exchange budget"};
+    }
+    Flight flight = start(*batch, report, overlap);
+    settle_done();
+    auto next = replica_.next_batch(batch_size, batch->request.batch);
+    auto answer = flight.wait(report);
     if (!answer) return answer.error();
     if (answer->restart) {
       if (auto st = recover(*answer->restart, report); !st) return st;
-      continue;  // the same batch again, in the new epoch
+      batch = replica_.next_batch(batch_size);  // the same batch again, in the new epoch
+      continue;
     }
-    replica_.settle(*batch, *answer);
-    report.pushed += static_cast<int64_t>(answer->accepted.size());
-    report.refused += static_cast<int64_t>(answer->rejected.size());
-    if (on_progress) on_progress(report);
+    done = std::move(batch);
+    done_answer = std::move(*answer);
+    batch = std::move(next);
   }
-  return Error{Code::internal, "push did not finish within its exchange budget"};
+  settle_done();
+  return Status::ok();
 }
 
 // Each held patch asked after once per sync, oldest asked first: the

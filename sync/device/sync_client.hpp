@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <optional>
 
 #include "shared/error.hpp"
 #include "shared/hlc.hpp"
@@ -48,11 +50,27 @@ class SyncClient {
   size_t push_batch = 0;  // 0: tuning default
   int pull_limit = 0;     // 0: the server's default
   int max_exchanges = 10000;
+  // Each push exchange on a thread of its own while this one chains the next
+  // batch and settles the last. For transports that may run on another
+  // thread (HTTP); off, a run is one thread's steps in order (the simulation
+  // replays a seed), the same steps with the exchange done in place.
+  bool overlap = false;
   // Called after every exchange with the totals so far: the app's progress bar.
   std::function<void(const SyncReport&)> on_progress;
 
  private:
-  Result<PushAnswer> send(const OutgoingBatch& batch, SyncReport& report);  // one push exchange
+  // One push exchange, in flight or landed.
+  struct Flight {
+    struct Landed {
+      Result<PushAnswer> answer = Error{Code::internal, "no answer"};
+      int64_t bytes = 0;
+    };
+    std::future<Landed> pending;
+    Landed landed;
+    Result<PushAnswer> wait(SyncReport& report);
+  };
+  Flight start(const OutgoingBatch& batch, SyncReport& report, bool own_thread);
+  Result<PushAnswer> send(const OutgoingBatch& batch, SyncReport& report);  // one push exchange, in place
   Status recover(const Restart& restart, SyncReport& report);
   Replica& replica_;
   Transport& transport_;

@@ -41,13 +41,28 @@ std::optional<Restart> ServerEngine::restart_for(int64_t device_epoch, const std
   return Restart{now, head_of(chain_head_q_, device).n};
 }
 
+// Per link, the common case costs one INSERT: the link read (and its hash
+// computed) on the HTTP thread with its signature, the device's head and key
+// read once a batch, and a place past the head needs no look-up, being free.
 Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, const std::string& device,
                                                           const SignedLinks* signed_links, size_t index) {
-  auto read = read_link(patch);
-  if (!read) return read.error();
-  if (!*read) return LinkOutcome::unchained;
-  const ChainLink& link = **read;
-  {
+  bool prechecked = signed_links && index < signed_links->ok.size() && signed_links->ok[index];
+  std::optional<ChainLink> read_here;
+  if (!prechecked) {
+    auto read = read_link(patch);
+    if (!read) return read.error();
+    if (!*read) return LinkOutcome::unchained;
+    read_here = std::move(**read);
+  }
+  const ChainLink& link = prechecked ? signed_links->links[index] : *read_here;
+  if (push_.chain_device != device || push_.head_n < 0) {
+    Head h = head_of(chain_head_q_, device);
+    push_.chain_device = device;
+    push_.head_n = h.n;
+    push_.head_hash = std::move(h.hash);
+    push_.key.reset();
+  }
+  if (link.n <= push_.head_n) {
     Stmt& at = chain_at_q_;
     at.bind(1, device).bind(2, link.n);
     std::optional<bool> same = at.step() ? std::optional<bool>(at.blob(0) == link.hash) : std::nullopt;
@@ -57,20 +72,19 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       return Error{Code::forbidden, "place " + std::to_string(link.n) +
                                         " of this device's chain already holds another patch (replayed or altered)"};
   }
-  Head head = head_of(chain_head_q_, device);
-  if (link.n != head.n + 1 || link.prev != head.hash)
-    return Error{Code::forbidden, "this device's chain goes on at place " + std::to_string(head.n + 1) +
+  if (link.n != push_.head_n + 1 || link.prev != push_.head_hash)
+    return Error{Code::forbidden, "this device's chain goes on at place " + std::to_string(push_.head_n + 1) +
                                       ", not " + std::to_string(link.n) + ": patches are missing or out of order"};
   // The key that verified the link is kept with it: a device may later be
   // bound to a new key, and the evidence must still check.
   std::string key;
   if (keys_) {
-    auto k = keys_(device);
-    bool checked = signed_links && index < signed_links->ok.size() && signed_links->ok[index] &&
-                   k && signed_links->key == *k;
+    if (!push_.key) push_.key = keys_(device);
+    const auto& k = *push_.key;
+    bool checked = prechecked && k && signed_links->key == *k;
     if (!k || (!checked && !link_signed_by(link, *k)))
       return Error{Code::forbidden, "the patch is not signed by this device's key (altered on the way?)"};
-    key = std::move(*k);
+    key = *k;
   }
   chain_add_q_.bind(1, device)
       .bind(2, link.n)
@@ -82,6 +96,8 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       .bind(8, clock_.wall_ms())
       .bind_blob(9, key.data(), key.size())
       .run();
+  push_.head_n = link.n;
+  push_.head_hash = link.hash;
   return LinkOutcome::fresh;
 }
 

@@ -213,7 +213,9 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
       return answer;
     }
     if (auto again = replayed(req->batch, who.user_id)) return std::move(*again);
-    push_ = PushContext{who.user_id, req->batch};
+    push_ = PushContext{};
+    push_.author = who.user_id;
+    push_.batch = req->batch;
     decided_.clear();
     lost_.clear();
     PushAnswer answer;

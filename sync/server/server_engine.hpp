@@ -194,6 +194,12 @@ class ServerEngine {
   // The push being merged: conflicts name its author, decisions log under it.
   struct PushContext {
     std::string author = std::string(kServerOrigin), batch;
+    // The pushing device's chain head and key, read at its first link and
+    // kept for the rest of the batch (the one writer: nothing else moves them).
+    std::string chain_device;
+    int64_t head_n = -1;
+    std::string head_hash;
+    std::optional<std::optional<std::string>> key;
   } push_;
   std::vector<Decided> decided_;
   std::vector<Lost> lost_;

@@ -90,6 +90,7 @@ struct Device : TestDevice {
         http(url, key, 30'000, ca_file),
         sync(replica, http) {
     replica.set_key(&key);
+    sync.overlap = true;  // as the app pushes
     auto r = http.login(user, password, id, "test tablet");
     REQUIRE_MESSAGE(r.is_ok(), (r ? std::string() : r.error().to_string()));
     me = *r;

@@ -134,6 +134,7 @@ class FleetDevice {
     db->make_durable();  // as the app's replica is
     replica->set_key(&key);
     sync->push_batch = 20;  // several exchanges per sync: more moments for a kill to land in
+    sync->overlap = true;   // as the app pushes
   }
 
   struct Target {
