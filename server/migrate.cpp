@@ -16,7 +16,7 @@ namespace {
 // The server's own tables beside the synced ones, and the integer keys the
 // database numbers (whose counters must go on after the copied rows).
 constexpr const char* kEngineTables[] = {"_meta",   "_origins", "_changes", "_log",    "_batches",        "_chain",
-                                         "_accounts", "_devices", "_tokens",  "_reads", "_login_failures"};
+                                         "_accounts", "_devices", "_tokens",  "_reads", "_login_failures", "_seals"};
 struct Numbered {
   const char* table;
   const char* column;

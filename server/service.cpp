@@ -384,8 +384,12 @@ void SyncService::push(Request& req, Responder& respond) {
   if (!j) return respond(error_reply(Code::invalid, j.error().message));
   // The links' signatures here, not on the writer, which every push waits for.
   auto links = std::make_shared<sync::SignedLinks>();
-  if (const Json* patches = j->find("patches"); key && patches && patches->is_array())
-    *links = sync::check_signatures(patches->as_array(), *key, std::max(1u, std::thread::hardware_concurrency()));
+  if (const Json* patches = j->find("patches"); key && patches && patches->is_array()) {
+    const Json* seal = j->find("seal");
+    auto raw = seal && seal->is_string() ? sync::from_base64(seal->as_string()) : std::nullopt;
+    *links = sync::check_signatures(patches->as_array(), *key, std::max(1u, std::thread::hardware_concurrency()),
+                                    raw.value_or(std::string()));
+  }
   post([this, s, json = std::move(*j), links, respond]() mutable {
     // A revoked device's patches are held for an admin, never merged; the
     // answer is the wipe order (after the push is stored: nothing is lost).

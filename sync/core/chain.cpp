@@ -77,15 +77,39 @@ bool link_signed_by(const ChainLink& link, std::string_view public_key) {
                                      reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
 }
 
-SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads) {
-  SignedLinks out{std::move(key), std::vector<char>(patches.size(), 0), std::vector<ChainLink>(patches.size())};
+std::string seal_digest(std::string_view hashes) { return hash_of("seal:", hashes); }
+
+std::optional<std::string> seal_links(const std::vector<std::string>& patches, const DeviceKey& key) {
+  std::string hashes;
+  hashes.reserve(patches.size() * kChainHashBytes);
+  for (const auto& text : patches) {
+    auto j = parse_json(text);
+    auto link = j ? read_link(*j) : Result<std::optional<ChainLink>>(j.error());
+    if (link && *link) hashes += (*link)->hash;
+  }
+  if (hashes.empty()) return std::nullopt;
+  return key.sign(seal_digest(hashes));
+}
+
+bool seal_signed_by(std::string_view hashes, std::string_view seal, std::string_view public_key) {
+  if (seal.size() != crypto_sign_BYTES || public_key.size() != crypto_sign_PUBLICKEYBYTES) return false;
+  std::string digest = seal_digest(hashes);
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(seal.data()),
+                                     reinterpret_cast<const unsigned char*>(digest.data()), digest.size(),
+                                     reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
+}
+
+SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads, const std::string& seal) {
+  SignedLinks out{std::move(key), std::vector<char>(patches.size(), 0), std::vector<ChainLink>(patches.size()), {}, {}};
+  std::vector<char> read(patches.size(), 0);
   auto check = [&](size_t from, size_t to) {
     try {
       for (size_t i = from; i < to; ++i) {
         auto link = read_link(patches[i]);
-        if (!link || !*link || !link_signed_by(**link, out.key)) continue;
+        if (!link || !*link) continue;
         out.links[i] = std::move(**link);
-        out.ok[i] = 1;
+        read[i] = 1;
+        if (seal.empty()) out.ok[i] = link_signed_by(out.links[i], out.key);
       }
     } catch (...) {  // never across a thread: what is left unchecked the writer checks
     }
@@ -98,6 +122,17 @@ SignedLinks check_signatures(const Json::Array& patches, std::string key, unsign
     helpers.emplace_back(check, p * step, std::min(patches.size(), (p + 1) * step));
   check(0, std::min(patches.size(), step));
   for (auto& h : helpers) h.join();
+  // A seal covers the push's links in order; a patch that is not one (the
+  // writer refuses it) is not in it, as the device left it out.
+  if (seal.empty()) return out;
+  std::string hashes;
+  hashes.reserve(patches.size() * kChainHashBytes);
+  for (size_t i = 0; i < patches.size(); ++i)
+    if (read[i]) hashes += out.links[i].hash;
+  if (hashes.empty() || !seal_signed_by(hashes, seal, out.key)) return out;
+  out.ok = std::move(read);
+  out.seal = seal;
+  out.hashes = std::move(hashes);
   return out;
 }
 
@@ -105,6 +140,20 @@ namespace {
 std::optional<std::string> b64_field(const Json& j, const char* key) {
   const Json* v = j.find(key);
   return v && v->is_string() ? from_base64(v->as_string()) : std::nullopt;
+}
+
+// A link signed on its own, or sealed with others: then its hash is one of
+// the seal's, at a hash's boundary, and the seal verifies over them all.
+bool signed_in_evidence(const Json& l, const ChainLink& link, const std::string& key) {
+  const Json* seal = l.find("seal");
+  if (!seal || !seal->is_object()) return link_signed_by(link, key);
+  auto sig = b64_field(*seal, "sig");
+  auto hashes = b64_field(*seal, "hashes");
+  if (!sig || !hashes || hashes->size() % kChainHashBytes) return false;
+  bool covered = false;
+  for (size_t at = 0; at < hashes->size() && !covered; at += kChainHashBytes)
+    covered = hashes->compare(at, kChainHashBytes, link.hash) == 0;
+  return covered && seal_signed_by(*hashes, *sig, key);
 }
 }  // namespace
 
@@ -129,7 +178,7 @@ Status verify_evidence(const Json& evidence) {
     if (!n || !n->is_int() || n->as_int() != (*link)->n || !prev || *prev != (*link)->prev)
       return Error{Code::invalid, where + "its place in the chain is not the one the patch names"};
     if (!hash || *hash != (*link)->hash) return Error{Code::invalid, where + "the patch does not hash to the link"};
-    if (!key || !link_signed_by(**link, *key)) return Error{Code::invalid, where + "the signature does not verify"};
+    if (!key || !signed_in_evidence(l, **link, *key)) return Error{Code::invalid, where + "the signature does not verify"};
     const Json* device = l.find("device");
     const Json* origin = patch->find("origin");
     if (!device || !origin || !(*device == *origin)) return Error{Code::invalid, where + "another device's patch"};

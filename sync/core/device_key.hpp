@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@
 #include "shared/error.hpp"
 
 namespace gw::sync {
+
+inline constexpr size_t kSignatureBytes = 64;  // Ed25519
 
 class DeviceKey {
  public:

@@ -1,6 +1,7 @@
 #include "sync/core/protocol.hpp"
 
 #include "shared/uuid.hpp"
+#include "sync/core/device_key.hpp"
 
 namespace gw::sync {
 
@@ -97,7 +98,7 @@ void append_restart(std::string& out, const std::optional<Restart>& r) {
 Status check_protocol(const Json& j) {
   const Json* v = j.find("protocol");
   if (!v) return Status::ok();
-  if (!v->is_int() || v->as_int() != kProtocolVersion)
+  if (!v->is_int() || v->as_int() < kOldestProtocolVersion || v->as_int() > kProtocolVersion)
     return Error{Code::version_mismatch, "this server speaks sync protocol " + std::to_string(kProtocolVersion) +
                                              "; update the app"};
   return Status::ok();
@@ -113,6 +114,10 @@ std::string encode(const PushRequest& r) {
   }
   out += "]";
   append_epoch(out, "epoch", r.epoch);
+  if (!r.seal.empty()) {
+    out += ",\"seal\":";
+    append_json_string(out, to_base64(r.seal));
+  }
   out += "}";
   return out;
 }
@@ -208,6 +213,11 @@ Result<PushBody> decode_push_request(Json j) {
   auto epoch = read_epoch(j, "epoch");
   if (!epoch) return epoch.error();
   out.epoch = *epoch;
+  if (const Json* seal = j.find("seal")) {
+    auto raw = seal->is_string() ? from_base64(seal->as_string()) : std::nullopt;
+    if (!raw || raw->size() != kSignatureBytes) return bad("'seal' must be a base64 signature");
+    out.seal = std::move(*raw);
+  }
   return out;
 }
 

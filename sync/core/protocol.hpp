@@ -18,7 +18,12 @@ namespace gw::sync {
 
 // Bumped on any incompatible change to these messages. A request naming
 // another version gets Code::version_mismatch, not a guess.
-inline constexpr int kProtocolVersion = 2;  // 2: pushed patches are signed links of their device's chain (n, prev, sig)
+// 2: pushed patches are signed links of their device's chain (n, prev, sig).
+// 3: a push may carry one `seal` over all its links instead of a `sig` on
+//    each (sync/core/chain.hpp). Servers take 2 and 3, so older tablets go
+//    on; an older server refuses 3 with version_mismatch, never a link.
+inline constexpr int kProtocolVersion = 3;
+inline constexpr int kOldestProtocolVersion = 2;
 
 using Cursors = std::map<std::string, int64_t>;
 
@@ -39,6 +44,7 @@ struct PushRequest {
   std::string batch;                // UUID; a replayed batch gets the first answer
   std::vector<std::string> patches; // encoded patches, as stored in the outbox
   int64_t epoch = 0;
+  std::string seal;                 // raw signature over the links (seal_links); empty: none
 };
 
 struct Rejection {
@@ -112,13 +118,14 @@ struct PushBody {
   std::string batch;
   Json::Array patches;
   int64_t epoch = 0;
+  std::string seal;  // raw bytes; empty: the links carry their own signatures
 };
 Result<PushBody> decode_push_request(Json j);
 Result<PushAnswer> decode_push_answer(const Json& j);
 Result<PullRequest> decode_pull_request(const Json& j);
 Result<PullAnswer> decode_pull_answer(const Json& j);
 
-// Checks an optional "protocol" field against kProtocolVersion.
+// Checks an optional "protocol" field: kOldestProtocolVersion..kProtocolVersion.
 Status check_protocol(const Json& j);
 
 }  // namespace gw::sync

@@ -278,7 +278,7 @@ void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
   ChainHead head = chain_head();
   auto upd = db_.prepare("UPDATE _outbox SET body = ?, chain_n = ? WHERE n = ?");
   for (size_t i : unchained) {
-    auto body = chain_patch(out.request.patches[i], head, key_);
+    auto body = chain_patch(out.request.patches[i], head, nullptr);  // sealed as a batch: seal()
     if (!body) continue;  // not a patch the server could read either: it says so
     out.request.patches[i] = std::move(*body);
     bind_body(upd, 1, out.request.patches[i]);  // sealed: it waits here until the server answers
@@ -303,6 +303,11 @@ void Replica::save_chain_head(const ChainHead& head) {
   auto meta = db_.prepare("INSERT OR REPLACE INTO _meta VALUES (?, ?)");
   meta.bind(1, "chain_n").bind(2, head.n).run();
   meta.bind(1, "chain_head").bind_blob(2, head.hash.data(), head.hash.size()).run();
+}
+
+std::string Replica::seal(const std::vector<std::string>& patches) const {
+  if (!key_) return {};
+  return seal_links(patches, *key_).value_or(std::string());
 }
 
 Result<std::string> Replica::link(std::string_view patch_json) {

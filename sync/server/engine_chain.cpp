@@ -21,6 +21,24 @@ Head head_of(Stmt& s, const std::string& device) {
   return h;
 }
 
+// The seal that covers link n of a device (its hash among the seal's).
+Json seal_of(Stmt& seals, const std::string& device, int64_t n, std::string_view hash) {
+  seals.bind(1, device).bind(2, n).bind(3, n);
+  Json found;
+  while (found.is_null() && seals.step()) {
+    std::string_view hashes = seals.blob(0);
+    for (size_t at = 0; at + kChainHashBytes <= hashes.size(); at += kChainHashBytes) {
+      if (hashes.substr(at, kChainHashBytes) != hash) continue;
+      found = Json::object();
+      found.set("hashes", to_base64(hashes));
+      found.set("sig", to_base64(seals.blob(1)));
+      break;
+    }
+  }
+  seals.reset();
+  return found;
+}
+
 std::string text_field(const Json& j, const char* key) {
   const Json* v = j.find(key);
   return v && v->is_string() ? v->as_string() : std::string();
@@ -96,9 +114,27 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       .bind(8, clock_.wall_ms())
       .bind_blob(9, key.data(), key.size())
       .run();
+  if (prechecked && !signed_links->seal.empty() && !push_.seal_kept) keep_seal(device, *signed_links);
   push_.head_n = link.n;
   push_.head_hash = link.hash;
   return LinkOutcome::fresh;
+}
+
+// The seal and the hashes it covers, kept once a push: what shows each of
+// its links was signed by its device (sync::verify_evidence).
+void ServerEngine::keep_seal(const std::string& device, const SignedLinks& sealed) {
+  int64_t first = sealed.links.front().n, last = first;
+  for (const auto& l : sealed.links) {
+    first = std::min(first, l.n);
+    last = std::max(last, l.n);
+  }
+  seal_add_q_.bind(1, device)
+      .bind(2, first)
+      .bind(3, last)
+      .bind_blob(4, sealed.hashes.data(), sealed.hashes.size())
+      .bind_blob(5, sealed.seal.data(), sealed.seal.size())
+      .run();
+  push_.seal_kept = true;
 }
 
 Result<Json> ServerEngine::evidence(const Principal& who, std::string_view table, std::string_view row_id) {
@@ -114,6 +150,7 @@ Result<Json> ServerEngine::evidence(std::string_view table, std::string_view row
       "SELECT c.device, c.n, c.hash, c.prev, c.sig, c.body, c.at, l.author, l.status, c.key FROM _log l "
       "JOIN _chain c ON c.patch_id = l.patch_id AND c.device = l.origin WHERE l.tbl = ? AND l.row_id = ? ORDER BY l.n");
   s.bind(1, table).bind(2, row_id);
+  auto seals = db_.prepare("SELECT hashes, sig FROM _seals WHERE device = ? AND first_n <= ? AND last_n >= ?");
   Json::Array links;
   while (s.step()) {
     std::string device(s.text(0));
@@ -124,6 +161,7 @@ Result<Json> ServerEngine::evidence(std::string_view table, std::string_view row
     link.set("hash", to_base64(s.blob(2)));
     link.set("prev", to_base64(s.blob(3)));
     link.set("sig", to_base64(s.blob(4)));
+    if (s.blob(4).empty()) link.set("seal", seal_of(seals, device, s.int64(1), s.blob(2)));
     link.set("patch", std::string(s.text(5)));
     link.set("received_at", s.int64(6));
     auto author = directory_.user(std::string(s.text(7)));

@@ -31,6 +31,9 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
       prev {blob} NOT NULL, sig {blob} NOT NULL, patch_id TEXT NOT NULL, body TEXT NOT NULL, at {int} NOT NULL,
       key {blob} NOT NULL, PRIMARY KEY (device, n)) {without_rowid};
     CREATE INDEX IF NOT EXISTS _chain_patch ON _chain (patch_id);
+    CREATE TABLE IF NOT EXISTS _seals (device TEXT NOT NULL, first_n {int} NOT NULL, last_n {int} NOT NULL,
+      hashes {blob} NOT NULL, sig {blob} NOT NULL, PRIMARY KEY (device, sig)) {without_rowid};
+    CREATE INDEX IF NOT EXISTS _seals_place ON _seals (device, first_n);
   )");
   database_epoch(db_, clock_.wall_ms());
   txn.commit();
@@ -51,6 +54,8 @@ ServerEngine::ServerEngine(Db& db, Hlc& clock, uint64_t id_seed)
   chain_head_q_ = db_.prepare("SELECT n, hash FROM _chain WHERE device = ? ORDER BY n DESC LIMIT 1");
   chain_add_q_ = db_.prepare(
       "INSERT INTO _chain (device, n, hash, prev, sig, patch_id, body, at, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  seal_add_q_ = db_.prepare(
+      "INSERT INTO _seals (device, first_n, last_n, hashes, sig) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
   rules_ = park_rules(*this);
 }
 
@@ -216,6 +221,15 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
     push_ = PushContext{};
     push_.author = who.user_id;
     push_.batch = req->batch;
+    // A sealed push that did not come through the HTTP front (the loopback):
+    // its seal checked here, once, as the front does.
+    SignedLinks sealed_here;
+    if (!signed_links && keys_ && !req->seal.empty()) {
+      if (auto key = keys_(who.device_id)) {
+        sealed_here = check_signatures(req->patches, *key, 1, req->seal);
+        signed_links = &sealed_here;
+      }
+    }
     decided_.clear();
     lost_.clear();
     PushAnswer answer;

@@ -112,6 +112,7 @@ class ServerEngine {
   // is recorded; a resent one (same place, same hash) passes on to the
   // patch's first verdict; anything else is refused here.
   enum class LinkOutcome { fresh, resent, unchained };
+  void keep_seal(const std::string& device, const SignedLinks& sealed);
   Result<LinkOutcome> check_link(const Json& patch, const std::string& device_id, const SignedLinks* signed_links,
                                  size_t index);
   // What a device asking from `device_epoch` must do first, when that is not
@@ -200,6 +201,7 @@ class ServerEngine {
     int64_t head_n = -1;
     std::string head_hash;
     std::optional<std::optional<std::string>> key;
+    bool seal_kept = false;  // the push's seal, once one of its links is kept
   } push_;
   std::vector<Decided> decided_;
   std::vector<Lost> lost_;
@@ -218,6 +220,7 @@ class ServerEngine {
   // A pushed patch's chain link: the place taken?, the head, the new link.
   Stmt chain_at_q_;
   Stmt chain_head_q_;
+  Stmt seal_add_q_;
   Stmt chain_add_q_;
 };
 

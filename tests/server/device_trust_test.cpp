@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "sync/core/chain.hpp"
@@ -27,11 +28,15 @@ struct Pushed {
   Json json;
 };
 
-// One signed request (the body signature is valid: only the chain is wrong).
-Pushed push_raw(const std::string& url, Device& d, const std::vector<std::string>& patches) {
+// One signed request (the body signature is valid: only the chain is wrong),
+// sealed by the device as sent, or with the seal given (one made for other
+// bytes: what an alteration on the way leaves).
+Pushed push_raw(const std::string& url, Device& d, const std::vector<std::string>& patches,
+                std::optional<std::string> seal = std::nullopt) {
   sync::PushRequest req;
   req.batch = UuidV7().next(now_ms());
   req.patches = patches;
+  req.seal = seal ? *seal : d.replica.seal(patches);
   std::string body = sync::encode(req);
   auto r = raw(url, "POST", "/v1/sync/push", body,
                {{"Authorization", "Bearer " + d.me.token}, {"X-Gridwork-Signature", d.key.sign_base64(body)}});
@@ -94,7 +99,7 @@ TEST_SUITE("server") {
     REQUIRE(truncated.refused.size() == 3);
     CHECK(truncated.refused[id_of(p[1])].find("missing or out of order") != std::string::npos);
     // Altered on the way: the value changed under a valid request signature.
-    auto forged = push_raw(s.url(), w, {altered(p[0], "链1", "改1")});
+    auto forged = push_raw(s.url(), w, {altered(p[0], "链1", "改1")}, w.replica.seal({p[0]}));
     REQUIRE(forged.refused.size() == 1);
     CHECK(forged.refused.begin()->second.find("not signed by this device") != std::string::npos);
     // Unchained: the link stripped.
@@ -144,6 +149,14 @@ TEST_SUITE("server") {
     CHECK(links[0].find("author")->as_string() == "worker06");
     CHECK(links[0].find("public_key")->as_string() == w.key.public_key_base64());
     CHECK(sync::verify_evidence(*evidence));
+    // The tablet sealed its batch (protocol 3): each link shows the seal and
+    // the hashes it covers; a seal made over other hashes does not verify.
+    for (const auto& l : links) CHECK(l.find("seal")->is_object());
+    auto reseal = *evidence;
+    auto& hashes = reseal.find("links")->as_array()[2].find("seal")->as_object();
+    for (auto& [k, v] : hashes)
+      if (k == "hashes") v = Json(sync::to_base64(std::string(sync::kChainHashBytes, 'x') + *sync::from_base64(v.as_string())));
+    CHECK_FALSE(sync::verify_evidence(reseal));
     auto doctored = *evidence;
     auto& text = doctored.find("links")->as_array()[1].find("patch")->as_string();
     text = altered(text, "链2", "链X");

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "shared/json.hpp"
 #include "sync/core/chain.hpp"
@@ -108,6 +109,53 @@ TEST_CASE("an altered link does not verify: a value, its place, the hash before 
   CHECK_FALSE(*none);
   // The chained text is still an ordinary patch.
   CHECK(decode_patch(*j));
+}
+
+TEST_CASE("a sealed batch: one signature covers every link, in order; an altered, moved or foreign link breaks it") {
+  auto key = DeviceKey::generate();
+  ChainHead head{0, chain_genesis("dev-1")};
+  std::vector<std::string> texts;
+  for (int i = 0; i < 200; ++i) {
+    auto linked = chain_patch(awkward_patches()[static_cast<size_t>(i) % 5], head, nullptr);  // no sig of its own
+    REQUIRE(linked);
+    texts.push_back(*linked);
+  }
+  texts.insert(texts.begin() + 50, awkward_patches()[1]);  // 50: no link, left out of the seal
+  auto seal = seal_links(texts, key);
+  REQUIRE(seal);
+  auto as_json = [](const std::vector<std::string>& t) {
+    Json::Array a;
+    for (const auto& x : t) a.push_back(parse_json(x).value());
+    return a;
+  };
+  auto links = check_signatures(as_json(texts), key.public_key(), 4, *seal);
+  REQUIRE(links.ok.size() == 201);
+  for (size_t i = 0; i < links.ok.size(); ++i) CHECK_MESSAGE(links.ok[i] == (i != 50), i);
+  CHECK(links.seal == *seal);
+  CHECK(links.hashes.size() == 200 * kChainHashBytes);
+  // Without the seal, unsigned links are just unsigned.
+  auto bare = check_signatures(as_json(texts), key.public_key(), 4);
+  CHECK(std::count(bare.ok.begin(), bare.ok.end(), 1) == 0);
+  // One value changed, two links swapped, another key, a seal cut short: none verifies.
+  auto altered = as_json(texts);
+  altered[120].find("set")->set("notes", std::string("改过"));
+  auto swapped = as_json(texts);
+  std::swap(swapped[10], swapped[11]);
+  for (const auto& [what, batch, k, s] :
+       {std::tuple{"altered", altered, key.public_key(), *seal}, std::tuple{"swapped", swapped, key.public_key(), *seal},
+        std::tuple{"another key", as_json(texts), DeviceKey::generate().public_key(), *seal},
+        std::tuple{"short seal", as_json(texts), key.public_key(), seal->substr(1)}}) {
+    auto r = check_signatures(batch, k, 2, s);
+    CHECK_MESSAGE(std::count(r.ok.begin(), r.ok.end(), 1) == 0, what);
+    CHECK_MESSAGE(r.seal.empty(), what);
+  }
+  // The seal is what a link's evidence carries: its hash among the seal's.
+  auto link = read_link(parse_json(texts[120]).value());
+  REQUIRE(link);
+  REQUIRE(*link);
+  CHECK(seal_signed_by(links.hashes, *seal, key.public_key()));
+  CHECK(links.hashes.find((*link)->hash) != std::string::npos);
+  CHECK_FALSE(seal_signed_by(links.hashes.substr(kChainHashBytes), *seal, key.public_key()));
 }
 
 }  // namespace gw::sync

@@ -87,6 +87,10 @@ TEST_SUITE("patch") {
     auto bad = decode_pull_request(*old);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Code::version_mismatch);
+    // Protocol 2 (links signed one by one) is still spoken; 1 and 4 are not.
+    for (int v : {1, 2, 3, 4})
+      CHECK(decode_pull_request(*parse_json(R"({"protocol":)" + std::to_string(v) + R"(,"cursors":{}})")).is_ok() ==
+            (v == 2 || v == 3));
     PushAnswer a{{"a"}, {{"b", Code::quarantined, "ended"}}, 2, 77, 5, Restart{6, 40}};
     auto aj = parse_json(encode(a));
     auto ab = decode_push_answer(*aj);
@@ -99,5 +103,26 @@ TEST_SUITE("patch") {
     CHECK_FALSE(decode_push_answer(parse_json(R"({"accepted":[],"rejected":[],"restart":{"chain_n":1}})").value()));
     CHECK(ab->rejected[0].code == Code::quarantined);
     CHECK(ab->conflicts == 2);
+  }
+}
+
+TEST_CASE("a push's seal travels as base64 and comes back as the same bytes; a malformed one is refused") {
+  PushRequest r;
+  r.batch = "019e0000-0000-7000-8000-000000000001";
+  r.patches = {R"({"id":"x"})"};
+  r.seal = std::string(64, '\x07');
+  auto back = decode_push_request(parse_json(encode(r)).value());
+  REQUIRE(back);
+  CHECK(back->seal == r.seal);
+  r.seal.clear();
+  auto none = decode_push_request(parse_json(encode(r)).value());
+  REQUIRE(none);
+  CHECK(none->seal.empty());
+  for (const char* seal : {R"("AAAA")", R"("not base64!")", "7"}) {
+    auto bad = decode_push_request(
+        parse_json(std::string(R"({"protocol":3,"batch":"019e0000-0000-7000-8000-000000000001","patches":[],"seal":)") +
+                   seal + "}")
+            .value());
+    CHECK_FALSE(bad);
   }
 }
