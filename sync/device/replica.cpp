@@ -253,6 +253,7 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
   }
   if (!out.entries.empty()) {
     if (!unchained.empty()) chain(out, unchained);  // queued before the device chained its patches
+    out.request.seal = seal(out.request.patches);
     return out;
   }
 
@@ -267,6 +268,7 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
   chain(out, unchained);
+  out.request.seal = seal(out.request.patches);
   return out;
 }
 
@@ -349,6 +351,7 @@ Result<std::optional<OutgoingBatch>> Replica::links_after(int64_t n, size_t max)
   }
   if (out.request.patches.empty()) return std::optional<OutgoingBatch>();
   out.request.batch = ids_.next(clock_.wall_ms());
+  out.request.seal = seal(out.request.patches);
   return std::optional<OutgoingBatch>(std::move(out));
 }
 
@@ -385,6 +388,7 @@ std::optional<OutgoingBatch> Replica::held_batch(size_t max_patches) {
   }
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
+  out.request.seal = seal(out.request.patches);
   return out;
 }
 

@@ -54,7 +54,8 @@ class Replica {
   // it takes the device's next place, as an outbox patch would.
   Result<std::string> link(std::string_view patch_json);
   // The device's seal over a push's links (sync/core/chain.hpp): its one
-  // signature for the batch. Empty without a key.
+  // signature for the batch, made by every *_batch and links_after here, so
+  // a batch goes out as handed. Empty without a key.
   std::string seal(const std::vector<std::string>& patches) const;
   RowStore& store() { return store_; }
   Hlc& clock() { return clock_; }

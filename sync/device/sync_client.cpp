@@ -15,7 +15,6 @@ Result<PushAnswer> SyncClient::send(const OutgoingBatch& batch, SyncReport& repo
 SyncClient::Flight SyncClient::start(const OutgoingBatch& batch, SyncReport& report, bool own_thread) {
   PushRequest request = batch.request;
   if (!request.epoch) request.epoch = replica_.epoch();
-  if (request.seal.empty()) request.seal = replica_.seal(request.patches);
   std::string body = encode(request);
   report.bytes_up += static_cast<int64_t>(body.size());
   ++report.exchanges;
@@ -65,7 +64,6 @@ Status SyncClient::push(SyncReport& report) {
     Flight flight = start(*batch, report, overlap);
     settle_done();
     auto next = replica_.next_batch(batch_size, batch->request.batch);
-    if (next) next->request.seal = replica_.seal(next->request.patches);
     auto answer = flight.wait(report);
     if (!answer) return answer.error();
     if (answer->restart) {
