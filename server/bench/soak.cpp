@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/database.hpp"
 #include "shared/sqlite.hpp"
 #include "tests/support/fault_proxy.hpp"
 #include "tests/support/fleet.hpp"
@@ -34,6 +35,7 @@ struct Options {
   int seconds = 600;
   int threads = 8;
   int kills = 120;
+  int servers = 1;  // of the crash run: more are a city on PostgreSQL behind HAProxy
   uint64_t seed = 20261127;
   bool faults = true;
   int sample_s = 10;
@@ -96,18 +98,25 @@ double durable_commits_per_s(const std::string& dir) {
 int port_of(const std::string& url) { return std::atoi(url.substr(url.rfind(':') + 1).c_str()); }
 
 int crash_phase(const Options& o) {
-  fprintf(stderr, "[soak] crash run: the server SIGKILLed %d times under 5 tablets...\n", o.kills);
+  std::string city = o.servers > 1 ? std::to_string(o.servers) + " servers behind HAProxy on PostgreSQL, " : "";
+  fprintf(stderr, "[soak] crash run: %s%s server SIGKILLed %d times under 5 tablets...\n", city.c_str(),
+          o.servers > 1 ? "a" : "the", o.kills);
   CrashOptions c;
   c.kills = o.kills;
   c.seed = o.seed;
   c.progress = true;
+  c.servers = o.servers;
+  c.open_db = server::open_database;
   auto r = run_server_crash(c);
-  printf("server crash run (seed %llu): %d kills in %.0f s, mean restart %.0f ms; %lld patches written, %lld "
-         "acknowledged; %lld exchanges, %lld failed while the server was down\n",
-         static_cast<unsigned long long>(o.seed), r.kills, r.seconds, r.restart_ms,
+  if (o.servers > 1) city += "PostgreSQL restarted " + std::to_string(r.pg_restarts) + " times, ";
+  printf("server crash run (seed %llu): %s%d kills in %.0f s, mean restart %.0f ms; %lld patches written, %lld "
+         "acknowledged; %lld exchanges, %lld failed while %s was down\n",
+         static_cast<unsigned long long>(o.seed), city.c_str(), r.kills, r.seconds, r.restart_ms,
          static_cast<long long>(r.totals.written), static_cast<long long>(r.acked),
-         static_cast<long long>(r.totals.exchanges), static_cast<long long>(r.totals.failed));
+         static_cast<long long>(r.totals.exchanges), static_cast<long long>(r.totals.failed),
+         o.servers > 1 ? "a server or PostgreSQL" : "the server");
   for (const auto& p : r.problems) printf("  PROBLEM: %s\n", p.c_str());
+  if (o.servers > 1) printf("bench soak.crash_pg_restarts %d count\n", r.pg_restarts);
   printf("bench soak.crash_kills %d count\n", r.kills);
   printf("bench soak.crash_acknowledged %lld count\n", static_cast<long long>(r.acked));
   printf("bench soak.crash_problems %zu count\n", r.problems.size());
@@ -232,10 +241,12 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
     if (a == "--help") {
-      printf("usage: gridwork-soak [--kills K] [--devices N] [--seconds S] [--threads T] [--seed N] [--no-faults]\n"
-             "                     [--quick]\n"
+      printf("usage: gridwork-soak [--kills K] [--servers N] [--devices N] [--seconds S] [--threads T] [--seed N]\n"
+             "                     [--no-faults] [--quick]\n"
              "The long reliability runs against build/bin/gridwork-server on loopback:\n"
              "  1. the server SIGKILLed K times (default 120; 0 skips) while 5 tablets push and pull;\n"
+             "     --servers N (> 1): N servers on a PostgreSQL of their own behind HAProxy, one at\n"
+             "     random SIGKILLed each time, PostgreSQL itself restarted every 3 to 7 kills;\n"
              "  2. N tablets (default 200) doing mixed work for S seconds (default 600) through a\n"
              "     fault proxy (drop, delay, truncate, reset), the server's memory sampled.\n"
              "Both end with the checks: acknowledged patches in the log once, every written one\n"
@@ -244,6 +255,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--kills") {
       o.kills = next();
+    } else if (a == "--servers") {
+      o.servers = next();
     } else if (a == "--devices") {
       o.devices = next();
     } else if (a == "--seconds") {
@@ -261,8 +274,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.devices < 1 || o.seconds < 1 || o.threads < 1 || o.kills < 0) {
-    fprintf(stderr, "gridwork-soak: --devices, --seconds and --threads must be positive\n");
+  if (o.devices < 1 || o.seconds < 1 || o.threads < 1 || o.kills < 0 || o.servers < 1) {
+    fprintf(stderr, "gridwork-soak: --devices, --seconds, --threads and --servers must be positive\n");
     return 2;
   }
   int rc = o.kills > 0 ? crash_phase(o) : 0;

@@ -6,50 +6,19 @@
 // database holds, row by row.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
-
 #include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <thread>
 
 #include "tests/server/city_fixture.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/server/server_db.hpp"
+#include "tests/support/haproxy.hpp"
 #include "tests/support/pg_cluster.hpp"
 
 using namespace gw;
 using namespace gw::test;
 
 namespace {
-
-int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
-
-// HAProxy on a free loopback port: round robin, a failed connect retried on
-// the other server, a server out of the pool within a second of dying.
-std::unique_ptr<ChildProcess> start_haproxy(const std::string& dir, int port, const std::vector<std::string>& servers) {
-  std::ofstream cfg(dir + "/haproxy.cfg");
-  cfg << "global\n  maxconn 512\n"
-      << "defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n"
-      << "  retries 3\n  option redispatch\n"
-      << "frontend city\n  bind 127.0.0.1:" << port << "\n  default_backend servers\n"
-      << "backend servers\n  balance roundrobin\n  option httpchk GET /v1/healthz\n";
-  for (size_t i = 0; i < servers.size(); ++i)
-    cfg << "  server s" << i << " 127.0.0.1:" << port_of(servers[i]) << " check inter 300 fall 1 rise 1\n";
-  cfg.close();
-  auto p = std::make_unique<ChildProcess>(std::vector<std::string>{"/usr/sbin/haproxy", "-db", "-f", dir + "/haproxy.cfg"},
-                                          ChildOptions{.env = {}, .log = dir + "/haproxy.log", .pipe_stdout = false,
-                                                       .own_group = false});
-  for (int i = 0; i < 50; ++i) {  // ready when it answers through to a server
-    try {
-      if (raw("http://127.0.0.1:" + std::to_string(port), "GET", "/v1/healthz", "").status == 200) return p;
-    } catch (...) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return nullptr;
-}
 
 // Syncs until it goes through (a bounded number of tries): what the app's
 // scheduler does after a failed sync.
@@ -71,16 +40,15 @@ bool sync_until_ok(Device& d, int64_t* acked) {
 
 TEST_SUITE("postgres-haproxy") {
   TEST_CASE("two servers behind HAProxy: one SIGKILLed mid-push, PostgreSQL restarted; every write once, all equal") {
-    REQUIRE(std::filesystem::exists("/usr/sbin/haproxy"));
+    REQUIRE(Haproxy::available());
     ScratchDir dir;
     PgCluster pg("gridwork", PgClusterOptions{.log = {}, .fsync = true});
     REQUIRE_MESSAGE(pg.ready(), pg.why());
     ServerProcess one({"--demo"}, pg.url());
     ServerProcess two({}, pg.url());
-    int port = ServerProcess::free_port();
-    auto haproxy = start_haproxy(dir.path, port, {one.url(), two.url()});
-    REQUIRE(haproxy);
-    const std::string city = "http://127.0.0.1:" + std::to_string(port);
+    Haproxy haproxy(dir.path, {one.url(), two.url()});
+    REQUIRE(haproxy.ready());
+    const std::string city = haproxy.url();
 
     Device a(city, "worker03"), b(city, "worker03"), chief(city, "supervisor01");
     REQUIRE(a.sync.sync());
