@@ -104,17 +104,22 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       return Error{Code::forbidden, "the patch is not signed by this device's key (altered on the way?)"};
     key = *k;
   }
+  // Sealed: the seal is its signature. A `sig` of its own was not checked
+  // (nor covered by the hash), so it is not kept as if it were evidence.
+  static const std::string kNoSig;  // an empty blob (a null pointer would bind NULL)
+  bool sealed = prechecked && !signed_links->seal.empty();
+  const std::string& sig = sealed ? kNoSig : link.sig;
   chain_add_q_.bind(1, device)
       .bind(2, link.n)
       .bind_blob(3, link.hash.data(), link.hash.size())
       .bind_blob(4, link.prev.data(), link.prev.size())
-      .bind_blob(5, link.sig.data(), link.sig.size())
+      .bind_blob(5, sig.data(), sig.size())
       .bind(6, text_field(patch, "id"))
       .bind(7, patch.dump())
       .bind(8, clock_.wall_ms())
       .bind_blob(9, key.data(), key.size())
       .run();
-  if (prechecked && !signed_links->seal.empty() && !push_.seal_kept) keep_seal(device, *signed_links);
+  if (sealed && !push_.seal_kept) keep_seal(device, *signed_links);
   push_.head_n = link.n;
   push_.head_hash = link.hash;
   return LinkOutcome::fresh;
