@@ -119,6 +119,7 @@ SyncService::SyncService(ServiceOptions options)
     r->engine->set_page_cache(pages_);
     free_readers_.push_back(std::move(r));
   }
+  if (auto* file = dynamic_cast<SqliteDb*>(db_.get())) checkpointer_ = std::make_unique<WalCheckpointer>(*file);
   writer_ = std::thread([this] { writer_loop(); });
   timer_ = std::thread([this] { timer_loop(); });
   // Other servers on the same PostgreSQL wake this one's long-polls.
@@ -144,6 +145,7 @@ void SyncService::shutdown() {
   if (writer_.joinable()) writer_.join();
   if (timer_.joinable()) timer_.join();
   wake_channel_.reset();
+  checkpointer_.reset();
   std::vector<Waiter> left;
   {
     std::lock_guard lock(waiters_m_);
@@ -388,7 +390,7 @@ void SyncService::push(Request& req, Responder& respond) {
     const Json* seal = j->find("seal");
     auto raw = seal && seal->is_string() ? sync::from_base64(seal->as_string()) : std::nullopt;
     *links = sync::check_signatures(patches->as_array(), *key, std::max(1u, std::thread::hardware_concurrency()),
-                                    raw.value_or(std::string()));
+                                    raw.value_or(std::string()), true);
   }
   post([this, s, json = std::move(*j), links, respond]() mutable {
     // A revoked device's patches are held for an admin, never merged; the

@@ -21,6 +21,7 @@
 #include "shared/hlc.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/tuning.hpp"
+#include "shared/wal_checkpointer.hpp"
 #include "sync/server/server_engine.hpp"
 
 namespace gw::server {
@@ -148,6 +149,7 @@ class SyncService {
   std::deque<std::pair<HlcTime, std::set<std::string>>> recent_;
   std::thread timer_;
   std::unique_ptr<PgWakeChannel> wake_channel_;  // PostgreSQL only: wakes from the other servers
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // SQLite only: the WAL copied back off the writer
 };
 
 }  // namespace gw::server

@@ -29,9 +29,37 @@ namespace gw::tuning {
 // grid (~1,300 households) in a handful of round trips.
 inline constexpr int64_t kPullPageRows = 1000;
 
-// Patches per push batch: one batch is one server transaction and one
-// retry unit on a flaky link.
+// Patches in a sync's first push batch: one batch is one server
+// transaction and one retry unit on a flaky link, so a sync starts with
+// what a weak link carries in a few seconds (~120 KB of households).
 inline constexpr size_t kPushBatchPatches = 200;
+
+// A batch answered within kPushGrowMs doubles the batch after next, up to
+// the bounds below: on a good link the fixed cost of an exchange (HTTP, a
+// commit, the answer) is then spread over more records — 200 -> 1,000
+// patches took a tablet's push from ~17,000 to ~22,000 records/s on
+// loopback (bench-replicate) — while a slow link never grows its batches.
+// One answered after more than kPushShrinkMs halves it again, down to
+// kPushBatchPatches: a push holds a database's one writer (on PostgreSQL
+// ~1.2 ms a patch), and other tablets wait behind it.
+inline constexpr int64_t kPushGrowMs = 500;
+inline constexpr int64_t kPushShrinkMs = 1'000;
+// The bounds: ~25 ms of the server's one writer at most, and 1 MB of JSON
+// (an eighth of the server's 8 MB body limit, which 200 patches of large
+// JSON columns could otherwise pass).
+inline constexpr size_t kPushBatchMaxPatches = 1'000;
+inline constexpr size_t kPushBatchMaxBytes = 1u << 20;
+
+// WAL pages after which a checkpointer copies the WAL back into its SQLite
+// file off the writer's thread (shared/wal_checkpointer.hpp): SQLite's own
+// default, ~4 MB, so a checkpoint is rare (one per ~2,000 pushed records).
+inline constexpr int kWalCheckpointPages = 1000;
+// ... and after which the writer's commit finishes the copy itself. Under
+// steady writes a checkpoint off the writer is still copying when the next
+// write begins, so the WAL never starts over and grows without end (51 MB
+// after 40,000 pushed records); the writer's own checkpoint has only the
+// pages since the last one to copy, and the WAL restarts behind it.
+inline constexpr int kWalWriterCheckpointPages = 4 * kWalCheckpointPages;
 
 // How long a tablet keeps the links of its chain after sending them: a
 // server restored from a backup gets back from the tablets what it took

@@ -11,6 +11,7 @@
 #include "client/core/data_key.hpp"
 #include "shared/hlc.hpp"
 #include "shared/sqlite.hpp"
+#include "shared/wal_checkpointer.hpp"
 #include "sync/device/replica.hpp"
 
 namespace gw::client {
@@ -18,10 +19,12 @@ namespace gw::client {
 struct DeviceReplica {
   DeviceReplica(const std::string& path, const std::string& device_id, const std::function<int64_t()>& wall,
                 HlcTime start, std::shared_ptr<DataKey> k)
-      : key(std::move(k)), db(path), clock(wall, start), replica(keyed(db, key.get()), device_id, clock, 0, key.get()) {}
+      : key(std::move(k)), db(path), checkpoints(db), clock(wall, start),
+        replica(keyed(db, key.get()), device_id, clock, 0, key.get()) {}
 
   std::shared_ptr<DataKey> key;
   SqliteDb db;
+  WalCheckpointer checkpoints;  // off this thread: a save or a pulled page never waits on one
   Hlc clock;
   sync::Replica replica;
 

@@ -26,6 +26,7 @@ std::string hash_of(std::string_view a, std::string_view b) {
 
 // The text the link hash covers: the patch as sent, less its signature.
 std::string canonical(const Json& patch) {
+  if (!patch.find("sig")) return patch.dump();  // a sealed link's: no copy to make
   Json::Object kept;
   for (const auto& [k, v] : patch.as_object())
     if (k != "sig") kept.emplace_back(k, v);
@@ -42,11 +43,15 @@ Result<std::string> chain_patch(std::string_view patch_json, ChainHead& head, co
   if (j->find("n") || j->find("prev") || j->find("sig")) return Error{Code::invalid, "the patch is already chained"};
   j->set("n", head.n + 1);
   j->set("prev", to_base64(head.hash));
-  std::string hash = hash_of("link:", canonical(*j));
-  if (key) j->set("sig", to_base64(key->sign(hash)));
+  std::string text = canonical(*j);
+  std::string hash = hash_of("link:", text);
   head.n += 1;
+  if (key) {
+    j->set("sig", to_base64(key->sign(hash)));
+    text = j->dump();
+  }
   head.hash = std::move(hash);
-  return j->dump();
+  return text;  // without a key (a sealed batch's link) the canonical text is the link
 }
 
 Result<std::optional<ChainLink>> read_link(const Json& patch) {
@@ -66,7 +71,9 @@ Result<std::optional<ChainLink>> read_link(const Json& patch) {
     if (!s || s->size() != crypto_sign_BYTES) return Error{Code::invalid, "sig is not a signature"};
     link.sig = std::move(*s);
   }
-  link.hash = hash_of("link:", canonical(patch));
+  std::string text = canonical(patch);
+  link.hash = hash_of("link:", text);
+  if (link.sig.empty()) link.text = std::move(text);  // kept by the server as it came: dumped once
   return std::optional<ChainLink>{std::move(link)};
 }
 
@@ -99,12 +106,22 @@ bool seal_signed_by(std::string_view hashes, std::string_view seal, std::string_
                                      reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
 }
 
-SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads, const std::string& seal) {
-  SignedLinks out{std::move(key), std::vector<char>(patches.size(), 0), std::vector<ChainLink>(patches.size()), {}, {}};
+SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads, const std::string& seal,
+                             bool decode) {
+  SignedLinks out{std::move(key), std::vector<char>(patches.size(), 0), std::vector<ChainLink>(patches.size()), {}, {},
+                  {}, {}};
+  if (decode) {
+    out.patches.resize(patches.size());
+    out.log_texts.resize(patches.size());
+  }
   std::vector<char> read(patches.size(), 0);
   auto check = [&](size_t from, size_t to) {
     try {
       for (size_t i = from; i < to; ++i) {
+        if (decode) {
+          out.patches[i] = decode_patch(patches[i]);
+          if (*out.patches[i]) out.log_texts[i] = encode_patch(**out.patches[i]);
+        }
         auto link = read_link(patches[i]);
         if (!link || !*link) continue;
         out.links[i] = std::move(**link);

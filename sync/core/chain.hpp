@@ -20,6 +20,7 @@
 #include "shared/error.hpp"
 #include "shared/json.hpp"
 #include "sync/core/device_key.hpp"
+#include "sync/core/patch.hpp"
 
 namespace gw::sync {
 
@@ -34,6 +35,7 @@ struct ChainLink {
   std::string prev;  // raw hash bytes
   std::string sig;   // raw signature bytes; empty when the device has no key
   std::string hash;  // of the canonical text, with n and prev in it
+  std::string text;  // the patch as sent, when that is the canonical text (no sig of its own); else empty
 };
 
 // The device's side: the next place in its chain.
@@ -79,14 +81,20 @@ bool link_signed_by(const ChainLink& link, std::string_view public_key);
 // push's `seal` over every link — read into links[i] (its hash computed
 // once, here); 0 says nothing (the writer reads and checks such a link
 // itself, as it does without this). `hashes`: what a valid seal covers.
+// With `decode`, the same threads also do the rest of the writer's pure
+// work: patches[i] is patch i decoded (decode_patch), log_texts[i] its
+// _log text (encode_patch) when it decoded; the writer takes them as they
+// are (a patch restamped there is encoded again).
 struct SignedLinks {
   std::string key;
   std::vector<char> ok;
   std::vector<ChainLink> links;
   std::string seal, hashes;  // empty: no seal, or one that did not verify
+  std::vector<std::optional<Result<Patch>>> patches;
+  std::vector<std::string> log_texts;
 };
 SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads,
-                             const std::string& seal = {});
+                             const std::string& seal = {}, bool decode = false);
 
 // Checks evidence (ServerEngine::evidence) with nothing but itself: each
 // patch's hash recomputed from its text, its place and the hash before it

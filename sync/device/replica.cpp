@@ -1,6 +1,8 @@
 #include "sync/device/replica.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <unordered_set>
 
 #include "shared/codec.hpp"
@@ -70,6 +72,7 @@ Replica::Replica(Db& db, std::string device_id, Hlc& clock, uint64_t id_seed, co
       db_.prepare("INSERT INTO _outbox (id, tbl, row_id, cols, priority, body) VALUES (?, ?, ?, ?, ?, ?)");
   outbox_load_q_ = db_.prepare("SELECT id, tbl, row_id, cols FROM _outbox WHERE n = ? AND state = 'pending'");
   outbox_del_q_ = db_.prepare("DELETE FROM _outbox WHERE n = ?");
+  link_keep_q_ = db_.prepare("INSERT OR REPLACE INTO _links (n, body, at) VALUES (?, ?, ?)");
   clock_keep_q_ = db_.prepare(
       "INSERT INTO _meta VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)");
   // The clock goes on from the latest time this file holds: the app may
@@ -233,7 +236,7 @@ Result<std::string> Replica::create(const TableSpec& t, const Fields& set) {
   return id;
 }
 
-std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::string& after) {
+std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::string& after, size_t max_bytes) {
   OutgoingBatch out;
   std::vector<size_t> unchained;  // indexes into out.entries
   // An unanswered batch goes again, unchanged, and before any later one:
@@ -260,10 +263,11 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
   auto next = db_.prepare(
       "SELECT n, body FROM _outbox WHERE state = 'pending' AND batch IS NULL ORDER BY priority, n LIMIT ?");
   next.bind(1, static_cast<int64_t>(max_patches));
-  while (next.step()) {
+  size_t bytes = 0;
+  while (bytes < max_bytes && next.step()) {
     unchained.push_back(out.entries.size());
     out.entries.push_back(next.int64(0));
-    out.request.patches.emplace_back(body_at(next, 1));
+    bytes += out.request.patches.emplace_back(body_at(next, 1)).size();
   }
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
@@ -278,19 +282,23 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
 void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
   Transaction txn(db_);
   ChainHead head = chain_head();
-  auto upd = db_.prepare("UPDATE _outbox SET body = ?, chain_n = ? WHERE n = ?");
+  // A chained patch is marked with its batch in the same write.
+  auto upd = db_.prepare("UPDATE _outbox SET body = ?, chain_n = ?, batch = ? WHERE n = ?");
+  std::vector<char> marked(out.entries.size(), 0);
   for (size_t i : unchained) {
     auto body = chain_patch(out.request.patches[i], head, nullptr);  // sealed as a batch: seal()
     if (!body) continue;  // not a patch the server could read either: it says so
     out.request.patches[i] = std::move(*body);
     bind_body(upd, 1, out.request.patches[i]);  // sealed: it waits here until the server answers
-    upd.bind(2, head.n).bind(3, out.entries[i]).run();
+    upd.bind(2, head.n).bind(3, out.request.batch).bind(4, out.entries[i]).run();
+    marked[i] = 1;
     keep_link(head.n, out.request.patches[i]);
   }
   save_chain_head(head);
   forget_old_links();
   auto mark = db_.prepare("UPDATE _outbox SET batch = ? WHERE n = ?");
-  for (int64_t n : out.entries) mark.bind(1, out.request.batch).bind(2, n).run();
+  for (size_t i = 0; i < out.entries.size(); ++i)
+    if (!marked[i]) mark.bind(1, out.request.batch).bind(2, out.entries[i]).run();
   txn.commit();
 }
 
@@ -329,7 +337,7 @@ Result<std::string> Replica::link(std::string_view patch_json) {
 // after the copy, and they come back only from here.
 void Replica::keep_link(int64_t n, const std::string& body) {
   int64_t now = clock_.wall_ms();
-  auto keep = db_.prepare("INSERT OR REPLACE INTO _links (n, body, at) VALUES (?, ?, ?)");
+  Stmt& keep = link_keep_q_;
   keep.bind(1, n);
   bind_body(keep, 2, body);
   keep.bind(3, now).run();
@@ -518,23 +526,66 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
   txn.commit();
 }
 
+namespace {
+
 // FNV-1a over every cursor and since in bucket order: not a secret, only
 // a name for this state that changes whenever any cursor does.
-std::string Replica::cursor_basis() {
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&](std::string_view bytes) {
-    for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
-    h = (h ^ 0xff) * 0x100000001b3ull;  // a separator no text byte equals
-  };
-  auto s = db_.prepare("SELECT bucket, seq, since FROM _cursors ORDER BY bucket");
-  while (s.step()) {
-    mix(s.text(0));
-    mix(std::to_string(s.int64(1)));
-    mix(std::to_string(s.int64(2)));
+class BasisHash {
+ public:
+  void add(std::string_view bucket, int64_t seq, int64_t since) {
+    mix(bucket);
+    mix(std::to_string(seq));
+    mix(std::to_string(since));
   }
-  char hex[17];
-  snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  std::string hex() const {
+    char out[17];
+    snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h_));
+    return out;
+  }
+
+ private:
+  void mix(std::string_view bytes) {
+    for (unsigned char c : bytes) h_ = (h_ ^ c) * 0x100000001b3ull;
+    h_ = (h_ ^ 0xff) * 0x100000001b3ull;  // a separator no text byte equals
+  }
+  uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+}  // namespace
+
+std::string Replica::cursor_basis() {
+  BasisHash h;
+  auto s = db_.prepare("SELECT bucket, seq, since FROM _cursors ORDER BY bucket");
+  while (s.step()) h.add(s.text(0), s.int64(1), s.int64(2));
+  return h.hex();
+}
+
+// apply_pull's changes to the cursors, on the request's copy of them. A
+// std::map walks buckets in the order SQLite's BINARY collation sorts them.
+PullRequest next_pull_request(const PullRequest& req, const PullAnswer& answer) {
+  PullRequest next;
+  next.limit = req.limit;
+  next.epoch = answer.epoch ? answer.epoch : req.epoch;
+  std::map<std::string, std::pair<int64_t, int64_t>> held;  // bucket -> seq, since
+  for (const auto& [bucket, seq] : req.cursors) {
+    auto since = req.since.find(bucket);
+    held[bucket] = {seq, since == req.since.end() ? seq : since->second};
+  }
+  for (const auto& [bucket, seq] : answer.cursors) {
+    auto [it, fresh] = held.try_emplace(bucket, seq, answer.more ? 0 : seq);
+    if (fresh) continue;
+    it->second.first = std::max(it->second.first, seq);
+    if (!answer.more) it->second.second = std::max(it->second.second, seq);
+  }
+  for (const auto& bucket : answer.evict) held.erase(bucket);
+  BasisHash h;
+  for (const auto& [bucket, at] : held) {
+    next.cursors[bucket] = at.first;
+    if (at.second < at.first) next.since[bucket] = at.second;
+    h.add(bucket, at.first, at.second);
+  }
+  next.basis = h.hex();
+  return next;
 }
 
 PullRequest Replica::pull_request(int limit) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shared/hlc.hpp"
+#include "shared/tuning.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
 #include "sync/core/chain.hpp"
@@ -71,7 +72,10 @@ class Replica {
   // patches in priority order. `after`: a batch still in flight, passed over,
   // so the one that follows it can be chained while the server works.
   // nullopt: nothing to push.
-  std::optional<OutgoingBatch> next_batch(size_t max_patches, const std::string& after = {});
+  // A new batch holds at most max_patches, and stops once its bodies reach
+  // max_bytes (one patch at least); an unanswered one goes again whole.
+  std::optional<OutgoingBatch> next_batch(size_t max_patches, const std::string& after = {},
+                                          size_t max_bytes = tuning::kPushBatchMaxBytes);
   // Takes the server's answer to a batch.
   void settle(const OutgoingBatch& batch, const PushAnswer& answer);
   // Quarantined patches, asked after again until an admin decides them:
@@ -150,6 +154,14 @@ class Replica {
   Stmt outbox_load_q_;
   Stmt outbox_del_q_;
   Stmt clock_keep_q_;
+  Stmt link_keep_q_;  // _links: one a patch sent, prepared once
 };
+
+// The request pull_request() will make once `answer` (to `req`) is applied,
+// worked out without the replica: the next page is asked for while this
+// one is applied (SyncClient::overlap). A wrong guess costs an exchange,
+// never a record: the server echoes the basis, and apply_pull() refuses an
+// answer to cursors the replica no longer holds.
+PullRequest next_pull_request(const PullRequest& req, const PullAnswer& answer);
 
 }  // namespace gw::sync

@@ -1,21 +1,25 @@
 #include "sync/device/sync_client.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "shared/tuning.hpp"
 
 namespace gw::sync {
 
-Result<PushAnswer> SyncClient::send(const OutgoingBatch& batch, SyncReport& report) {
-  return start(batch, report, false).wait(report);
+Result<PushAnswer> SyncClient::send(OutgoingBatch& batch, SyncReport& report) {
+  return start(body_of(batch), report, false).wait(report);
 }
 
-// The body is made here (it reads the replica); only the exchange and the
-// answer's parsing run on the flight's thread, which touches nothing else.
-SyncClient::Flight SyncClient::start(const OutgoingBatch& batch, SyncReport& report, bool own_thread) {
-  PushRequest request = batch.request;
-  if (!request.epoch) request.epoch = replica_.epoch();
-  std::string body = encode(request);
+std::string SyncClient::body_of(OutgoingBatch& batch) {
+  if (!batch.request.epoch) batch.request.epoch = replica_.epoch();
+  return encode(batch.request);
+}
+
+// The body is made by the caller (it reads the replica); only the exchange
+// and the answer's parsing run on the flight's thread, which touches nothing else.
+SyncClient::Flight SyncClient::start(std::string body, SyncReport& report, bool own_thread) {
   report.bytes_up += static_cast<int64_t>(body.size());
   ++report.exchanges;
   auto go = [this, body = std::move(body)]() noexcept -> Flight::Landed {
@@ -41,12 +45,24 @@ Result<PushAnswer> SyncClient::Flight::wait(SyncReport& report) {
   return std::move(landed.answer);
 }
 
-// Batch k+1 is chained while batch k is with the server, and k settled
-// while k+1 is: the tablet's work and the server's overlap (`overlap`).
-// Batches still go one at a time and in chain order, as the server needs.
+// Batch k+1 is chained, sealed and encoded while batch k is with the
+// server, and k settled while k+1 is: the tablet's work and the server's
+// overlap (`overlap`). Batches still go one at a time and in chain order,
+// as the server needs.
 Status SyncClient::push(SyncReport& report) {
   size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  // A quick answer doubles the batch after next (the next is made while
+  // this one is out), a slow one halves it; a size the caller set stays.
+  auto adapt = [&, fixed = push_batch != 0](std::chrono::steady_clock::time_point sent) {
+    auto took = std::chrono::steady_clock::now() - sent;
+    if (fixed) return;
+    if (took < std::chrono::milliseconds(tuning::kPushGrowMs))
+      batch_size = std::min(batch_size * 2, tuning::kPushBatchMaxPatches);
+    else if (took > std::chrono::milliseconds(tuning::kPushShrinkMs))
+      batch_size = std::max(batch_size / 2, tuning::kPushBatchPatches);
+  };
   std::optional<OutgoingBatch> batch = replica_.next_batch(batch_size), done;
+  std::string body = batch ? body_of(*batch) : std::string();
   PushAnswer done_answer;
   auto settle_done = [&] {
     if (!done) return;
@@ -61,14 +77,18 @@ Status SyncClient::push(SyncReport& report) {
       settle_done();
       return Error{Code::internal, "push did not finish within its exchange budget"};
     }
-    Flight flight = start(*batch, report, overlap);
+    auto sent = std::chrono::steady_clock::now();
+    Flight flight = start(std::move(body), report, overlap);
     settle_done();
     auto next = replica_.next_batch(batch_size, batch->request.batch);
+    if (next) body = body_of(*next);
     auto answer = flight.wait(report);
     if (!answer) return answer.error();
+    adapt(sent);
     if (answer->restart) {
       if (auto st = recover(*answer->restart, report); !st) return st;
       batch = replica_.next_batch(batch_size);  // the same batch again, in the new epoch
+      if (batch) body = body_of(*batch);
       continue;
     }
     done = std::move(batch);
@@ -96,33 +116,58 @@ Status SyncClient::ask_held(SyncReport& report) {
   return Status::ok();
 }
 
+// One pull exchange, on whichever thread: it touches only the transport.
+SyncClient::Fetched SyncClient::fetch(const std::string& body) noexcept {
+  try {
+    auto reply = transport_.exchange("/v1/sync/pull", body);
+    if (!reply) return {reply.error(), 0};
+    auto json = parse_json(*reply, JsonLimits{64, 64 << 20});
+    if (!json) return {Error{Code::invalid, "pull answer: " + json.error().message}, 0};
+    return {decode_pull_answer(*json), static_cast<int64_t>(reply->size())};
+  } catch (const std::exception& e) {  // a fault of the transport: never across the thread
+    return {Error{Code::internal, std::string("pull exchange: ") + e.what()}, 0};
+  }
+}
+
+// With `overlap`, page k+1 is asked for while page k is applied, from the
+// cursors k will leave (next_pull_request); a guess gone wrong is answered
+// for cursors the replica does not hold, refused as stale and asked again.
 Status SyncClient::pull(SyncReport& report) {
-  while (report.exchanges < max_exchanges) {
-    PullRequest req = replica_.pull_request(pull_limit);
-    std::string body = encode(req);
+  PullRequest req;
+  std::future<Fetched> ahead;  // the next page, asked for as `req`
+  auto ask = [&](PullRequest r, bool own_thread) {
+    std::string body = encode(r);
     report.bytes_up += static_cast<int64_t>(body.size());
     ++report.exchanges;
-    auto reply = transport_.exchange("/v1/sync/pull", body);
-    if (!reply) return reply.error();
-    report.bytes_down += static_cast<int64_t>(reply->size());
-    auto json = parse_json(*reply, JsonLimits{64, 64 << 20});
-    if (!json) return Error{Code::invalid, "pull answer: " + json.error().message};
-    auto answer = decode_pull_answer(*json);
-    if (!answer) return answer.error();
-    if (answer->restart) {
-      if (auto st = recover(*answer->restart, report); !st) return st;
+    req = std::move(r);
+    if (own_thread) {
+      ahead = std::async(std::launch::async, [this, body = std::move(body)] { return fetch(body); });
+      return Fetched{};
+    }
+    return fetch(body);
+  };
+  while (report.exchanges < max_exchanges) {
+    Fetched got = ahead.valid() ? ahead.get() : ask(replica_.pull_request(pull_limit), false);
+    report.bytes_down += got.bytes;
+    if (!got.answer) return got.answer.error();
+    PullAnswer& answer = *got.answer;
+    if (answer.restart) {
+      if (auto st = recover(*answer.restart, report); !st) return st;
       continue;
     }
-    if (!replica_.apply_pull(*answer)) {
+    if (overlap && answer.more) ask(next_pull_request(req, answer), true);
+    if (!replica_.apply_pull(answer)) {
       ++report.stale;  // an answer to cursors since moved on: ask again
+      if (ahead.valid()) ahead.get();  // asked from those cursors too
       continue;
     }
-    report.server_hlc = answer->server_hlc;
-    report.pulled += static_cast<int64_t>(answer->patches.size());
-    report.evicted += static_cast<int64_t>(answer->evict.size());
+    report.server_hlc = answer.server_hlc;
+    report.pulled += static_cast<int64_t>(answer.patches.size());
+    report.evicted += static_cast<int64_t>(answer.evict.size());
     if (on_progress) on_progress(report);
-    if (!answer->more) return Status::ok();
+    if (!answer.more) return Status::ok();
   }
+  if (ahead.valid()) ahead.get();
   return Error{Code::internal, "pull did not finish within its exchange budget"};
 }
 

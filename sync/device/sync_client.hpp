@@ -51,9 +51,10 @@ class SyncClient {
   int pull_limit = 0;     // 0: the server's default
   int max_exchanges = 10000;
   // Each push exchange on a thread of its own while this one chains the next
-  // batch and settles the last. For transports that may run on another
-  // thread (HTTP); off, a run is one thread's steps in order (the simulation
-  // replays a seed), the same steps with the exchange done in place.
+  // batch and settles the last, and each pull page asked for while the last
+  // is applied. For transports that may run on another thread (HTTP); off,
+  // a run is one thread's steps in order (the simulation replays a seed),
+  // the same steps with the exchange done in place.
   bool overlap = false;
   // Called after every exchange with the totals so far: the app's progress bar.
   std::function<void(const SyncReport&)> on_progress;
@@ -69,8 +70,14 @@ class SyncClient {
     Landed landed;
     Result<PushAnswer> wait(SyncReport& report);
   };
-  Flight start(const OutgoingBatch& batch, SyncReport& report, bool own_thread);
-  Result<PushAnswer> send(const OutgoingBatch& batch, SyncReport& report);  // one push exchange, in place
+  struct Fetched {
+    Result<PullAnswer> answer = Error{Code::internal, "no answer"};
+    int64_t bytes = 0;
+  };
+  Fetched fetch(const std::string& body) noexcept;
+  std::string body_of(OutgoingBatch& batch);  // the request's JSON, stamped with the epoch if it names none
+  Flight start(std::string body, SyncReport& report, bool own_thread);
+  Result<PushAnswer> send(OutgoingBatch& batch, SyncReport& report);  // one push exchange, in place
   Status recover(const Restart& restart, SyncReport& report);
   Replica& replica_;
   Transport& transport_;

@@ -109,13 +109,15 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
   static const std::string kNoSig;  // an empty blob (a null pointer would bind NULL)
   bool sealed = prechecked && !signed_links->seal.empty();
   const std::string& sig = sealed ? kNoSig : link.sig;
+  std::string dumped;
+  const std::string& body = link.text.empty() ? (dumped = patch.dump()) : link.text;
   chain_add_q_.bind(1, device)
       .bind(2, link.n)
       .bind_blob(3, link.hash.data(), link.hash.size())
       .bind_blob(4, link.prev.data(), link.prev.size())
       .bind_blob(5, sig.data(), sig.size())
       .bind(6, text_field(patch, "id"))
-      .bind(7, patch.dump())
+      .bind(7, body)
       .bind(8, clock_.wall_ms())
       .bind_blob(9, key.data(), key.size())
       .run();

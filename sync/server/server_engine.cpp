@@ -175,7 +175,7 @@ void ServerEngine::write_as_server(const TableSpec& t, const std::string& row_id
 }
 
 void ServerEngine::log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
-                       const Verdict& v, int64_t seq) {
+                       const Verdict& v, int64_t seq, const std::string* text) {
   Stmt& s = log_q_;
   s.reset();  // no binding left over from a failed use: some are bound only conditionally
   const char* status = v.code == Code::ok ? "accepted" : v.code == Code::quarantined ? "quarantined" : "rejected";
@@ -185,7 +185,8 @@ void ServerEngine::log(const Patch& p, const std::string& batch, const std::stri
   s.bind(9, status);
   if (v.code != Code::ok) s.bind(10, code_name(v.code)).bind(11, v.message);
   if (v.code == Code::ok) s.bind(12, seq);
-  s.bind(13, encode_patch(p));
+  if (text) s.bind(13, *text);
+  else s.bind(13, encode_patch(p));
   s.run();
 }
 
@@ -204,7 +205,7 @@ std::optional<PushAnswer> ServerEngine::replayed(const std::string& batch, const
   return std::move(*a);
 }
 
-Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode mode, const SignedLinks* signed_links) {
+Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode mode, SignedLinks* signed_links) {
   auto req = decode_push_request(std::move(body));
   if (!req) return req.error();
   auto user = directory_.user(who.user_id);
@@ -249,7 +250,14 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
         refuse(link.error());
         continue;
       }
-      auto p = decode_patch(req->patches[i]);
+      bool decoded = signed_links && i < signed_links->patches.size() && signed_links->patches[i];
+      auto take = [&] {  // once: what is taken is no longer there
+        Result<Patch> taken = std::move(*signed_links->patches[i]);
+        signed_links->patches[i].reset();
+        return taken;
+      };
+      auto p = decoded ? take() : decode_patch(req->patches[i]);
+      const std::string* log_text = decoded && p ? &signed_links->log_texts[i] : nullptr;
       if (!p) {
         refuse(p.error());
         continue;
@@ -280,6 +288,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
         // A clock far ahead would win every later write: take the server's time.
         restamped_from = p->hlc;
         p->hlc = clock_.now();
+        log_text = nullptr;  // its text is of the time it came with
       } else {
         (void)clock_.fold(p->hlc, tuning::kMaxClockAheadMs);
       }
@@ -312,7 +321,7 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
       } else {
         answer.rejected.push_back({p->id, v.code, v.message});
       }
-      log(*p, req->batch, who.user_id, restamped_from, v, row.seq);
+      log(*p, req->batch, who.user_id, restamped_from, v, row.seq, log_text);
     }
     write_decisions();
     send_decision_notices();

@@ -58,9 +58,10 @@ class ServerEngine {
   void set_page_cache(std::shared_ptr<PageCache> pages) { pages_ = std::move(pages); }
 
   // `signed_links`: the links' signatures checked beforehand (check_signatures),
-  // trusted where the key is the device's key now.
+  // trusted where the key is the device's key now; the patches it decoded
+  // are taken from it (moved out).
   Result<PushAnswer> push(const Principal& who, Json body, PushMode mode = PushMode::merge,
-                          const SignedLinks* signed_links = nullptr);
+                          SignedLinks* signed_links = nullptr);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
   // Every write the log holds for one record, oldest first, as JSON
   // (`GET /v1/history`): who, from which device, when, what, and whether it
@@ -119,8 +120,9 @@ class ServerEngine {
   // the database's epoch (0: an app from before epochs, never restarted).
   std::optional<Restart> restart_for(int64_t device_epoch, const std::string& device);
   int merge(const Patch& p, Row& row);
+  // `text`: encode_patch(p) when already made (never for a restamped patch).
   void log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
-           const Verdict& v, int64_t seq);
+           const Verdict& v, int64_t seq, const std::string* text = nullptr);
   // Conflicts (engine_conflicts.cpp).
   struct LoggedWrite {
     bool found = false;
