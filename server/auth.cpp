@@ -131,16 +131,11 @@ void refresh_token(Db& db, std::string_view token, int64_t expires_at) {
       .run();
 }
 
-Status verify_signature(Db& db, const std::string& device_id, std::string_view body, std::string_view sig_base64) {
+Status verify_signature(std::string_view key, std::string_view body, std::string_view sig_base64) {
   ensure_sodium();
   if (sig_base64.empty()) return Error{Code::unauthorized, "missing X-Gridwork-Signature"};
   auto sig = unbase64(sig_base64);
   if (!sig || sig->size() != crypto_sign_BYTES) return Error{Code::unauthorized, "malformed signature"};
-  // A revoked device's key still signs: what it sends is kept for review.
-  auto s = db.prepare("SELECT public_key FROM _devices WHERE id = ?");
-  s.bind(1, device_id);
-  if (!s.step()) return Error{Code::unauthorized, "unknown device"};
-  auto key = s.blob(0);
   if (key.size() != crypto_sign_PUBLICKEYBYTES) return Error{Code::unauthorized, "device key is malformed"};
   if (crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
                                   reinterpret_cast<const unsigned char*>(body.data()), body.size(),

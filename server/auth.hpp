@@ -50,8 +50,10 @@ std::string issue_token(Db& db, const std::string& user_id, const std::string& d
 // device's token still names its session (Session::revoked).
 Result<Session> check_token(Db& db, std::string_view token, int64_t now_ms);
 void refresh_token(Db& db, std::string_view token, int64_t expires_at);
-// Whether sig (base64) is the device's Ed25519 signature of body.
-Status verify_signature(Db& db, const std::string& device_id, std::string_view body, std::string_view sig_base64);
+// Whether sig (base64) is the Ed25519 signature of body by `key`, a
+// device's (public_key; a revoked device's key still signs: what it sends
+// is kept for review).
+Status verify_signature(std::string_view key, std::string_view body, std::string_view sig_base64);
 
 struct DeviceInfo {
   std::string id, user_id, name;

@@ -15,6 +15,7 @@
 #include "tests/server/server_db.hpp"
 #include "tests/support/server_process.hpp"
 #include "shared/sqlite.hpp"
+#include "shared/tuning.hpp"
 #include "shared/uuid.hpp"
 #include "sync/device/replica.hpp"
 #include "sync/device/sync_client.hpp"
@@ -219,6 +220,15 @@ TEST_SUITE("server") {
                        {{"Authorization", bearer}, {"X-Gridwork-Signature", w.key.sign_base64(body)}});
     CHECK(changed.status == 401);
     CHECK(error_code(changed) == "unauthorized");
+    // A body big enough to be checked beside its parse (tuning::kParallelBodyBytes):
+    // refused the same way.
+    std::string big = body + std::string(tuning::kParallelBodyBytes, ' ');
+    auto big_forged = raw(s.url(), "POST", "/v1/sync/push", big,
+                          {{"Authorization", bearer}, {"X-Gridwork-Signature", other.sign_base64(big)}});
+    CHECK(big_forged.status == 401);
+    CHECK(error_code(big_forged) == "unauthorized");
+    auto big_missing = raw(s.url(), "POST", "/v1/sync/push", big, {{"Authorization", bearer}});
+    CHECK(big_missing.status == 401);
     auto no_token = raw(s.url(), "POST", "/v1/sync/pull", "{}");
     CHECK(no_token.status == 401);
     CHECK(state(s) == before);
