@@ -50,6 +50,12 @@ inline constexpr int64_t kPushShrinkMs = 1'000;
 // JSON columns could otherwise pass).
 inline constexpr size_t kPushBatchMaxPatches = 1'000;
 inline constexpr size_t kPushBatchMaxBytes = 1u << 20;
+// Push batches a tablet has with the server at once (over HTTP; one in the
+// simulation). With two, the server reads and checks batch k+1 on an HTTP
+// thread while its writer merges batch k, and the tablet chains k+2
+// meanwhile. More would only queue at the one writer. A batch that reaches
+// the writer before the one ahead of it is answered `gap` and sent again.
+inline constexpr size_t kPushWindow = 2;
 
 // WAL pages after which a checkpointer copies the WAL back into its SQLite
 // file off the writer's thread (shared/wal_checkpointer.hpp): SQLite's own

@@ -61,8 +61,10 @@ Result<std::string> chain_patch(std::string_view patch_json, ChainHead& head, co
 std::string seal_digest(std::string_view hashes);
 // The seal of pushed patches (their texts as sent), over those that are
 // chained links (another is refused by the server on its own); nullopt
-// when none is.
-std::optional<std::string> seal_links(const std::vector<std::string>& patches, const DeviceKey& key);
+// when none is. `known`: hashes the caller already has (chain_patch's), by
+// index, empty where it has none; those texts are not read again.
+std::optional<std::string> seal_links(const std::vector<std::string>& patches, const DeviceKey& key,
+                                      const std::vector<std::string>& known = {});
 bool seal_signed_by(std::string_view hashes, std::string_view seal, std::string_view public_key);
 
 // The server's side: reads a pushed patch's link and recomputes its hash.
@@ -82,16 +84,14 @@ bool link_signed_by(const ChainLink& link, std::string_view public_key);
 // once, here); 0 says nothing (the writer reads and checks such a link
 // itself, as it does without this). `hashes`: what a valid seal covers.
 // With `decode`, the same threads also do the rest of the writer's pure
-// work: patches[i] is patch i decoded (decode_patch), log_texts[i] its
-// _log text (encode_patch) when it decoded; the writer takes them as they
-// are (a patch restamped there is encoded again).
+// work: patches[i] is patch i decoded (decode_patch); the writer takes it
+// as it is. A sealed link's text (links[i].text) becomes its `_log` text.
 struct SignedLinks {
   std::string key;
   std::vector<char> ok;
   std::vector<ChainLink> links;
   std::string seal, hashes;  // empty: no seal, or one that did not verify
-  std::vector<std::optional<Result<Patch>>> patches;
-  std::vector<std::string> log_texts;
+  std::vector<std::optional<Result<Patch>>> patches;  // decoded, with `decode`
 };
 SignedLinks check_signatures(const Json::Array& patches, std::string key, unsigned threads,
                              const std::string& seal = {}, bool decode = false);

@@ -142,6 +142,7 @@ std::string encode(const PushAnswer& a) {
   out += "],\"conflicts\":" + std::to_string(a.conflicts) + ",\"server_hlc\":" + std::to_string(a.server_hlc);
   append_epoch(out, "epoch", a.epoch);
   append_restart(out, a.restart);
+  if (a.gap) out += ",\"gap\":" + std::to_string(a.gap);
   out += "}";
   return out;
 }
@@ -242,6 +243,10 @@ Result<PushAnswer> decode_push_answer(const Json& j) {
   if (const Json* c = j.find("conflicts"); c && c->is_int()) a.conflicts = static_cast<int>(c->as_int());
   a.server_hlc = read_hlc(j);
   if (auto st = read_epochs(j, a.epoch, a.restart); !st) return st.error();
+  if (const Json* g = j.find("gap")) {
+    if (!g->is_int() || g->as_int() < 1) return bad("'gap' must be a chain place");
+    a.gap = g->as_int();
+  }
   return a;
 }
 

@@ -22,7 +22,11 @@ namespace gw::sync {
 // 3: a push may carry one `seal` over all its links instead of a `sig` on
 //    each (sync/core/chain.hpp). Servers take 2 and 3, so older tablets go
 //    on; an older server refuses 3 with version_mismatch, never a link.
-inline constexpr int kProtocolVersion = 3;
+// 4: a tablet may send a push while the one before it is still out; a
+//    batch that reaches the server ahead of it is answered `gap`, not
+//    judged. Servers take 2-4; an older one refuses 4 with version_mismatch,
+//    so it never judges a batch that overtook another.
+inline constexpr int kProtocolVersion = 4;
 inline constexpr int kOldestProtocolVersion = 2;
 
 using Cursors = std::map<std::string, int64_t>;
@@ -60,6 +64,12 @@ struct PushAnswer {
   HlcTime server_hlc = 0;
   int64_t epoch = 0;
   std::optional<Restart> restart;  // given: nothing was merged, nothing refused
+  // Nonzero: the batch's first link lies past the end of the device's chain
+  // on the server, which goes on at place `gap`; every patch is refused as
+  // out of order and the answer is not kept, so the same batch may be sent
+  // again (protocol 4). A tablet that sent it behind another sends it again
+  // once that one is answered; one sent alone takes the refusals.
+  int64_t gap = 0;
 };
 
 // A bucket's cursor is the seq the device has read up to. A row moves to a

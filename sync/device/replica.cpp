@@ -236,18 +236,22 @@ Result<std::string> Replica::create(const TableSpec& t, const Fields& set) {
   return id;
 }
 
-std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::string& after, size_t max_bytes) {
+std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::vector<std::string>& in_flight,
+                                                 size_t max_bytes) {
   OutgoingBatch out;
   std::vector<size_t> unchained;  // indexes into out.entries
   // An unanswered batch goes again, unchanged, and before any later one:
   // the server refuses a link that skips places in the chain. Chain order,
   // not outbox order: batches are filled by priority. (A batch queued before
   // the device chained its patches has no places: NULL, first.)
+  std::string passed = "?";
+  for (size_t i = 1; i < in_flight.size(); ++i) passed += ", ?";
   auto open = db_.prepare(
       "SELECT n, body, batch, chain_n IS NULL FROM _outbox WHERE state = 'pending' AND batch = "
-      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL AND batch <> ? ORDER BY chain_n, n "
-      "LIMIT 1) ORDER BY chain_n, n");
-  open.bind(1, after);
+      "(SELECT batch FROM _outbox WHERE state = 'pending' AND batch IS NOT NULL AND batch NOT IN (" + passed +
+      ") ORDER BY chain_n, n LIMIT 1) ORDER BY chain_n, n");
+  open.bind(1, in_flight.empty() ? std::string() : in_flight[0]);
+  for (size_t i = 1; i < in_flight.size(); ++i) open.bind(static_cast<int>(i + 1), in_flight[i]);
   while (open.step()) {
     if (open.int64(3)) unchained.push_back(out.entries.size());
     out.entries.push_back(open.int64(0));
@@ -255,8 +259,9 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
     out.request.batch = std::string(open.text(2));
   }
   if (!out.entries.empty()) {
-    if (!unchained.empty()) chain(out, unchained);  // queued before the device chained its patches
-    out.request.seal = seal(out.request.patches);
+    std::vector<std::string> hashes;
+    if (!unchained.empty()) hashes = chain(out, unchained);  // queued before the device chained its patches
+    out.request.seal = seal(out.request.patches, hashes);
     return out;
   }
 
@@ -271,15 +276,15 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
   }
   if (out.entries.empty()) return std::nullopt;
   out.request.batch = ids_.next(clock_.wall_ms());
-  chain(out, unchained);
-  out.request.seal = seal(out.request.patches);
+  out.request.seal = seal(out.request.patches, chain(out, unchained));
   return out;
 }
 
 // Patches take their places in the device's chain in the order they first
 // go out (not the order they were written: the outbox sends by priority),
 // and keep them: a batch sent again is the same bytes. Marks the batch too.
-void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
+std::vector<std::string> Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
+  std::vector<std::string> hashes(out.entries.size());
   Transaction txn(db_);
   ChainHead head = chain_head();
   // A chained patch is marked with its batch in the same write.
@@ -292,6 +297,7 @@ void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
     bind_body(upd, 1, out.request.patches[i]);  // sealed: it waits here until the server answers
     upd.bind(2, head.n).bind(3, out.request.batch).bind(4, out.entries[i]).run();
     marked[i] = 1;
+    hashes[i] = head.hash;
     keep_link(head.n, out.request.patches[i]);
   }
   save_chain_head(head);
@@ -300,6 +306,7 @@ void Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
   for (size_t i = 0; i < out.entries.size(); ++i)
     if (!marked[i]) mark.bind(1, out.request.batch).bind(2, out.entries[i]).run();
   txn.commit();
+  return hashes;
 }
 
 ChainHead Replica::chain_head() {
@@ -315,9 +322,9 @@ void Replica::save_chain_head(const ChainHead& head) {
   meta.bind(1, "chain_head").bind_blob(2, head.hash.data(), head.hash.size()).run();
 }
 
-std::string Replica::seal(const std::vector<std::string>& patches) const {
+std::string Replica::seal(const std::vector<std::string>& patches, const std::vector<std::string>& known) const {
   if (!key_) return {};
-  return seal_links(patches, *key_).value_or(std::string());
+  return seal_links(patches, *key_, known).value_or(std::string());
 }
 
 Result<std::string> Replica::link(std::string_view patch_json) {

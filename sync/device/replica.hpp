@@ -57,7 +57,7 @@ class Replica {
   // The device's seal over a push's links (sync/core/chain.hpp): its one
   // signature for the batch, made by every *_batch and links_after here, so
   // a batch goes out as handed. Empty without a key.
-  std::string seal(const std::vector<std::string>& patches) const;
+  std::string seal(const std::vector<std::string>& patches, const std::vector<std::string>& known = {}) const;
   RowStore& store() { return store_; }
   Hlc& clock() { return clock_; }
 
@@ -69,12 +69,12 @@ class Replica {
 
   // The batch to push next: an unanswered one first (the earliest in chain
   // order, as the server expects them), else up to max_patches pending
-  // patches in priority order. `after`: a batch still in flight, passed over,
-  // so the one that follows it can be chained while the server works.
+  // patches in priority order. `in_flight`: batches with the server, passed
+  // over, so the ones that follow can be chained while the server works.
   // nullopt: nothing to push.
   // A new batch holds at most max_patches, and stops once its bodies reach
   // max_bytes (one patch at least); an unanswered one goes again whole.
-  std::optional<OutgoingBatch> next_batch(size_t max_patches, const std::string& after = {},
+  std::optional<OutgoingBatch> next_batch(size_t max_patches, const std::vector<std::string>& in_flight = {},
                                           size_t max_bytes = tuning::kPushBatchMaxBytes);
   // Takes the server's answer to a batch.
   void settle(const OutgoingBatch& batch, const PushAnswer& answer);
@@ -118,7 +118,8 @@ class Replica {
   uint64_t pending_columns(const TableSpec& t, std::string_view row);
   void shadow_keep(const TableSpec& t, std::string_view row, uint16_t col, const Value& v, const ColumnClock& c,
                    bool pulled);
-  void chain(OutgoingBatch& out, const std::vector<size_t>& unchained);
+  // The links' hashes, by index into the batch (empty: not chained here).
+  std::vector<std::string> chain(OutgoingBatch& out, const std::vector<size_t>& unchained);
   void keep_link(int64_t n, const std::string& body);
   void forget_old_links();
   void adopt_epoch(int64_t epoch);

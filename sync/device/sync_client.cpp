@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <tuple>
 #include <exception>
 
 #include "shared/tuning.hpp"
@@ -9,7 +11,7 @@
 namespace gw::sync {
 
 Result<PushAnswer> SyncClient::send(OutgoingBatch& batch, SyncReport& report) {
-  return start(body_of(batch), report, false).wait(report);
+  return start(body_of(batch), report, Run::in_place).wait(report);
 }
 
 std::string SyncClient::body_of(OutgoingBatch& batch) {
@@ -19,7 +21,7 @@ std::string SyncClient::body_of(OutgoingBatch& batch) {
 
 // The body is made by the caller (it reads the replica); only the exchange
 // and the answer's parsing run on the flight's thread, which touches nothing else.
-SyncClient::Flight SyncClient::start(std::string body, SyncReport& report, bool own_thread) {
+SyncClient::Flight SyncClient::start(std::string body, SyncReport& report, Run run) {
   report.bytes_up += static_cast<int64_t>(body.size());
   ++report.exchanges;
   auto go = [this, body = std::move(body)]() noexcept -> Flight::Landed {
@@ -34,66 +36,119 @@ SyncClient::Flight SyncClient::start(std::string body, SyncReport& report, bool 
     }
   };
   Flight f;
-  if (own_thread) f.pending = std::async(std::launch::async, std::move(go));
+  if (run == Run::own_thread) f.pending = std::async(std::launch::async, std::move(go));
+  else if (run == Run::deferred) f.deferred = std::move(go);
   else f.landed = go();
   return f;
 }
 
+void SyncClient::Flight::land() {
+  if (!deferred) return;
+  landed = deferred();
+  deferred = nullptr;
+}
+
 Result<PushAnswer> SyncClient::Flight::wait(SyncReport& report) {
   if (pending.valid()) landed = pending.get();
+  land();
   report.bytes_down += landed.bytes;
   return std::move(landed.answer);
 }
 
-// Batch k+1 is chained, sealed and encoded while batch k is with the
-// server, and k settled while k+1 is: the tablet's work and the server's
-// overlap (`overlap`). Batches still go one at a time and in chain order,
-// as the server needs.
+// Batches go out in chain order and their answers are taken in that order.
+// With `overlap`, up to tuning::kPushWindow are with the server at once:
+// while its writer merges batch k, an HTTP thread reads and checks k+1, and
+// the tablet chains k+2 and settles k-1. A batch that reached the server's
+// writer before the one ahead of it is answered `gap`, unjudged: it goes
+// again, alone, once those ahead are answered. Without `overlap`, one batch
+// at a time, the same steps in the same order (the simulation's seeds replay;
+// it may set a window too, the exchanges then run in place, in a seeded order).
 Status SyncClient::push(SyncReport& report) {
+  using Clock = std::chrono::steady_clock;
   size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
+  const size_t window = push_window ? push_window : overlap ? tuning::kPushWindow : 1;
+  const Run run = overlap ? Run::own_thread : window > 1 ? Run::deferred : Run::in_place;
   // A quick answer doubles the batch after next (the next is made while
   // this one is out), a slow one halves it; a size the caller set stays.
-  auto adapt = [&, fixed = push_batch != 0](std::chrono::steady_clock::time_point sent) {
-    auto took = std::chrono::steady_clock::now() - sent;
+  // A batch's time runs from when the server could start on it: its send,
+  // or the answer to the one ahead, which it queued behind.
+  Clock::time_point last_answer{};
+  auto adapt = [&, fixed = push_batch != 0](Clock::time_point sent) {
+    auto now = Clock::now();
+    auto took = now - std::max(sent, last_answer);
+    last_answer = now;
     if (fixed) return;
     if (took < std::chrono::milliseconds(tuning::kPushGrowMs))
       batch_size = std::min(batch_size * 2, tuning::kPushBatchMaxPatches);
     else if (took > std::chrono::milliseconds(tuning::kPushShrinkMs))
       batch_size = std::max(batch_size / 2, tuning::kPushBatchPatches);
   };
-  std::optional<OutgoingBatch> batch = replica_.next_batch(batch_size), done;
-  std::string body = batch ? body_of(*batch) : std::string();
-  PushAnswer done_answer;
-  auto settle_done = [&] {
-    if (!done) return;
-    replica_.settle(*done, done_answer);
-    report.pushed += static_cast<int64_t>(done_answer.accepted.size());
-    report.refused += static_cast<int64_t>(done_answer.rejected.size());
-    done.reset();
+  struct Out {
+    OutgoingBatch batch;
+    Flight flight;
+    Clock::time_point sent;
+    bool behind;  // sent while another was with the server
+  };
+  std::deque<Out> out;
+  auto settle = [&](const OutgoingBatch& b, const PushAnswer& a) {
+    replica_.settle(b, a);
+    report.pushed += static_cast<int64_t>(a.accepted.size());
+    report.refused += static_cast<int64_t>(a.rejected.size());
     if (on_progress) on_progress(report);
   };
-  while (batch) {
-    if (report.exchanges >= max_exchanges) {
-      settle_done();
-      return Error{Code::internal, "push did not finish within its exchange budget"};
-    }
-    auto sent = std::chrono::steady_clock::now();
-    Flight flight = start(std::move(body), report, overlap);
+  std::optional<OutgoingBatch> done;
+  PushAnswer done_answer;
+  auto settle_done = [&] {
+    if (done) settle(*done, done_answer);
+    done.reset();
+  };
+  // The exchange stops early: the answers of batches still out are waited
+  // for and taken when they are verdicts; the rest go again.
+  auto drain = [&] {
     settle_done();
-    auto next = replica_.next_batch(batch_size, batch->request.batch);
-    if (next) body = body_of(*next);
-    auto answer = flight.wait(report);
-    if (!answer) return answer.error();
-    adapt(sent);
-    if (answer->restart) {
-      if (auto st = recover(*answer->restart, report); !st) return st;
-      batch = replica_.next_batch(batch_size);  // the same batch again, in the new epoch
-      if (batch) body = body_of(*batch);
+    for (; !out.empty(); out.pop_front())
+      if (auto a = out.front().flight.wait(report); a && !a->restart && !a->gap) settle(out.front().batch, *a);
+  };
+  auto prepare = [&] {
+    std::vector<std::string> passed;
+    for (const auto& o : out) passed.push_back(o.batch.request.batch);
+    auto b = replica_.next_batch(batch_size, passed);
+    std::string body = b ? body_of(*b) : std::string();
+    return std::pair{std::move(b), std::move(body)};
+  };
+  auto [ready, body] = prepare();
+  while (ready || !out.empty()) {
+    if (ready && out.size() < window) {
+      if (report.exchanges >= max_exchanges) {
+        drain();
+        return Error{Code::internal, "push did not finish within its exchange budget"};
+      }
+      bool behind = !out.empty();
+      out.push_back({std::move(*ready), start(std::move(body), report, run), Clock::now(), behind});
+      settle_done();
+      std::tie(ready, body) = prepare();
       continue;
     }
-    done = std::move(batch);
+    if (run == Run::deferred && out.size() > 1 && overtake && overtake()) out[1].flight.land();
+    Out front = std::move(out.front());
+    out.pop_front();
+    auto answer = front.flight.wait(report);
+    if (!answer) {
+      drain();
+      return answer.error();
+    }
+    adapt(front.sent);
+    if (answer->restart || (answer->gap && front.behind)) {
+      if (!answer->restart) ++report.overtaken;
+      drain();
+      if (answer->restart)
+        if (auto st = recover(*answer->restart, report); !st) return st;
+      std::tie(ready, body) = prepare();  // the earliest unanswered batch again
+      continue;
+    }
+    settle_done();
+    done = std::move(front.batch);
     done_answer = std::move(*answer);
-    batch = std::move(next);
   }
   settle_done();
   return Status::ok();

@@ -24,6 +24,7 @@ struct SyncReport {
   int64_t bytes_down = 0;
   int exchanges = 0;
   int stale = 0;  // pull answers that came too late to apply, asked again
+  int overtaken = 0;  // push batches that reached the server ahead of the one before, sent again
   int restarts = 0;     // the server's database restored or replaced (Restart)
   int64_t resent = 0;   // links of the chain sent again to a restored server
   // The server's clock at the last pull: what a long-poll (/v1/sync/wait)
@@ -50,12 +51,18 @@ class SyncClient {
   size_t push_batch = 0;  // 0: tuning default
   int pull_limit = 0;     // 0: the server's default
   int max_exchanges = 10000;
-  // Each push exchange on a thread of its own while this one chains the next
-  // batch and settles the last, and each pull page asked for while the last
-  // is applied. For transports that may run on another thread (HTTP); off,
+  // Push exchanges on threads of their own, up to tuning::kPushWindow at
+  // once, while this one chains the next batch and settles the last; each
+  // pull page asked for while the last is applied. For transports that may run on another thread (HTTP); off,
   // a run is one thread's steps in order (the simulation replays a seed),
   // the same steps with the exchange done in place.
   bool overlap = false;
+  // Push batches out at once; 0: tuning::kPushWindow with `overlap`, else 1.
+  // Without `overlap` a batch's exchange then runs, in place, when its answer
+  // is waited for, and `overtake` (the simulation's seeded choice) may run
+  // the batch behind it first: what two connections may do to the order.
+  size_t push_window = 0;
+  std::function<bool()> overtake;
   // Called after every exchange with the totals so far: the app's progress bar.
   std::function<void(const SyncReport&)> on_progress;
 
@@ -67,16 +74,19 @@ class SyncClient {
       int64_t bytes = 0;
     };
     std::future<Landed> pending;
+    std::function<Landed()> deferred;  // run in place by land()
     Landed landed;
+    void land();
     Result<PushAnswer> wait(SyncReport& report);
   };
+  enum class Run { in_place, deferred, own_thread };
   struct Fetched {
     Result<PullAnswer> answer = Error{Code::internal, "no answer"};
     int64_t bytes = 0;
   };
   Fetched fetch(const std::string& body) noexcept;
   std::string body_of(OutgoingBatch& batch);  // the request's JSON, stamped with the epoch if it names none
-  Flight start(std::string body, SyncReport& report, bool own_thread);
+  Flight start(std::string body, SyncReport& report, Run run);
   Result<PushAnswer> send(OutgoingBatch& batch, SyncReport& report);  // one push exchange, in place
   Status recover(const Restart& restart, SyncReport& report);
   Replica& replica_;

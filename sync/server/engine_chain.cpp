@@ -90,9 +90,11 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
       return Error{Code::forbidden, "place " + std::to_string(link.n) +
                                         " of this device's chain already holds another patch (replayed or altered)"};
   }
-  if (link.n != push_.head_n + 1 || link.prev != push_.head_hash)
+  if (link.n != push_.head_n + 1 || link.prev != push_.head_hash) {
+    if (link.n > push_.head_n + 1) ++push_.gaps;
     return Error{Code::forbidden, "this device's chain goes on at place " + std::to_string(push_.head_n + 1) +
                                       ", not " + std::to_string(link.n) + ": patches are missing or out of order"};
+  }
   // The key that verified the link is kept with it: a device may later be
   // bound to a new key, and the evidence must still check.
   std::string key;
@@ -109,22 +111,29 @@ Result<ServerEngine::LinkOutcome> ServerEngine::check_link(const Json& patch, co
   static const std::string kNoSig;  // an empty blob (a null pointer would bind NULL)
   bool sealed = prechecked && !signed_links->seal.empty();
   const std::string& sig = sealed ? kNoSig : link.sig;
-  std::string dumped;
-  const std::string& body = link.text.empty() ? (dumped = patch.dump()) : link.text;
+  // Bound now, written by keep_link once the patch is judged: the link's
+  // text is kept here only when its `_log` row does not hold the same.
+  push_.link_text = link.text.empty() ? patch.dump() : link.text;
   chain_add_q_.bind(1, device)
       .bind(2, link.n)
       .bind_blob(3, link.hash.data(), link.hash.size())
       .bind_blob(4, link.prev.data(), link.prev.size())
       .bind_blob(5, sig.data(), sig.size())
       .bind(6, text_field(patch, "id"))
-      .bind(7, body)
       .bind(8, clock_.wall_ms())
-      .bind_blob(9, key.data(), key.size())
-      .run();
+      .bind_blob(9, key.data(), key.size());
   if (sealed && !push_.seal_kept) keep_seal(device, *signed_links);
   push_.head_n = link.n;
   push_.head_hash = link.hash;
   return LinkOutcome::fresh;
+}
+
+// The link check_link passed, written: its text in `body`, or '' when the
+// patch's `_log` row holds the same text (a sealed link, not restamped:
+// most), which the evidence reads instead. A patch's text is then stored once.
+void ServerEngine::keep_link(bool text_in_log) {
+  static const std::string kInLog;  // '' (a null pointer would bind NULL)
+  chain_add_q_.bind(7, text_in_log ? kInLog : push_.link_text).run();
 }
 
 // The seal and the hashes it covers, kept once a push: what shows each of
@@ -154,7 +163,8 @@ Result<Json> ServerEngine::evidence(const Principal& who, std::string_view table
 Result<Json> ServerEngine::evidence(std::string_view table, std::string_view row_id) {
   if (!find_table(table)) return Error{Code::invalid, "no table " + std::string(table)};
   auto s = db_.prepare(
-      "SELECT c.device, c.n, c.hash, c.prev, c.sig, c.body, c.at, l.author, l.status, c.key FROM _log l "
+      "SELECT c.device, c.n, c.hash, c.prev, c.sig, CASE c.body WHEN '' THEN l.body ELSE c.body END, c.at, "
+      "l.author, l.status, c.key FROM _log l "
       "JOIN _chain c ON c.patch_id = l.patch_id AND c.device = l.origin WHERE l.tbl = ? AND l.row_id = ? ORDER BY l.n");
   s.bind(1, table).bind(2, row_id);
   auto seals = db_.prepare("SELECT hashes, sig FROM _seals WHERE device = ? AND first_n <= ? AND last_n >= ?");

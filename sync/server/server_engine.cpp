@@ -250,89 +250,105 @@ Result<PushAnswer> ServerEngine::push(const Principal& who, Json body, PushMode 
         refuse(link.error());
         continue;
       }
-      bool decoded = signed_links && i < signed_links->patches.size() && signed_links->patches[i];
-      auto take = [&] {  // once: what is taken is no longer there
-        Result<Patch> taken = std::move(*signed_links->patches[i]);
-        signed_links->patches[i].reset();
-        return taken;
-      };
-      auto p = decoded ? take() : decode_patch(req->patches[i]);
-      const std::string* log_text = decoded && p ? &signed_links->log_texts[i] : nullptr;
-      if (!p) {
-        refuse(p.error());
-        continue;
-      }
-      // A patch seen before (in another batch): the same answer, nothing applied again.
-      seen.bind(1, p->id);
-      if (seen.step()) {
-        if (seen.text(0) == "accepted") answer.accepted.push_back(p->id);
-        else answer.rejected.push_back({p->id, code_from_name(seen.text(1)), std::string(seen.text(2))});
+      // The patch, its link checked: decoded, judged, merged and logged.
+      // True when its `_log` row holds the link's text.
+      auto judge = [&]() -> bool {
+        bool decoded = signed_links && i < signed_links->patches.size() && signed_links->patches[i];
+        auto take = [&] {  // once: what is taken is no longer there
+          Result<Patch> taken = std::move(*signed_links->patches[i]);
+          signed_links->patches[i].reset();
+          return taken;
+        };
+        auto p = decoded ? take() : decode_patch(req->patches[i]);
+        // Its `_log` text: the link's as sent, when that is the canonical
+        // text (sealed), so the link itself need not keep it (keep_link).
+        const std::string* log_text = nullptr;
+        if (decoded && p && !signed_links->seal.empty() && !signed_links->links[i].text.empty())
+          log_text = &signed_links->links[i].text;
+        if (!p) {
+          refuse(p.error());
+          return false;
+        }
+        // A patch seen before (in another batch): the same answer, nothing applied again.
+        seen.bind(1, p->id);
+        if (seen.step()) {
+          if (seen.text(0) == "accepted") answer.accepted.push_back(p->id);
+          else answer.rejected.push_back({p->id, code_from_name(seen.text(1)), std::string(seen.text(2))});
+          seen.reset();
+          return false;
+        }
         seen.reset();
-        continue;
-      }
-      seen.reset();
-      if (*link == LinkOutcome::resent) {  // its place is taken, yet no verdict: it never was judged
-        refuse(Error{Code::forbidden, "a resent link whose patch the server does not know"});
-        continue;
-      }
-      if (*link == LinkOutcome::unchained && keys_) {
-        refuse(Error{Code::forbidden, "a patch must be a signed link of its device's chain"});
-        continue;
-      }
-      if (p->origin != who.device_id) {
-        answer.rejected.push_back({p->id, Code::forbidden, "a device pushes only its own patches"});
-        continue;
-      }
-      HlcTime restamped_from = 0;
-      if (Hlc::ms_of(p->hlc) - clock_.wall_ms() > tuning::kMaxClockAheadMs) {
-        // A clock far ahead would win every later write: take the server's time.
-        restamped_from = p->hlc;
-        p->hlc = clock_.now();
-        log_text = nullptr;  // its text is of the time it came with
-      } else {
-        (void)clock_.fold(p->hlc, tuning::kMaxClockAheadMs);
-      }
-      Row row;
-      store_.load(*p->table, p->row, row);
-      Verdict v;
-      if (!row.exists) {
-        if (auto st = check_required(*p->table, p->set); !st) v = {st.error().code, st.error().message};
-      } else {
-        for (const auto& f : p->set) {
-          const auto& c = p->table->columns[f.col];
-          if (c.merge == Merge::immutable && row.values[f.col] != f.value) {
-            v = {Code::immutable, std::string(p->table->name) + "." + std::string(c.name) + " cannot change once set"};
-            break;
+        if (*link == LinkOutcome::resent) {  // its place is taken, yet no verdict: it never was judged
+          refuse(Error{Code::forbidden, "a resent link whose patch the server does not know"});
+          return false;
+        }
+        if (*link == LinkOutcome::unchained && keys_) {
+          refuse(Error{Code::forbidden, "a patch must be a signed link of its device's chain"});
+          return false;
+        }
+        if (p->origin != who.device_id) {
+          answer.rejected.push_back({p->id, Code::forbidden, "a device pushes only its own patches"});
+          return false;
+        }
+        HlcTime restamped_from = 0;
+        if (Hlc::ms_of(p->hlc) - clock_.wall_ms() > tuning::kMaxClockAheadMs) {
+          // A clock far ahead would win every later write: take the server's time.
+          restamped_from = p->hlc;
+          p->hlc = clock_.now();
+          log_text = nullptr;  // its text is of the time it came with
+        } else {
+          (void)clock_.fold(p->hlc, tuning::kMaxClockAheadMs);
+        }
+        Row row;
+        store_.load(*p->table, p->row, row);
+        Verdict v;
+        if (!row.exists) {
+          if (auto st = check_required(*p->table, p->set); !st) v = {st.error().code, st.error().message};
+        } else {
+          for (const auto& f : p->set) {
+            const auto& c = p->table->columns[f.col];
+            if (c.merge == Merge::immutable && row.values[f.col] != f.value) {
+              v = {Code::immutable, std::string(p->table->name) + "." + std::string(c.name) + " cannot change once set"};
+              break;
+            }
           }
         }
-      }
-      if (v.code == Code::ok && mode == PushMode::hold)
-        v = {Code::quarantined, "sent from a device that was revoked: kept for an admin's review, not merged"};
-      if (v.code == Code::ok) v = check(*user, *p, row);
-      for (const auto& rule : rules_of(*p->table))
-        if (v.code == Code::ok) v = rule->check(*user, *p, row);
-      if (v.code == Code::quarantined) {
-        quarantine(*p, row, v.message);
-        ++answer.conflicts;
-      }
-      if (v.code == Code::ok) {
-        answer.conflicts += merge(*p, row);
-        answer.accepted.push_back(p->id);
-      } else {
-        answer.rejected.push_back({p->id, v.code, v.message});
-      }
-      log(*p, req->batch, who.user_id, restamped_from, v, row.seq, log_text);
+        if (v.code == Code::ok && mode == PushMode::hold)
+          v = {Code::quarantined, "sent from a device that was revoked: kept for an admin's review, not merged"};
+        if (v.code == Code::ok) v = check(*user, *p, row);
+        for (const auto& rule : rules_of(*p->table))
+          if (v.code == Code::ok) v = rule->check(*user, *p, row);
+        if (v.code == Code::quarantined) {
+          quarantine(*p, row, v.message);
+          ++answer.conflicts;
+        }
+        if (v.code == Code::ok) {
+          answer.conflicts += merge(*p, row);
+          answer.accepted.push_back(p->id);
+        } else {
+          answer.rejected.push_back({p->id, v.code, v.message});
+        }
+        log(*p, req->batch, who.user_id, restamped_from, v, row.seq, log_text);
+        return log_text != nullptr;
+      };
+      bool text_in_log = judge();
+      if (*link == LinkOutcome::fresh) keep_link(text_in_log);
     }
     write_decisions();
     send_decision_notices();
+    // Every link past the chain's end: the batch overtook the one before it
+    // (protocol 4) or that one never came. Nothing was taken, and the answer
+    // is not kept, so the batch is judged when it comes again in its turn.
+    if (push_.gaps && push_.gaps == req->patches.size()) answer.gap = push_.head_n + 1;
     push_ = PushContext{};
     answer.server_hlc = clock_.now();
     answer.epoch = epoch();
-    db_.prepare("INSERT INTO _batches (id, user_id, answer) VALUES (?, ?, ?)")
-        .bind(1, req->batch)
-        .bind(2, who.user_id)
-        .bind(3, encode(answer))
-        .run();
+    if (!answer.gap)
+      db_.prepare("INSERT INTO _batches (id, user_id, answer) VALUES (?, ?, ?)")
+          .bind(1, req->batch)
+          .bind(2, who.user_id)
+          .bind(3, encode(answer))
+          .run();
     txn->commit();
     return answer;
   } catch (const DbError& e) {

@@ -110,9 +110,11 @@ class ServerEngine {
   Verdict check(const UserInfo& u, const Patch& p, const Row& row);
   const std::vector<std::unique_ptr<ParkRule>>& rules_of(const TableSpec& t) const;
   // The link of a pushed patch (engine_chain.cpp): a new link in its place
-  // is recorded; a resent one (same place, same hash) passes on to the
-  // patch's first verdict; anything else is refused here.
+  // is recorded (keep_link, after its patch is judged); a resent one (same
+  // place, same hash) passes on to the patch's first verdict; anything else
+  // is refused here.
   enum class LinkOutcome { fresh, resent, unchained };
+  void keep_link(bool text_in_log);
   void keep_seal(const std::string& device, const SignedLinks& sealed);
   Result<LinkOutcome> check_link(const Json& patch, const std::string& device_id, const SignedLinks* signed_links,
                                  size_t index);
@@ -120,7 +122,8 @@ class ServerEngine {
   // the database's epoch (0: an app from before epochs, never restarted).
   std::optional<Restart> restart_for(int64_t device_epoch, const std::string& device);
   int merge(const Patch& p, Row& row);
-  // `text`: encode_patch(p) when already made (never for a restamped patch).
+  // `text`: the patch as its link was sent, or encode_patch(p) when already
+  // made (never for a restamped patch).
   void log(const Patch& p, const std::string& batch, const std::string& author, HlcTime restamped_from,
            const Verdict& v, int64_t seq, const std::string* text = nullptr);
   // Conflicts (engine_conflicts.cpp).
@@ -204,6 +207,8 @@ class ServerEngine {
     std::string head_hash;
     std::optional<std::optional<std::string>> key;
     bool seal_kept = false;  // the push's seal, once one of its links is kept
+    size_t gaps = 0;         // links refused for lying past the chain's end
+    std::string link_text;   // of the fresh link check_link bound last
   } push_;
   std::vector<Decided> decided_;
   std::vector<Lost> lost_;

@@ -96,6 +96,7 @@ int run_cli(int argc, char** argv) {
     total.conflicts += r.stats.conflicts;
     total.decided += r.stats.decided;
     total.takeovers += r.stats.takeovers;
+    total.overtaken += r.stats.overtaken;
     if (r.ok) continue;
     ++failed;
     if (failed <= 3) {
@@ -111,12 +112,13 @@ int run_cli(int argc, char** argv) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printf("gridwork-sim: %llu seeds, %llu failed; %lld edits, %lld syncs, %lld patches accepted, %lld rejected, "
-         "%lld quarantined, %lld conflicts (%lld decided), %lld takeover actions; %.1f s\n",
+         "%lld quarantined, %lld conflicts (%lld decided), %lld takeover actions, %lld push batches overtaken; "
+         "%.1f s\n",
          static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failed),
          static_cast<long long>(total.edits), static_cast<long long>(total.syncs), static_cast<long long>(total.accepted),
          static_cast<long long>(total.rejected), static_cast<long long>(total.quarantined),
          static_cast<long long>(total.conflicts), static_cast<long long>(total.decided),
-         static_cast<long long>(total.takeovers), secs);
+         static_cast<long long>(total.takeovers), static_cast<long long>(total.overtaken), secs);
   return failed ? 1 : 0;
 }
 

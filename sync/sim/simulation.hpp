@@ -34,6 +34,7 @@ struct SimStats {
   int64_t accepted = 0, rejected = 0, quarantined = 0, conflicts = 0;
   int64_t decided = 0;  // conflicts an admin decided and the server took
   int64_t takeovers = 0, reassignments = 0, heal_rounds = 0;
+  int64_t overtaken = 0;  // push batches that reached the server ahead of the one before, sent again
 };
 
 struct SimResult {

@@ -5,7 +5,10 @@
 // it still sends is held for review; brute force is throttled per address.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -32,9 +35,9 @@ struct Pushed {
 // sealed by the device as sent, or with the seal given (one made for other
 // bytes: what an alteration on the way leaves).
 Pushed push_raw(const std::string& url, Device& d, const std::vector<std::string>& patches,
-                std::optional<std::string> seal = std::nullopt) {
+                std::optional<std::string> seal = std::nullopt, std::string batch = {}) {
   sync::PushRequest req;
-  req.batch = UuidV7().next(now_ms());
+  req.batch = batch.empty() ? UuidV7().next(now_ms()) : batch;
   req.patches = patches;
   req.seal = seal ? *seal : d.replica.seal(patches);
   std::string body = sync::encode(req);
@@ -47,6 +50,43 @@ Pushed push_raw(const std::string& url, Device& d, const std::vector<std::string
     out.refused[x.find("id")->as_string()] = x.find("message")->as_string();
   return out;
 }
+
+// Holds a push's first batch back until its second has been answered: the
+// second reaches the server first, as it may through two connections.
+class Overtaking : public sync::Transport {
+ public:
+  explicit Overtaking(sync::Transport& inner) : inner_(inner) {}
+  Result<std::string> exchange(std::string_view path, const std::string& body) override {
+    if (path != "/v1/sync/push") return inner_.exchange(path, body);
+    int k;
+    {
+      std::lock_guard<std::mutex> l(m_);
+      k = pushes_++;
+    }
+    if (k == 0) {
+      std::unique_lock<std::mutex> l(m_);
+      overtook_ = cv_.wait_for(l, std::chrono::seconds(20), [&] { return second_answered_; });
+    }
+    auto r = inner_.exchange(path, body);
+    if (k == 1) {
+      std::lock_guard<std::mutex> l(m_);
+      second_answered_ = true;
+      cv_.notify_all();
+    }
+    return r;
+  }
+  bool overtook() {
+    std::lock_guard<std::mutex> l(m_);
+    return overtook_;
+  }
+
+ private:
+  sync::Transport& inner_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  int pushes_ = 0;
+  bool second_answered_ = false, overtook_ = false;
+};
 
 std::string id_of(const std::string& patch) { return parse_json(patch)->find("id")->as_string(); }
 
@@ -98,6 +138,10 @@ TEST_SUITE("server") {
     CHECK(truncated.accepted.empty());
     REQUIRE(truncated.refused.size() == 3);
     CHECK(truncated.refused[id_of(p[1])].find("missing or out of order") != std::string::npos);
+    // Every link past the chain's end: the answer says where it goes on
+    // (protocol 4), and is not kept for the batch id.
+    REQUIRE(truncated.json.find("gap"));
+    CHECK(truncated.json.find("gap")->as_int() == 1);
     // Altered on the way: the value changed under a valid request signature.
     auto forged = push_raw(s.url(), w, {altered(p[0], "链1", "改1")}, w.replica.seal({p[0]}));
     REQUIRE(forged.refused.size() == 1);
@@ -113,8 +157,9 @@ TEST_SUITE("server") {
     CHECK(server_int(s, "SELECT count(*) FROM _log") == log_before);
     CHECK(server_int(s, "SELECT count(*) FROM _chain WHERE device = '" + w.id + "'") == 0);
 
-    // Reordered: only the link that fits takes its place.
+    // Reordered: only the link that fits takes its place (not a gap: one fit).
     auto reordered = push_raw(s.url(), w, {p[3], p[2], p[0], p[1]});
+    CHECK_FALSE(reordered.json.find("gap"));
     CHECK(reordered.accepted == std::set<std::string>{id_of(p[0]), id_of(p[1])});
     CHECK(reordered.refused.count(id_of(p[3])) == 1);
     CHECK(reordered.refused.count(id_of(p[2])) == 1);
@@ -149,6 +194,8 @@ TEST_SUITE("server") {
     CHECK(links[0].find("author")->as_string() == "worker06");
     CHECK(links[0].find("public_key")->as_string() == w.key.public_key_base64());
     CHECK(sync::verify_evidence(*evidence));
+    // Sealed links keep no copy of their text: the evidence reads _log's.
+    CHECK(server_int(s, "SELECT count(*) FROM _chain WHERE device = '" + w.id + "' AND body = ''") == 4);
     // The tablet sealed its batch (protocol 3): each link shows the seal and
     // the hashes it covers; a seal made over other hashes does not verify.
     for (const auto& l : links) CHECK(l.find("seal")->is_object());
@@ -169,6 +216,58 @@ TEST_SUITE("server") {
     CHECK(s.admin({"evidence", "verify", dir + "/bad.json"}) != 0);
     CHECK_FALSE(w.http.get("/v1/evidence?table=households&row=" + row, 10'000));  // a worker: forbidden
     std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a batch that overtakes the one before it is answered gap, kept nowhere, and judged in its turn") {
+    auto& s = demo_server();
+    Device w(s.url(), "worker06");
+    REQUIRE(w.sync.sync());
+    std::string row = first_household(w);
+    for (int i = 1; i <= 4; ++i)
+      REQUIRE(w.replica.write(T("households"), row, {{C("households", "notes"), Value{"超" + std::to_string(i)}}}));
+    auto batch = w.replica.next_batch(10);
+    REQUIRE(batch);
+    const auto& p = batch->request.patches;
+    std::string second = UuidV7().next(now_ms());
+    auto early = push_raw(s.url(), w, {p[2], p[3]}, std::nullopt, second);
+    REQUIRE(early.status == 200);
+    REQUIRE(early.json.find("gap"));
+    CHECK(early.json.find("gap")->as_int() == 1);
+    CHECK(early.accepted.empty());
+    CHECK(server_int(s, "SELECT count(*) FROM _batches WHERE id = '" + second + "'") == 0);
+    CHECK(server_int(s, "SELECT count(*) FROM _chain WHERE device = '" + w.id + "'") == 0);
+    auto first = push_raw(s.url(), w, {p[0], p[1]});
+    CHECK(first.accepted.size() == 2);
+    // The same batch id again, now in its turn: judged, not the kept refusals.
+    auto again = push_raw(s.url(), w, {p[2], p[3]}, std::nullopt, second);
+    CHECK(again.accepted == std::set<std::string>{id_of(p[2]), id_of(p[3])});
+    CHECK_FALSE(again.json.find("gap"));
+    CHECK(server_notes(s, row) == "超4");
+  }
+
+  TEST_CASE("a tablet's push whose second batch overtakes the first sends it again: nothing refused, nothing lost") {
+    auto& s = demo_server();
+    Device w(s.url(), "worker06");
+    REQUIRE(w.sync.sync());
+    std::string row = first_household(w);
+    constexpr int kWrites = 500;
+    for (int i = 1; i <= kWrites; ++i)
+      REQUIRE(w.replica.write(T("households"), row, {{C("households", "notes"), Value{"先后" + std::to_string(i)}}}));
+    Overtaking link(w.http);
+    sync::SyncClient client(w.replica, link);
+    client.overlap = true;  // two batches out at once
+    client.push_batch = 100;
+    sync::SyncReport r;
+    REQUIRE(client.push(r));
+    CHECK(link.overtook());
+    CHECK(r.overtaken == 1);
+    CHECK(r.pushed == kWrites);
+    CHECK(r.refused == 0);
+    CHECK(w.replica.pending_count() == 0);
+    CHECK(server_int(s, "SELECT count(*) FROM _chain WHERE device = '" + w.id + "'") == kWrites);
+    CHECK(server_int(s, "SELECT max(n) FROM _chain WHERE device = '" + w.id + "'") == kWrites);
+    CHECK(server_int(s, "SELECT count(*) FROM _log WHERE origin = '" + w.id + "' AND status = 'accepted'") == kWrites);
+    CHECK(server_notes(s, row) == "先后" + std::to_string(kWrites));
   }
 
   TEST_CASE("a revoked device is told to wipe; what it still sends is held for review, not merged") {

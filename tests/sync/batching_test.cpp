@@ -71,7 +71,7 @@ TEST_SUITE("batching") {
     auto one = d.replica->next_batch(200, {}, 100);
     REQUIRE(one);
     CHECK(one->entries.size() == 1);  // over the bound alone: sent alone, never stuck
-    auto three = d.replica->next_batch(200, one->request.batch, 7'000);
+    auto three = d.replica->next_batch(200, {one->request.batch}, 7'000);
     REQUIRE(three);
     CHECK(three->entries.size() == 3);
     // Both unanswered: the first goes again first, whole, whatever the bound.

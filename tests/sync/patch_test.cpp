@@ -87,10 +87,10 @@ TEST_SUITE("patch") {
     auto bad = decode_pull_request(*old);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Code::version_mismatch);
-    // Protocol 2 (links signed one by one) is still spoken; 1 and 4 are not.
-    for (int v : {1, 2, 3, 4})
+    // Protocol 2 (links signed one by one) is still spoken; 1 and 5 are not.
+    for (int v : {1, 2, 3, 4, 5})
       CHECK(decode_pull_request(*parse_json(R"({"protocol":)" + std::to_string(v) + R"(,"cursors":{}})")).is_ok() ==
-            (v == 2 || v == 3));
+            (v >= 2 && v <= 4));
     PushAnswer a{{"a"}, {{"b", Code::quarantined, "ended"}}, 2, 77, 5, Restart{6, 40}};
     auto aj = parse_json(encode(a));
     auto ab = decode_push_answer(*aj);
@@ -103,6 +103,14 @@ TEST_SUITE("patch") {
     CHECK_FALSE(decode_push_answer(parse_json(R"({"accepted":[],"rejected":[],"restart":{"chain_n":1}})").value()));
     CHECK(ab->rejected[0].code == Code::quarantined);
     CHECK(ab->conflicts == 2);
+    CHECK(ab->gap == 0);
+    PushAnswer g;
+    g.gap = 41;
+    auto gb = decode_push_answer(parse_json(encode(g)).value());
+    REQUIRE(gb);
+    CHECK(gb->gap == 41);
+    for (const char* bad_gap : {R"({"accepted":[],"rejected":[],"gap":0})", R"({"accepted":[],"rejected":[],"gap":"1"})"})
+      CHECK_FALSE(decode_push_answer(parse_json(bad_gap).value()));
   }
 }
 
