@@ -437,9 +437,20 @@ void SyncService::pull(Request& req, Responder& respond) {
   if (!s) return respond(error_reply(s.error().code, s.error().message));
   auto j = parse_json(req.body);
   if (!j) return respond(error_reply(Code::invalid, j.error().message));
-  auto answer = r->engine->pull(sync::Principal{s->user_id, s->device_id}, *j);
+  auto asked = sync::decode_pull_request(*j);
+  if (!asked) return respond(error_reply(asked.error().code, asked.error().message));
+  sync::Principal who{s->user_id, s->device_id};
+  auto answer = r->engine->pull(who, *asked);
   if (!answer) return respond(error_reply(answer.error().code, answer.error().message));
   respond(Reply{200, "application/json", sync::encode(*answer)});
+  // While the reply travels and the tablet parses it, the next page is built
+  // here: only with a reader to spare, so a busy server answers before it guesses.
+  if (answer->more && reader_to_spare()) r->engine->pull_ahead(who, *asked, *answer);
+}
+
+bool SyncService::reader_to_spare() {
+  std::lock_guard lock(readers_m_);
+  return !free_readers_.empty();
 }
 
 // KPIs (DESIGN §5, shared/kpi.hpp) for supervisors, and for zone chiefs

@@ -98,6 +98,7 @@ class SyncService {
   void login(Request& req, Responder& respond);
   void push(Request& req, Responder& respond);
   void pull(Request& req, Responder& respond);
+  bool reader_to_spare();
   void wait(Request& req, Responder& respond);
   void kpi(Request& req, Responder& respond);
   void history(Request& req, Responder& respond);

@@ -1,5 +1,9 @@
 #include "sync/core/protocol.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
 #include "shared/uuid.hpp"
 #include "sync/core/device_key.hpp"
 
@@ -300,6 +304,51 @@ Result<PullAnswer> decode_pull_answer(const Json& j) {
   a.server_hlc = read_hlc(j);
   if (auto st = read_epochs(j, a.epoch, a.restart); !st) return st.error();
   return a;
+}
+
+void CursorBasis::add(std::string_view bucket, int64_t seq, int64_t since) {
+  mix(bucket);
+  mix(std::to_string(seq));
+  mix(std::to_string(since));
+}
+
+std::string CursorBasis::hex() const {
+  char out[17];
+  snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h_));
+  return out;
+}
+
+void CursorBasis::mix(std::string_view bytes) {
+  for (unsigned char c : bytes) h_ = (h_ ^ c) * 0x100000001b3ull;
+  h_ = (h_ ^ 0xff) * 0x100000001b3ull;  // a separator no text byte equals
+}
+
+// apply_pull's changes to the cursors, on the request's copy of them. A
+// std::map walks buckets in the order SQLite's BINARY collation sorts them.
+PullRequest next_pull_request(const PullRequest& req, const PullAnswer& answer) {
+  PullRequest next;
+  next.limit = req.limit;
+  next.epoch = answer.epoch ? answer.epoch : req.epoch;
+  std::map<std::string, std::pair<int64_t, int64_t>> held;  // bucket -> seq, since
+  for (const auto& [bucket, seq] : req.cursors) {
+    auto since = req.since.find(bucket);
+    held[bucket] = {seq, since == req.since.end() ? seq : since->second};
+  }
+  for (const auto& [bucket, seq] : answer.cursors) {
+    auto [it, fresh] = held.try_emplace(bucket, seq, answer.more ? 0 : seq);
+    if (fresh) continue;
+    it->second.first = std::max(it->second.first, seq);
+    if (!answer.more) it->second.second = std::max(it->second.second, seq);
+  }
+  for (const auto& bucket : answer.evict) held.erase(bucket);
+  CursorBasis h;
+  for (const auto& [bucket, at] : held) {
+    next.cursors[bucket] = at.first;
+    if (at.second < at.first) next.since[bucket] = at.second;
+    h.add(bucket, at.first, at.second);
+  }
+  next.basis = h.hex();
+  return next;
 }
 
 }  // namespace gw::sync

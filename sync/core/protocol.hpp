@@ -135,6 +135,27 @@ Result<PushAnswer> decode_push_answer(const Json& j);
 Result<PullRequest> decode_pull_request(const Json& j);
 Result<PullAnswer> decode_pull_answer(const Json& j);
 
+// PullRequest::basis: FNV-1a over every cursor and since in bucket order.
+// Not a secret, only a name for this state that changes whenever any
+// cursor does.
+class CursorBasis {
+ public:
+  void add(std::string_view bucket, int64_t seq, int64_t since);
+  std::string hex() const;
+
+ private:
+  void mix(std::string_view bytes);
+  uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+// The request a device makes once `answer` (to `req`) is applied, worked
+// out without its replica: the tablet asks for the next page while it
+// applies this one (SyncClient::overlap), and the server builds that page
+// while this one travels (ServerEngine::pull_ahead). A wrong guess costs an
+// exchange, never a record: the server echoes the basis, and
+// Replica::apply_pull() refuses an answer to cursors it no longer holds.
+PullRequest next_pull_request(const PullRequest& req, const PullAnswer& answer);
+
 // Checks an optional "protocol" field: kOldestProtocolVersion..kProtocolVersion.
 Status check_protocol(const Json& j);
 

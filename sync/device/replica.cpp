@@ -285,7 +285,7 @@ std::optional<OutgoingBatch> Replica::next_batch(size_t max_patches, const std::
 // and keep them: a batch sent again is the same bytes. Marks the batch too.
 std::vector<std::string> Replica::chain(OutgoingBatch& out, const std::vector<size_t>& unchained) {
   std::vector<std::string> hashes(out.entries.size());
-  Transaction txn(db_);
+  Txn txn(store_);  // or the caller's, settling the batch before (SyncClient::push)
   ChainHead head = chain_head();
   // A chained patch is marked with its batch in the same write.
   auto upd = db_.prepare("UPDATE _outbox SET body = ?, chain_n = ?, batch = ? WHERE n = ?");
@@ -533,66 +533,12 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
   txn.commit();
 }
 
-namespace {
-
-// FNV-1a over every cursor and since in bucket order: not a secret, only
-// a name for this state that changes whenever any cursor does.
-class BasisHash {
- public:
-  void add(std::string_view bucket, int64_t seq, int64_t since) {
-    mix(bucket);
-    mix(std::to_string(seq));
-    mix(std::to_string(since));
-  }
-  std::string hex() const {
-    char out[17];
-    snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h_));
-    return out;
-  }
-
- private:
-  void mix(std::string_view bytes) {
-    for (unsigned char c : bytes) h_ = (h_ ^ c) * 0x100000001b3ull;
-    h_ = (h_ ^ 0xff) * 0x100000001b3ull;  // a separator no text byte equals
-  }
-  uint64_t h_ = 0xcbf29ce484222325ull;
-};
-
-}  // namespace
 
 std::string Replica::cursor_basis() {
-  BasisHash h;
+  CursorBasis h;
   auto s = db_.prepare("SELECT bucket, seq, since FROM _cursors ORDER BY bucket");
   while (s.step()) h.add(s.text(0), s.int64(1), s.int64(2));
   return h.hex();
-}
-
-// apply_pull's changes to the cursors, on the request's copy of them. A
-// std::map walks buckets in the order SQLite's BINARY collation sorts them.
-PullRequest next_pull_request(const PullRequest& req, const PullAnswer& answer) {
-  PullRequest next;
-  next.limit = req.limit;
-  next.epoch = answer.epoch ? answer.epoch : req.epoch;
-  std::map<std::string, std::pair<int64_t, int64_t>> held;  // bucket -> seq, since
-  for (const auto& [bucket, seq] : req.cursors) {
-    auto since = req.since.find(bucket);
-    held[bucket] = {seq, since == req.since.end() ? seq : since->second};
-  }
-  for (const auto& [bucket, seq] : answer.cursors) {
-    auto [it, fresh] = held.try_emplace(bucket, seq, answer.more ? 0 : seq);
-    if (fresh) continue;
-    it->second.first = std::max(it->second.first, seq);
-    if (!answer.more) it->second.second = std::max(it->second.second, seq);
-  }
-  for (const auto& bucket : answer.evict) held.erase(bucket);
-  BasisHash h;
-  for (const auto& [bucket, at] : held) {
-    next.cursors[bucket] = at.first;
-    if (at.second < at.first) next.since[bucket] = at.second;
-    h.add(bucket, at.first, at.second);
-  }
-  next.basis = h.hex();
-  return next;
 }
 
 PullRequest Replica::pull_request(int limit) {

@@ -158,11 +158,4 @@ class Replica {
   Stmt link_keep_q_;  // _links: one a patch sent, prepared once
 };
 
-// The request pull_request() will make once `answer` (to `req`) is applied,
-// worked out without the replica: the next page is asked for while this
-// one is applied (SyncClient::overlap). A wrong guess costs an exchange,
-// never a record: the server echoes the basis, and apply_pull() refuses an
-// answer to cursors the replica no longer holds.
-PullRequest next_pull_request(const PullRequest& req, const PullAnswer& answer);
-
 }  // namespace gw::sync

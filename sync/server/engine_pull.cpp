@@ -175,6 +175,18 @@ int64_t ServerEngine::bucket_head(const std::string& bucket) {
 Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
   auto req = decode_pull_request(body);
   if (!req) return req.error();
+  return pull(who, *req);
+}
+
+void ServerEngine::pull_ahead(const Principal& who, const PullRequest& req, const PullAnswer& answer) noexcept {
+  if (!pages_ || !answer.more || answer.restart) return;
+  try {
+    (void)pull(who, next_pull_request(req, answer));
+  } catch (...) {  // a hint that failed: the device's own request builds the page
+  }
+}
+
+Result<PullAnswer> ServerEngine::pull(const Principal& who, const PullRequest& req) {
   auto user = directory_.user(who.user_id);
   if (!user) return Error{Code::unauthorized, "unknown user"};
   if (user->disabled) return Error{Code::forbidden, "user " + user->username + " is disabled"};
@@ -183,8 +195,8 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
     // while the writer commits on another connection.
     ReadSnapshot snapshot(db_);
     PullAnswer answer;
-    answer.basis = req->basis;
-    if ((answer.restart = restart_for(req->epoch, who.device_id))) {
+    answer.basis = req.basis;
+    if ((answer.restart = restart_for(req.epoch, who.device_id))) {
       answer.epoch = answer.restart->epoch;
       answer.server_hlc = clock_.now();
       return answer;
@@ -192,28 +204,28 @@ Result<PullAnswer> ServerEngine::pull(const Principal& who, const Json& body) {
     answer.epoch = epoch();
     auto buckets = directory_.readable_buckets(*user);
     std::unordered_set<std::string> allowed(buckets.begin(), buckets.end());
-    for (const auto& [bucket, seq] : req->cursors)
+    for (const auto& [bucket, seq] : req.cursors)
       if (!allowed.count(bucket)) answer.evict.push_back(bucket);
     // user: and global first (they say what the device holds), then grids
     // the device has not begun, then the rest. A bucket no answer has named
     // yet (absent from the cursors) is new: its urgent cases lead, once.
     auto begun = [&](const std::string& b) {
-      auto it = req->cursors.find(b);
-      return it != req->cursors.end() && it->second > 0;
+      auto it = req.cursors.find(b);
+      return it != req.cursors.end() && it->second > 0;
     };
     std::vector<std::string> fresh;
     for (const auto& b : buckets)
-      if (b.starts_with("grid:") && !req->cursors.count(b)) fresh.push_back(b);
+      if (b.starts_with("grid:") && !req.cursors.count(b)) fresh.push_back(b);
     std::stable_partition(buckets.begin(), buckets.end(),
                           [&](const std::string& b) { return !b.starts_with("grid:") || !begun(b); });
 
-    int64_t budget = req->limit ? req->limit : tuning::kPullPageRows;
+    int64_t budget = req.limit ? req.limit : tuning::kPullPageRows;
     budget -= urgent_first(*user, fresh, budget / 2, answer.patches);
     for (const auto& bucket : buckets) {
-      auto it = req->cursors.find(bucket);
-      int64_t cursor = it == req->cursors.end() ? 0 : it->second;
-      auto since_it = req->since.find(bucket);
-      int64_t since = std::min(cursor, since_it == req->since.end() ? cursor : since_it->second);
+      auto it = req.cursors.find(bucket);
+      int64_t cursor = it == req.cursors.end() ? 0 : it->second;
+      auto since_it = req.since.find(bucket);
+      int64_t since = std::min(cursor, since_it == req.since.end() ? cursor : since_it->second);
       if (budget <= 0) {
         answer.more = true;
       } else if (!pages_ || !bucket.starts_with("grid:")) {

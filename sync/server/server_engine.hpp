@@ -63,6 +63,13 @@ class ServerEngine {
   Result<PushAnswer> push(const Principal& who, Json body, PushMode mode = PushMode::merge,
                           SignedLinks* signed_links = nullptr);
   Result<PullAnswer> pull(const Principal& who, const Json& body);
+  Result<PullAnswer> pull(const Principal& who, const PullRequest& req);
+  // Builds, into the page cache, the grid pages of the pull a device makes
+  // after `answer` to `req` (next_pull_request), so they are ready when it
+  // asks: a device catching up asks at once, and this page's transfer and
+  // parse then hide the next one's build. A hint: nothing is answered, a
+  // failure is forgotten, and without a cache (or `more`) it does nothing.
+  void pull_ahead(const Principal& who, const PullRequest& req, const PullAnswer& answer) noexcept;
   // Every write the log holds for one record, oldest first, as JSON
   // (`GET /v1/history`): who, from which device, when, what, and whether it
   // was accepted. For the service centre.

@@ -260,7 +260,9 @@ TEST_SUITE("server") {
     sync::SyncReport r;
     REQUIRE(client.push(r));
     CHECK(link.overtook());
-    CHECK(r.overtaken == 1);
+    // The one forced here, and any the two connections made on their own
+    // (a batch's checks on one HTTP thread may take longer than the next's).
+    CHECK(r.overtaken >= 1);
     CHECK(r.pushed == kWrites);
     CHECK(r.refused == 0);
     CHECK(w.replica.pending_count() == 0);

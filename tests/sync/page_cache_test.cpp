@@ -113,6 +113,47 @@ TEST_SUITE("page-cache") {
     CHECK(answer_text(park.server, park, "worker", req).find(reporter) != std::string::npos);
   }
 
+  TEST_CASE("the page a device asks for next is built while the last travels, and is the page it gets") {
+    SharedPark s;
+    Park& park = s.park;
+    Principal who{park.id("worker"), "dev-worker"};
+    PullRequest req;
+    req.limit = 10;
+    int pages = 0;
+    for (;; ++pages) {
+      auto answer = park.server.pull(who, req);
+      REQUIRE(answer);
+      if (!answer->more) break;
+      PullRequest next = next_pull_request(req, *answer);
+      int64_t built = s.pages->built(), shared = s.pages->shared();
+      park.server.pull_ahead(who, req, *answer);
+      int64_t ahead = s.pages->built();
+      CHECK(ahead > built);  // before the device asks
+      std::string got = answer_text(park.server, park, "worker", next);
+      CHECK(s.pages->built() == ahead);   // nothing built for the request:
+      CHECK(s.pages->shared() > shared);  // it took what was built ahead
+      CHECK(got == answer_text(s.plain, park, "worker", next));
+      req = next;
+      REQUIRE(pages < 10);
+    }
+    CHECK(pages >= 2);  // 29 rows in grid A, pages of 10
+    // The last page asks for nothing further; a write after a page built
+    // ahead changes its grid's head: the device's request builds afresh.
+    auto last = park.server.pull(who, req);
+    REQUIRE(last);
+    int64_t built = s.pages->built();
+    park.server.pull_ahead(who, req, *last);
+    CHECK(s.pages->built() == built);
+    PullRequest first;
+    first.limit = 10;
+    auto answer = park.server.pull(who, first);
+    REQUIRE(answer);
+    park.server.pull_ahead(who, first, *answer);
+    park.put("households", "Ah0", {{"notes", std::string("又改了")}});
+    PullRequest next = next_pull_request(first, *answer);
+    CHECK(answer_text(park.server, park, "worker", next) == answer_text(s.plain, park, "worker", next));
+  }
+
   TEST_CASE("supervisors and workers never share a page: roles are part of the key") {
     SharedPark s;
     s.check_alike("worker");
