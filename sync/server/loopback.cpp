@@ -18,9 +18,13 @@ Result<std::string> LoopbackTransport::call(std::string_view path, const std::st
     return encode(*a);
   }
   if (path == "/v1/sync/pull") {
-    auto a = server_.pull(who_, *json);
+    auto req = decode_pull_request(*json);
+    if (!req) return req.error();
+    auto a = server_.pull(who_, *req);
     if (!a) return a.error();
-    return encode(*a);
+    std::string text = encode(*a);
+    server_.pull_ahead(who_, *req, *a);  // as gridwork-server does with its answer away
+    return text;
   }
   return Error{Code::not_found, "no endpoint " + std::string(path)};
 }
