@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <unordered_set>
 
 #include "shared/codec.hpp"
@@ -532,7 +531,6 @@ void Replica::settle(const OutgoingBatch& batch, const PushAnswer& answer) {
   }
   txn.commit();
 }
-
 
 std::string Replica::cursor_basis() {
   CursorBasis h;

@@ -65,6 +65,10 @@ Result<PushAnswer> SyncClient::Flight::wait(SyncReport& report) {
 // it may set a window too, the exchanges then run in place, in a seeded order).
 Status SyncClient::push(SyncReport& report) {
   using Clock = std::chrono::steady_clock;
+  // A batch goes out only once its links are committed (a link lost to a
+  // crash after it left would be made again as another patch in its place):
+  // never inside a write of the caller's, which would decide for them.
+  if (replica_.store().db().in_transaction()) return Error{Code::internal, "push called inside an open write"};
   size_t batch_size = push_batch ? push_batch : tuning::kPushBatchPatches;
   const size_t window = push_window ? push_window : overlap ? tuning::kPushWindow : 1;
   const Run run = overlap ? Run::own_thread : window > 1 ? Run::deferred : Run::in_place;
