@@ -34,4 +34,19 @@ inline constexpr int64_t kRevealShowMs = 30 * 1000;
 // a lock comes at most this late.
 inline constexpr int64_t kAutoLockCheckMs = 15 * 1000;
 
+// Evidence photos (issue 22). A picture is kept at this long edge: a face,
+// a crack or a licence plate stays readable on a 10-inch screen, and a
+// photo is ~150–300 KB at kPhotoJpegQuality, which a weak link carries.
+inline constexpr int kPhotoLongEdge = 1280;
+// Thumbnails, pulled eagerly with a grid: a list row of photos at a glance.
+inline constexpr int kPhotoThumbEdge = 256;
+// JPEG quality of what is kept: ~80 is where artefacts stop showing on text
+// and edges while the file is a third of quality 95's.
+inline constexpr int kPhotoJpegQuality = 80;
+// Refused before decoding: a camera's full frame is 12–50 MP; a PNG whose
+// header claims more is a decompression bomb (a few KB that unpack to GBs).
+inline constexpr int64_t kPhotoMaxPixels = 64'000'000;
+// Refused before reading the header: no real photo file is larger.
+inline constexpr int64_t kPhotoMaxFileBytes = 40LL << 20;
+
 }  // namespace gw::client::tuning

@@ -1,0 +1,35 @@
+// Evidence photos (issue 22): a picture as it is kept and sent. A file from
+// the picker, a drop or the camera is decoded (JPEG or PNG only, its size
+// checked from the header before any pixel is unpacked), scaled down to a
+// long edge of tuning::kPhotoLongEdge and encoded again as JPEG, which drops
+// every byte of metadata the original carried (EXIF, GPS, maker notes); a
+// thumbnail is made the same way. The picture is named by the BLAKE2b hash
+// of its kept bytes: that name goes into the record's signed patch, so the
+// picture is part of the device's chain like the text beside it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "shared/error.hpp"
+
+namespace gw::client {
+
+struct Photo {
+  std::string hash;  // BLAKE2b-256 of `jpeg`, lowercase hex: the photo's name
+  std::string jpeg;  // the kept picture
+  int width = 0, height = 0;
+  std::string thumb_jpeg;
+  int thumb_width = 0, thumb_height = 0;
+};
+
+// The kept picture and its thumbnail from a file's bytes, or why not
+// (Code::invalid: not a JPEG or PNG, damaged or cut short; Code::too_large:
+// a file or a picture over the limits).
+Result<Photo> prepare_photo(std::string_view file);
+
+// The name of a picture's bytes (Photo::hash): what a server checks an
+// upload against.
+std::string photo_hash(std::string_view jpeg);
+
+}  // namespace gw::client
