@@ -50,29 +50,42 @@ uint32_t be(std::string_view b, size_t at, int bytes) {
   return v;
 }
 
-// The size a file's header claims, read here rather than by stb_image,
-// which refuses a huge one as if it were damaged: a bomb should be called
-// what it is. PNG: IHDR, always the first chunk. JPEG: the first SOF
-// segment before the scan. {0, 0}: no size found.
-std::pair<int64_t, int64_t> claimed_size(std::string_view b, Format f) {
-  if (f == Format::png) {
-    if (b.size() < 24) return {0, 0};
-    return {be(b, 16, 4), be(b, 20, 4)};
-  }
+// Calls `each(marker, payload)` for a JPEG's segments before its scan, in
+// order, until it returns true; stops at the scan, or at bytes that are not
+// a segment.
+template <class Each>
+void for_each_segment(std::string_view b, Each each) {
   for (size_t at = 2; at + 4 <= b.size();) {
-    if (static_cast<unsigned char>(b[at]) != 0xFF) return {0, 0};
+    if (static_cast<unsigned char>(b[at]) != 0xFF) return;
     auto m = static_cast<unsigned char>(b[at + 1]);
     if (m == 0xFF) {  // fill
       ++at;
       continue;
     }
-    if (m == 0xDA) return {0, 0};  // the scan, and no frame header before it
-    uint32_t len = be(b, at + 2, 2);
-    bool frame = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-    if (frame && at + 9 <= b.size()) return {be(b, at + 7, 2), be(b, at + 5, 2)};
+    if (m == 0xDA || m == 0xD9) return;
+    size_t len = be(b, at + 2, 2);
+    if (len < 2 || at + 2 + len > b.size()) return;
+    if (each(m, b.substr(at + 4, len - 2))) return;
     at += 2 + len;
   }
-  return {0, 0};
+}
+
+// The size a file's header claims, read here rather than by stb_image,
+// which refuses a huge one as if it were damaged: a bomb should be called
+// what it is. PNG: IHDR, always the first chunk. JPEG: the frame header
+// (SOF: precision, height, width). {0, 0}: no size found.
+std::pair<int64_t, int64_t> claimed_size(std::string_view b, Format f) {
+  if (f == Format::png) {
+    if (b.size() < 24) return {0, 0};
+    return {be(b, 16, 4), be(b, 20, 4)};
+  }
+  std::pair<int64_t, int64_t> size{0, 0};
+  for_each_segment(b, [&](unsigned char m, std::string_view seg) {
+    bool frame = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+    if (frame && seg.size() >= 5) size = {be(seg, 3, 2), be(seg, 1, 2)};
+    return frame;
+  });
+  return size;
 }
 
 struct Rgb {
@@ -84,18 +97,12 @@ struct Rgb {
 // when absent or unreadable. A phone keeps its sensor's rows and says how
 // to turn them; the new encoding drops that word, so the turn is made here.
 int exif_orientation(std::string_view b) {
-  for (size_t at = 2; at + 4 <= b.size();) {
-    if (static_cast<unsigned char>(b[at]) != 0xFF) return 1;
-    auto m = static_cast<unsigned char>(b[at + 1]);
-    if (m == 0xDA || m == 0xD9) return 1;
-    size_t len = be(b, at + 2, 2);
-    if (len < 2 || at + 2 + len > b.size()) return 1;
-    std::string_view seg = b.substr(at + 4, len - 2);
-    at += 2 + len;
-    if (m != 0xE1 || seg.size() < 14 || seg.substr(0, 6) != std::string_view("Exif\0\0", 6)) continue;
+  int orientation = 1;
+  for_each_segment(b, [&](unsigned char m, std::string_view seg) {
+    if (m != 0xE1 || seg.size() < 14 || seg.substr(0, 6) != std::string_view("Exif\0\0", 6)) return false;
     std::string_view tiff = seg.substr(6);
     bool little = tiff.substr(0, 2) == "II";
-    if (!little && tiff.substr(0, 2) != "MM") return 1;
+    if (!little && tiff.substr(0, 2) != "MM") return true;
     auto num = [&](size_t off, int bytes) -> uint32_t {
       if (off + static_cast<size_t>(bytes) > tiff.size()) return 0;
       uint32_t v = 0;
@@ -109,15 +116,16 @@ int exif_orientation(std::string_view b) {
     uint32_t entries = num(ifd, 2);
     for (uint32_t i = 0; i < entries && i < 1000; ++i) {
       size_t e = ifd + 2 + 12 * static_cast<size_t>(i);
-      if (e + 12 > tiff.size()) return 1;
+      if (e + 12 > tiff.size()) break;
       if (num(e, 2) == 0x0112 && num(e + 2, 2) == 3) {  // Orientation, SHORT
         uint32_t o = num(e + 8, 2);
-        return o >= 1 && o <= 8 ? static_cast<int>(o) : 1;
+        if (o >= 1 && o <= 8) orientation = static_cast<int>(o);
+        break;
       }
     }
-    return 1;
-  }
-  return 1;
+    return true;
+  });
+  return orientation;
 }
 
 // `in` turned upright by an EXIF orientation: for each pixel of the result,
