@@ -65,6 +65,11 @@ Result<std::string> HttpTransport::send_once(const std::string& method, std::str
     if (!token_.empty()) req.headers().add("Authorization", "Bearer " + token_);
     if (sign) req.headers().add("X-Gridwork-Signature", key_.sign_base64(body));
     if (method == methods::POST) req.set_body(body, "application/json");
+    // Photo bytes (issue 22) as they are: set_body(string) would take them as UTF-8 text.
+    if (method == methods::PUT) {
+      req.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+      req.headers().set_content_type("application/octet-stream");
+    }
     http_response resp = client.request(req, cancel_->source.get_token()).get();
     auto bytes = resp.extract_vector().get();
     std::string text(bytes.begin(), bytes.end());
@@ -92,6 +97,10 @@ Result<std::string> HttpTransport::exchange(std::string_view path, const std::st
 
 Result<std::string> HttpTransport::get(const std::string& path_and_query, int timeout_ms) {
   return send(methods::GET, path_and_query, {}, false, timeout_ms);
+}
+
+Result<std::string> HttpTransport::put(const std::string& path_and_query, const std::string& bytes) {
+  return send(methods::PUT, path_and_query, bytes, false, timeout_ms_);
 }
 
 Result<LoginResult> HttpTransport::login(const std::string& username, const std::string& password,

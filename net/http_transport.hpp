@@ -36,6 +36,8 @@ class HttpTransport : public sync::Transport {
   Result<std::string> exchange(std::string_view path, const std::string& body) override;
   // GET with the token, for /v1/sync/wait and reports.
   Result<std::string> get(const std::string& path_and_query, int timeout_ms);
+  // PUT of raw bytes (application/octet-stream), for photo chunks (/v1/blobs).
+  Result<std::string> put(const std::string& path_and_query, const std::string& bytes);
   // Ends the requests in flight at once, and any made later (they return
   // Code::offline); from any thread. A long-poll must not hold the app open
   // for its 25 s.

@@ -37,4 +37,11 @@ bool is_role_list(std::string_view s) {
   return set && !set->empty();
 }
 
+bool is_blob_hash(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 }  // namespace gw

@@ -13,5 +13,8 @@ bool is_id_number_text(std::string_view s);
 char id_number_check_char(std::string_view first17);
 // "worker,chief": known role names, comma separated, at least one.
 bool is_role_list(std::string_view s);
+// A photo's name (issue 22): BLAKE2b-256 in lowercase hex, 64 characters;
+// one spelling only, so a name is also a file name and a key.
+bool is_blob_hash(std::string_view s);
 
 }  // namespace gw

@@ -49,7 +49,10 @@ std::vector<std::string> create_index_sql(const TableSpec& t, std::string_view p
   if (!t.bucket_column.empty()) index(t.bucket_column);
   for (const auto& c : t.columns) {
     // Parent references that screens look rows up by.
-    if (c.name == "household_id" || c.name == "case_id" || c.name == "target_id") index(c.name);
+    if (c.name == "household_id" || c.name == "case_id" || c.name == "target_id" || c.name == "record_id")
+      index(c.name);
+    // A photo's rows by its name: who may upload or fetch those bytes.
+    if (c.name == "hash" || c.name == "thumb_hash") index(c.name);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "shared/categories.hpp"
 #include "shared/checks.hpp"
+#include "shared/tuning.hpp"
 #include "shared/uuid.hpp"
 #include "shared/workflow.hpp"
 
@@ -49,6 +50,9 @@ constexpr sv kConflictStatus[] = {"open", "resolved", "refused"};
 // base: what both started from; custom: a new value; accept: a quarantined patch merged.
 constexpr sv kResolutions[] = {"ours", "theirs", "base", "custom", "accept"};
 constexpr sv kNoticeKinds[] = {"takeover", "assignment", "conflict", "rejected", "case"};
+// Records a photo may be attached to: a report, a workflow step (the log
+// row of resolve, verify, rework...), a patrol and its findings, a visit.
+constexpr sv kAttachable[] = {"cases", "case_log", "patrols", "visits"};
 
 // ---- tables ----------------------------------------------------------------
 
@@ -262,6 +266,26 @@ constexpr ColumnSpec kReveals[] = {
     Time("at").req().fixed(),
 };
 
+// Schema version 5 (issue 22). An evidence photo attached to a record: the
+// picture's name (BLAKE2b-256 of its bytes), its thumbnail's and their
+// sizes, written once and signed in the device's chain with the record.
+// The bytes are not here: they travel on their own queue after the records
+// (/v1/blobs, DESIGN §14), checked there against this row's name and size.
+constexpr ColumnSpec kAttachments[] = {
+    Text("record_table", 16).req().fixed().in(kAttachable),
+    Ref("record_id").req().fixed(),
+    Ref("grid_id").req().fixed(),  // the record's grid: the bucket, and who may fetch the bytes
+    Text("hash", 64).req().fixed().checked(&is_blob_hash, "a BLAKE2b-256 hash in lowercase hex"),
+    Int("bytes").req().fixed().range(1, tuning::kPhotoMaxBytes),
+    Int("width").req().fixed().range(1, 65535),
+    Int("height").req().fixed().range(1, 65535),
+    Text("thumb_hash", 64).req().fixed().checked(&is_blob_hash, "a BLAKE2b-256 hash in lowercase hex"),
+    Int("thumb_bytes").req().fixed().range(1, tuning::kThumbMaxBytes),
+    Ref("author_id").req().fixed(),
+    Time("taken_at").req().fixed(),
+    Deleted(),  // taken off the record; the bytes stay where the chain names them
+};
+
 constexpr std::array kTables = {
     TableSpec{"grids", kGrids, BucketRule::global, {}, kOffice, 5},
     TableSpec{"departments", kDepartments, BucketRule::global, {}, kOffice, 5},
@@ -278,6 +302,9 @@ constexpr std::array kTables = {
     TableSpec{"conflicts", kConflicts, BucketRule::grid, "grid_id", RoleSet{Role::admin}, 1},
     TableSpec{"notices", kNotices, BucketRule::user, "user_id", kField, 1},
     TableSpec{"reveals", kReveals, BucketRule::user, "user_id", kField, 3, true},
+    // After every record it may be attached to (visits: 3), so its record
+    // reaches the server first, in the same batch or one before.
+    TableSpec{"attachments", kAttachments, BucketRule::grid, "grid_id", kField, 4},
 };
 
 }  // namespace

@@ -15,9 +15,10 @@ namespace gw {
 // to a table's spec, never removed or reordered: a store of an older version
 // then gains the new columns on open (sync/row_store), its packed clocks and
 // unsynced records intact; a store of a newer version is refused.
-inline constexpr int kSchemaVersion = 4;  // 2: cases.last_action, status_note, deferred, closed_at
+inline constexpr int kSchemaVersion = 5;  // 2: cases.last_action, status_note, deferred, closed_at
                                           // 3: conflicts.author_id, device, opened_at; grid buckets
                                           // 4: reveals (a masked number shown in clear, audited)
+                                          // 5: attachments (evidence photos by name)
 
 enum class ColType : uint8_t { text, integer, real, boolean, json };
 

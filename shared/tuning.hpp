@@ -96,3 +96,22 @@ inline constexpr int64_t kPageBuildWaitMs = 2'000;
 inline constexpr int64_t kAuditMaxRows = 50'000;
 
 }  // namespace gw::tuning
+
+namespace gw::tuning {
+
+// Evidence photos (issue 22, DESIGN §14). A kept picture (1,280 px, JPEG
+// q80) is 150–400 KB; 2 MB is above any real one (pure noise encodes to
+// ~1.2 MB) and below what would let a quota be run down by one file.
+inline constexpr int64_t kPhotoMaxBytes = 2LL << 20;
+// A 256 px thumbnail is 10–30 KB; noise ~60 KB.
+inline constexpr int64_t kThumbMaxBytes = 256LL << 10;
+// Photos one record carries, as the park's forms (现场照片, 处置前后) ask:
+// nine fill the 3 x 3 grid of thumbnails a report shows.
+inline constexpr int kPhotosPerRecord = 9;
+// One upload request carries at most this: on a weak 2G-class link
+// (~20 KB/s) a chunk arrives in ~13 s, inside the request timeout, and a
+// link cut mid-chunk loses at most that much; the server's body limit is
+// far above it.
+inline constexpr int64_t kBlobChunkBytes = 256LL << 10;
+
+}  // namespace gw::tuning

@@ -80,6 +80,12 @@ ClientCore::Impl::Impl(CoreOptions o)
                 SyncScheduler::Hooks{[this](HlcTime seen) { after_sync(seen); },
                                      [this](net::HttpTransport& http, const std::string& why) {
                                        return wipe_device(http, why);
+                                     },
+                                     [this](const std::string& opened, const Status& outcome) {
+                                       on_store([this, opened, outcome] {
+                                         if (opened.empty()) return store.refresh(false);
+                                         store.show_photo(opened, outcome);
+                                       });
                                      }}),
       store(board, wall) {
   store_worker.start();
@@ -355,6 +361,28 @@ void ClientCore::case_action(const std::string& case_id, const std::string& acti
   impl_->on_store([i = impl_.get(), case_id, action, in] {
     i->command([&] { return done(i->store.actions().case_action(i->store.me(), case_id, action, in), "notice.case_updated"); });
   });
+}
+
+void ClientCore::attach_photos(const std::string& table, const std::string& record_id,
+                               const std::vector<std::string>& files) {
+  impl_->on_store([i = impl_.get(), table, record_id, files] {
+    i->command([&] {
+      return done(i->store.actions().attach_photos(i->store.me(), table, record_id, files), "notice.photos_attached");
+    });
+  });
+}
+
+void ClientCore::open_photo(const std::string& hash) {
+  impl_->on_store([i = impl_.get(), hash] {
+    i->store.shown.photo = hash;
+    i->store.show_photo(hash);
+    if (i->store.is_open() && !i->store.has_photo(hash))
+      i->on_net([i, hash] { i->scheduler.fetch_photo(hash); });
+  });
+}
+
+void ClientCore::close_photo() {
+  impl_->on_store([i = impl_.get()] { i->store.close_photo(); });
 }
 
 void ClientCore::save_settings(const Settings& settings) {

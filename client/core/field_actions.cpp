@@ -6,6 +6,7 @@
 #include "shared/codec.hpp"
 #include "shared/json.hpp"
 #include "shared/schema.hpp"
+#include "shared/tuning.hpp"
 #include "shared/workflow.hpp"
 
 namespace gw::client {
@@ -22,6 +23,20 @@ std::string_view mark_name(CheckMark m) {
     case CheckMark::unchecked: break;
   }
   return "";
+}
+
+// Every file made into a photo before anything is written: one that is not
+// a photo refuses the lot, naming it.
+Result<std::vector<Photo>> prepare_files(const std::vector<std::string>& files, int64_t already) {
+  if (already + static_cast<int64_t>(files.size()) > tuning::kPhotosPerRecord)
+    return Error{Code::too_large, "a record carries at most " + std::to_string(tuning::kPhotosPerRecord) + " photos"};
+  std::vector<Photo> out;
+  for (const auto& f : files) {
+    auto p = prepare_photo_file(f);
+    if (!p) return Error{p.error().code, f.substr(f.find_last_of('/') + 1) + ": " + p.error().message};
+    out.push_back(std::move(*p));
+  }
+  return out;
 }
 
 // "张三、李四, 王五" -> ["张三","李四","王五"]: parties are typed as one line.
@@ -141,7 +156,14 @@ Result<std::string> FieldActions::record_visit(const Me& me, const NewVisit& v) 
   if (!v.notes.empty()) add_field(set, t, "notes", v.notes);
   if (!v.needs.empty()) add_field(set, t, "needs", v.needs);
   if (v.follow_up_at > 0) add_field(set, t, "follow_up_at", v.follow_up_at);
-  return replica_.create(t, set);
+  auto photos = prepare_files(v.photos, 0);
+  if (!photos) return photos.error();
+  sync::Txn txn(replica_.store());  // a visit and its photos: all or none
+  auto id = replica_.create(t, set);
+  if (!id) return id.error();
+  if (auto st = attach(me, "visits", *id, grid, *photos); !st) return st.error();
+  txn.commit();
+  return id;
 }
 
 Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
@@ -168,15 +190,18 @@ Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
   if (!c.parties.empty()) add_field(set, t, "parties", parties_json(c.parties));
   if (!c.patrol_id.empty()) add_field(set, t, "patrol_id", c.patrol_id);
   if (!c.visit_id.empty()) add_field(set, t, "visit_id", c.visit_id);
-  sync::Txn txn(replica_.store());  // a case never without its report row
+  auto photos = prepare_files(c.photos, 0);
+  if (!photos) return photos.error();
+  sync::Txn txn(replica_.store());  // a case never without its report row, nor its photos
   auto id = replica_.create(t, set);
   if (!id) return id.error();
   if (auto st = log_case(me, *id, c.grid_id, "report", "", "reported", ""); !st) return st.error();
+  if (auto st = attach(me, "cases", *id, c.grid_id, *photos); !st) return st.error();
   txn.commit();
   return id;
 }
 
-Status FieldActions::log_case(const Me& me, const std::string& case_id, const std::string& grid_id,
+Result<std::string> FieldActions::log_case(const Me& me, const std::string& case_id, const std::string& grid_id,
                               std::string_view action, std::string_view from, std::string_view to,
                               const std::string& note) {
   const auto& t = table("case_log");
@@ -184,9 +209,7 @@ Status FieldActions::log_case(const Me& me, const std::string& case_id, const st
                              {"to_status", std::string(to)}, {"actor_id", me.user_id}, {"at", now()}});
   if (!from.empty()) add_field(set, t, "from_status", std::string(from));
   if (!note.empty()) add_field(set, t, "note", note);
-  auto id = replica_.create(t, set);
-  if (!id) return id.error();
-  return Status::ok();
+  return replica_.create(t, set);
 }
 
 Status FieldActions::case_action(const Me& me, const std::string& case_id, const std::string& action,
@@ -223,10 +246,14 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   if (action == "rework") add_field(set, t, "rework", rework + 1);
   if (action == "close") add_field(set, t, "closed_at", now());
   if (action == "defer") add_field(set, t, "deferred", int64_t{1});
-  sync::Txn txn(replica_.store());  // a step and its log row: both or neither
+  auto photos = prepare_files(in.photos, 0);  // 处置前后: the step's own photos
+  if (!photos) return photos.error();
+  sync::Txn txn(replica_.store());  // a step, its log row and its photos: all or none
   if (auto w = replica_.write(t, case_id, set); !w) return w.error();
   std::string note = move->needs_resolution ? in.resolution : in.note;
-  if (auto st = log_case(me, case_id, grid, move->action, move->from, move->to, note); !st) return st.error();
+  auto step = log_case(me, case_id, grid, move->action, move->from, move->to, note);
+  if (!step) return step.error();
+  if (auto st = attach(me, "case_log", *step, grid, *photos); !st) return st.error();
   txn.commit();
   return Status::ok();
 }
@@ -261,6 +288,46 @@ Status FieldActions::edit_target(const std::string& kind, const std::string& id,
   }
   if (set.empty()) return Status::ok();  // nothing changed: nothing to sync
   if (auto p = replica_.write(t, id, set); !p) return p.error();
+  return Status::ok();
+}
+
+Status FieldActions::attach_photos(const Me& me, const std::string& table_name, const std::string& record_id,
+                                   const std::vector<std::string>& files) {
+  const TableSpec* t = find_table(table_name);
+  const ColumnSpec* kind = table("attachments").find("record_table");
+  if (!t || std::find(kind->one_of.begin(), kind->one_of.end(), table_name) == kind->one_of.end())
+    return Error{Code::invalid, "photos are attached to cases, case steps, patrols and visits"};
+  sync::Row row;
+  if (!replica_.store().load(*t, record_id, row) || !row.exists)
+    return Error{Code::not_found, "no such record on this tablet"};
+  std::string grid = text_or_empty(row.values[static_cast<size_t>(t->index_of("grid_id"))]);
+  auto count = replica_.store().db().prepare(
+      "SELECT count(*) FROM attachments WHERE record_id = ? AND coalesce(deleted, 0) = 0");
+  count.bind(1, record_id);
+  auto photos = prepare_files(files, count.step() ? count.int64(0) : 0);
+  if (!photos) return photos.error();
+  sync::Txn txn(replica_.store());
+  if (auto st = attach(me, table_name, record_id, grid, *photos); !st) return st.error();
+  txn.commit();
+  return Status::ok();
+}
+
+// The rows and the sealed bytes in the caller's transaction: a row never
+// names a picture the tablet does not hold.
+Status FieldActions::attach(const Me& me, std::string_view record_table, const std::string& record_id,
+                            const std::string& grid_id, const std::vector<Photo>& photos) {
+  const auto& t = table("attachments");
+  for (const auto& p : photos) {
+    int64_t at = now();
+    Fields set = fields_of(t, {{"record_table", std::string(record_table)}, {"record_id", record_id},
+                               {"grid_id", grid_id}, {"hash", p.hash}, {"bytes", static_cast<int64_t>(p.jpeg.size())},
+                               {"width", int64_t{p.width}}, {"height", int64_t{p.height}},
+                               {"thumb_hash", p.thumb_hash},
+                               {"thumb_bytes", static_cast<int64_t>(p.thumb_jpeg.size())},
+                               {"author_id", me.user_id}, {"taken_at", at}});
+    if (auto id = replica_.create(t, set); !id) return id.error();
+    photos_.keep_taken(p, grid_id, at);
+  }
   return Status::ok();
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "client/core/client_core.hpp"
+#include "client/core/photo_store.hpp"
 #include "client/core/queries.hpp"
 #include "sync/device/replica.hpp"
 
@@ -15,7 +16,8 @@ namespace gw::client {
 
 class FieldActions {
  public:
-  FieldActions(sync::Replica& replica, Queries& queries) : replica_(replica), queries_(queries) {}
+  FieldActions(sync::Replica& replica, Queries& queries, PhotoStore& photos)
+      : replica_(replica), queries_(queries), photos_(photos) {}
 
   Result<std::string> start_patrol(const Me& me, const std::string& grid_id);
   Status mark_check(const std::string& patrol_id, const std::string& item, CheckMark mark, const std::string& note);
@@ -31,15 +33,23 @@ class FieldActions {
   // people change offline becomes a conflict for an admin (DESIGN §7).
   Status edit_target(const std::string& kind, const std::string& id,
                      const std::vector<std::pair<std::string, std::string>>& fields);
+  // Evidence photos (issue 22) from files, attached to a case, a step of
+  // one (its case_log row), a patrol or a visit: all of them or, when one
+  // file is not a photo, none, and the record stays as it was.
+  Status attach_photos(const Me& me, const std::string& table, const std::string& record_id,
+                       const std::vector<std::string>& files);
 
  private:
   int64_t now() { return replica_.clock().wall_ms(); }
-  Status log_case(const Me& me, const std::string& case_id, const std::string& grid_id, std::string_view action,
+  Result<std::string> log_case(const Me& me, const std::string& case_id, const std::string& grid_id, std::string_view action,
                   std::string_view from, std::string_view to, const std::string& note);
   Status write_checklist(const std::string& patrol_id, const std::string& item, CheckMark mark,
                          const std::string& note, const std::string& case_id);
+  Status attach(const Me& me, std::string_view table, const std::string& record_id, const std::string& grid_id,
+                const std::vector<Photo>& photos);
   sync::Replica& replica_;
   Queries& queries_;
+  PhotoStore& photos_;
 };
 
 }  // namespace gw::client

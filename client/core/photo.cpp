@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -235,10 +236,43 @@ Result<Photo> prepare_photo(std::string_view file) {
   p.jpeg = std::move(*jpeg);
   p.width = kept.width;
   p.height = kept.height;
+  p.thumb_hash = photo_hash(*small);
   p.thumb_jpeg = std::move(*small);
   p.thumb_width = thumb.width;
   p.thumb_height = thumb.height;
   return p;
+}
+
+Result<Photo> prepare_photo_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return Error{Code::not_found, "the file cannot be opened: " + path};
+  auto size = static_cast<int64_t>(in.tellg());
+  // Told before a byte is read: a 4 GB video dropped by mistake is not loaded.
+  if (size > tuning::kPhotoMaxFileBytes)
+    return Error{Code::too_large, "the file is " + std::to_string(size >> 20) + " MB, over the " +
+                                      std::to_string(tuning::kPhotoMaxFileBytes >> 20) + " MB a photo may be"};
+  std::string bytes(static_cast<size_t>(std::max<int64_t>(size, 0)), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+    return Error{Code::io, "the file cannot be read: " + path};
+  return prepare_photo(bytes);
+}
+
+Result<Pixels> decode_pixels(std::string_view jpeg) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg.data());
+  int w = 0, h = 0, channels = 0;
+  // Only pictures this app made reach here, but a cached file may be damaged.
+  if (!stbi_info_from_memory(bytes, static_cast<int>(jpeg.size()), &w, &h, &channels) ||
+      static_cast<int64_t>(w) * h > tuning::kPhotoMaxPixels)
+    return Error{Code::invalid, "the picture cannot be read"};
+  std::unique_ptr<unsigned char, void (*)(void*)> px(
+      stbi_load_from_memory(bytes, static_cast<int>(jpeg.size()), &w, &h, &channels, 4), stbi_image_free);
+  if (!px) return Error{Code::invalid, "the picture cannot be read"};
+  Pixels out;
+  out.width = w;
+  out.height = h;
+  out.rgba.assign(px.get(), px.get() + static_cast<size_t>(w) * h * 4);
+  return out;
 }
 
 }  // namespace gw::client

@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/error.hpp"
 
@@ -19,6 +20,7 @@ struct Photo {
   std::string hash;  // BLAKE2b-256 of `jpeg`, lowercase hex: the photo's name
   std::string jpeg;  // the kept picture
   int width = 0, height = 0;
+  std::string thumb_hash;  // the thumbnail's name, sent beside the photo's
   std::string thumb_jpeg;
   int thumb_width = 0, thumb_height = 0;
 };
@@ -27,6 +29,17 @@ struct Photo {
 // (Code::invalid: not a JPEG or PNG, damaged or cut short; Code::too_large:
 // a file or a picture over the limits).
 Result<Photo> prepare_photo(std::string_view file);
+
+// The same from a file, whose size is checked before it is read
+// (Code::not_found when it cannot be opened).
+Result<Photo> prepare_photo_file(const std::string& path);
+
+// A kept picture's pixels for the screen (RGBA, 8 bits a channel).
+struct Pixels {
+  int width = 0, height = 0;
+  std::vector<unsigned char> rgba;
+};
+Result<Pixels> decode_pixels(std::string_view jpeg);
 
 // The name of a picture's bytes (Photo::hash): what a server checks an
 // upload against.

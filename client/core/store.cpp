@@ -9,7 +9,8 @@ void Store::open(const std::string& path, const std::string& device_id, Me me, H
   close();
   r_ = std::make_unique<DeviceReplica>(path, device_id, wall_, start, std::move(key));
   queries_ = std::make_unique<Queries>(r_->db);
-  actions_ = std::make_unique<FieldActions>(r_->replica, *queries_);
+  photos_ = std::make_unique<PhotoStore>(r_->db, *r_->key);
+  actions_ = std::make_unique<FieldActions>(r_->replica, *queries_, *photos_);
   office_ = std::make_unique<GridOffice>(r_->replica, *queries_);
   desk_ = std::make_unique<ConflictDesk>(r_->replica, *queries_);
   me_ = std::move(me);
@@ -21,6 +22,7 @@ void Store::close() {
   desk_.reset();
   office_.reset();
   actions_.reset();
+  photos_.reset();
   queries_.reset();
   r_.reset();
   me_ = Me{};
@@ -56,6 +58,7 @@ void Store::refresh(bool reference_data) {
     if (auto d = queries_->case_detail(me_, shown.open_case, wall_())) {
       for (const auto& p : home->problems)
         if (p.row == shown.open_case) d->problems.push_back(p);
+      d->photos = photos_->attached(shown.open_case);
       detail = std::make_shared<CaseDetail>(std::move(*d));
     }
   board_.publish([&](Snapshot& s) {
@@ -66,6 +69,26 @@ void Store::refresh(bool reference_data) {
     s.patrol = patrol;
     s.case_detail = detail;
   });
+}
+
+void Store::show_photo(const std::string& hash, const Status& fetched) {
+  if (!r_ || hash != shown.photo) return;
+  auto v = std::make_shared<PhotoViewer>();
+  v->hash = hash;
+  if (auto jpeg = photos_->read(hash)) {
+    v->state = PhotoViewer::State::ready;
+    v->jpeg = std::move(*jpeg);
+    photos_->touch(hash, wall_());
+  } else if (!fetched) {
+    v->state = fetched.code() == Code::state ? PhotoViewer::State::pending : PhotoViewer::State::failed;
+    v->error = fetched.error().message;
+  }
+  board_.publish([&](Snapshot& s) { s.photo = v; });
+}
+
+void Store::close_photo() {
+  shown.photo.clear();
+  board_.publish([](Snapshot& s) { s.photo.reset(); });
 }
 
 void Store::refresh_targets() {

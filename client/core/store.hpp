@@ -17,6 +17,7 @@
 #include "client/core/device_replica.hpp"
 #include "client/core/field_actions.hpp"
 #include "client/core/grid_office.hpp"
+#include "client/core/photo_store.hpp"
 #include "client/core/queries.hpp"
 #include "shared/kpi.hpp"
 
@@ -36,6 +37,7 @@ class Store {
     std::optional<ConflictFilter> conflicts;
     std::optional<std::pair<std::string, std::string>> conflict_record;  // table, row
     std::string open_case, open_patrol, kpi_exported_to;
+    std::string photo;  // the picture opened full size
   };
 
   Store(Board& board, std::function<int64_t()> wall);
@@ -49,6 +51,7 @@ class Store {
   DeviceReplica& replica() { return *r_; }
   Queries& queries() { return *queries_; }
   FieldActions& actions() { return *actions_; }
+  PhotoStore& photos() { return *photos_; }
   GridOffice& office() { return *office_; }
   ConflictDesk& desk() { return *desk_; }
   const Me& me() const { return me_; }
@@ -63,12 +66,18 @@ class Store {
   void refresh_targets();
   void refresh_cases();  // and the other lists an edit changes: dispatch queue, KPIs, office, desk
   void publish_revealed();  // drops those whose time ran out
+  // The picture opened (shown.photo) as the tablet holds it: ready, or
+  // loading, or why not (`fetched`: the network thread's try).
+  void show_photo(const std::string& hash, const Status& fetched = Status::ok());
+  void close_photo();
+  bool has_photo(const std::string& hash) { return r_ && photos_->has(hash); }
 
  private:
   Board& board_;
   std::function<int64_t()> wall_;
   std::unique_ptr<DeviceReplica> r_;
   std::unique_ptr<Queries> queries_;
+  std::unique_ptr<PhotoStore> photos_;
   std::unique_ptr<FieldActions> actions_;
   std::unique_ptr<GridOffice> office_;
   std::unique_ptr<ConflictDesk> desk_;

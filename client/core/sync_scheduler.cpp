@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "client/core/client_core.hpp"
+#include "client/core/photo_sync.hpp"
 #include "client/core/tuning.hpp"
 #include "shared/json.hpp"
 #include "sync/device/sync_client.hpp"
@@ -68,6 +69,7 @@ void SyncScheduler::close() {
 
 void SyncScheduler::run() {
   if (!session_.is_open() || closing_) return;
+  const uint64_t gen = generation_.load();
   board_.publish([](Snapshot& s) {
     s.sync.running = true;
     s.sync.records_up = s.sync.records_down = s.sync.bytes_up = s.sync.bytes_down = 0;
@@ -108,9 +110,47 @@ void SyncScheduler::run() {
     });
     if (e.code == Code::unauthorized) board_.notify(Notice{true, "error.sign_in_again", e.message, ""});
   }
-  board_.publish([](Snapshot& s) { s.sync.running = false; });
   hooks_.synced(session_.replica().clock.last());
+  if (result) move_photos(http, gen);
+  board_.publish([](Snapshot& s) { s.sync.running = false; });
   plan(delay);
+}
+
+void SyncScheduler::move_photos(HttpTransport& http, uint64_t gen) {
+  auto key = session_.data_key();
+  if (!key) return;
+  PhotoSync photos(session_.replica().db, *key, http, wall_);
+  auto publish = [&] {
+    int64_t waiting = photos.uploads_waiting();
+    board_.publish([&](Snapshot& s) {
+      s.sync.photos_waiting = waiting;
+      s.sync.photo_bytes_up = photos.report().bytes_up;
+      s.sync.photo_bytes_down = photos.report().bytes_down;
+    });
+  };
+  int64_t down = 0;
+  // A new sync asked for (an edit's, the user's) bumps the generation: the
+  // queue stops at the chunk it is on, and that sync pushes the record first.
+  while (!closing_ && gen == generation_.load()) {
+    auto moved = photos.step();
+    if (!moved || !*moved) break;
+    publish();
+    // Thumbnails show as they come, a handful at a time.
+    if (photos.report().pictures_down - down >= 8) {
+      down = photos.report().pictures_down;
+      hooks_.photos("", Status::ok());
+    }
+  }
+  publish();
+  if (photos.report().pictures_down > down) hooks_.photos("", Status::ok());
+  photos.sweep();
+}
+
+void SyncScheduler::fetch_photo(const std::string& hash) {
+  auto key = session_.data_key();
+  if (!session_.is_open() || closing_ || !key) return hooks_.photos(hash, Error{Code::offline, "not signed in"});
+  PhotoSync photos(session_.replica().db, *key, session_.transport(), wall_);
+  hooks_.photos(hash, photos.fetch(hash));
 }
 
 void SyncScheduler::start_watch(HlcTime since) {

@@ -28,6 +28,9 @@ class SyncScheduler {
     // The server revoked this tablet: carries out the wipe order. false:
     // not now (what was never pushed could not be handed over).
     std::function<bool(net::HttpTransport& http, const std::string& why)> revoked;
+    // Pictures arrived (thumbnails, or `opened`, one the user asked for):
+    // the store shows them.
+    std::function<void(const std::string& opened, const Status& outcome)> photos;
   };
 
   SyncScheduler(const CoreOptions& opt, Board& board, Session& session, Worker& net_worker, Worker& watch_worker,
@@ -38,6 +41,9 @@ class SyncScheduler {
   void plan(int64_t delay_ms);
   // Syncs now, in place of the planned one.
   void run_now();
+  // One picture the user opened, fetched now if the link allows (the
+  // outcome through Hooks::photos).
+  void fetch_photo(const std::string& hash);
   // Planned syncs and the long-poll are dropped (a lock, a sign-out).
   void cancel();
   // The app closes: queued syncs are dropped rather than make the window
@@ -46,6 +52,9 @@ class SyncScheduler {
 
  private:
   void run();
+  // The photo queue after the records, until it is done, the link fails or
+  // a new sync is asked for (a record waiting goes first).
+  void move_photos(net::HttpTransport& http, uint64_t gen);
   void start_watch(HlcTime since);
   void stop_watch();
   void watch(const std::string& url, sync::DeviceKey key, const std::string& token, HlcTime since, uint64_t gen);

@@ -48,5 +48,10 @@ inline constexpr int kPhotoJpegQuality = 80;
 inline constexpr int64_t kPhotoMaxPixels = 64'000'000;
 // Refused before reading the header: no real photo file is larger.
 inline constexpr int64_t kPhotoMaxFileBytes = 40LL << 20;
+// Pictures pulled and kept on the tablet (thumbnails, opened ones): a few
+// thousand thumbnails and a few hundred pictures, a sliver of a tablet's
+// storage; the least recently shown go first. The tablet's own pictures
+// not yet on the server never count against it and are never dropped.
+inline constexpr int64_t kPhotoCacheBytes = 256LL << 20;
 
 }  // namespace gw::client::tuning

@@ -35,6 +35,9 @@ struct SyncView {
   int64_t next_attempt_at = 0;  // when automatic sync tries again, 0: not planned
   // Progress of the sync under way: records and bytes moved so far.
   int64_t records_up = 0, records_down = 0, bytes_up = 0, bytes_down = 0;
+  // Photos (issue 22): this tablet's not yet on the server whole, and the
+  // bytes moved by the photo queue in this sync.
+  int64_t photos_waiting = 0, photo_bytes_up = 0, photo_bytes_down = 0;
   std::string error;            // the last failure, untranslated
 };
 
@@ -160,6 +163,25 @@ struct CaseActionItem {
   bool needs_route = false;       // dispatch: grid or department
 };
 
+// An evidence photo on a record (issue 22).
+struct PhotoItem {
+  std::string hash, thumb_hash;
+  std::string record_table, record_id;  // a case's own, or one of its steps (case_log)
+  int width = 0, height = 0;
+  int64_t taken_at = 0;
+  std::string thumb_jpeg;  // empty: not on this tablet yet — 照片上传中 at its author's end, or on its way
+  bool uploading = false;  // taken here, not yet on the server whole
+};
+
+// A picture opened full size (ClientCore::open_photo).
+struct PhotoViewer {
+  enum class State { loading, ready, pending, failed };
+  std::string hash;
+  State state = State::loading;
+  std::string jpeg;   // ready: the picture
+  std::string error;  // pending or failed: why, untranslated
+};
+
 struct CaseDetail {
   CaseItem item;
   std::string description, location, parties, route, department_name, assignee_name, reporter_name, resolution;
@@ -173,6 +195,7 @@ struct CaseDetail {
   std::vector<CaseActionItem> actions;
   std::vector<ProblemItem> problems;  // refusals of this case's records
   std::vector<std::string> contested;  // columns with an open conflict: shown before editing
+  std::vector<PhotoItem> photos;       // the report's and its steps', oldest first
 };
 
 // The centre's and the chiefs' work list (分流): cases waiting for a step
@@ -394,6 +417,7 @@ struct Snapshot {
   std::shared_ptr<const ConflictQueue> conflicts;
   std::shared_ptr<const RecordConflicts> conflict_record;
   std::shared_ptr<const RecordHistory> history;
+  std::shared_ptr<const PhotoViewer> photo;  // the picture opened full size, if any
 };
 
 // A message for the user about a command's outcome.

@@ -4,6 +4,7 @@
 // engine_conflicts.cpp).
 #include "sync/server/park_rules.hpp"
 
+#include "shared/tuning.hpp"
 #include "sync/server/case_rules.hpp"
 #include "sync/server/server_engine.hpp"
 
@@ -85,6 +86,39 @@ class ConflictDecisionRule final : public ParkRule {
   ServerEngine& e_;
 };
 
+// An evidence photo (issue 22) is attached by its author to a record the
+// server holds, in that record's grid, at most tuning::kPhotosPerRecord a
+// record: the row names bytes an upload must then match (DESIGN §14).
+class AttachmentRule final : public ParkRule {
+ public:
+  explicit AttachmentRule(ServerEngine& e) : e_(e) {}
+  Verdict check(const UserInfo& u, const Patch& p, const Row& held) override {
+    if (held.exists) return {};  // every column but `deleted` is fixed: the general checks judged it
+    const TableSpec& t = *p.table;
+    auto text = [&](const char* c) {
+      const Value* v = p.value_of(static_cast<uint16_t>(t.index_of(c)));
+      return v ? text_or_empty(*v) : std::string();
+    };
+    if (text("author_id") != u.id) return {Code::forbidden, "a photo is attached in its author's name only"};
+    const TableSpec* record_table = find_table(text("record_table"));
+    Row record;
+    if (!record_table || !e_.store().load(*record_table, text("record_id"), record) || !record.exists)
+      return {Code::not_found, "the record this photo is attached to is not on the server: send the record first"};
+    const Value& grid = col(*record_table, record, "grid_id");
+    if (text_or_empty(grid) != text("grid_id"))
+      return {Code::invalid, "a photo is attached in its record's grid"};
+    auto count = e_.store().db().prepare(
+        "SELECT count(*) FROM attachments WHERE record_id = ? AND coalesce(deleted, 0) = 0");
+    count.bind(1, text("record_id"));
+    if (count.step() && count.int64(0) >= tuning::kPhotosPerRecord)
+      return {Code::too_large, "a record carries at most " + std::to_string(tuning::kPhotosPerRecord) + " photos"};
+    return {};
+  }
+
+ private:
+  ServerEngine& e_;
+};
+
 ParkRules park_rules(ServerEngine& engine) {
   ParkRules rules;
   auto add = [&](std::string_view table, std::unique_ptr<ParkRule> rule) {
@@ -95,6 +129,7 @@ ParkRules park_rules(ServerEngine& engine) {
   add("takeovers", std::make_unique<TakeoverRule>(engine));
   add("assignments", std::make_unique<AssignmentRule>(engine));
   add("conflicts", std::make_unique<ConflictDecisionRule>(engine));
+  add("attachments", std::make_unique<AttachmentRule>(engine));
   return rules;
 }
 

@@ -66,7 +66,7 @@ TEST_SUITE("mask") {
     CHECK(t->bucket_column == "user_id");
     CHECK(t->own_rows_only);
     for (const auto& c : t->columns) CHECK_MESSAGE(c.merge == Merge::immutable, c.name);
-    CHECK(kSchemaVersion == 4);
-    CHECK(&all_tables().back() == t);  // appended: older stores keep their table indexes
+    CHECK(kSchemaVersion >= 4);
+    CHECK(table_index(*t) == 14);  // appended: older stores keep their table indexes
   }
 }

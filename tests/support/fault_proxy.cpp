@@ -106,7 +106,7 @@ struct FaultProxy::Impl {
   FaultPlan plan;
   std::list<std::unique_ptr<Link>> links;
   std::thread acceptor;
-  std::atomic<int64_t> connections{0}, chunks{0}, dropped{0}, delayed{0}, truncated{0}, reset{0}, refused{0};
+  std::atomic<int64_t> connections{0}, chunks{0}, dropped{0}, delayed{0}, truncated{0}, reset{0}, refused{0}, cut{0};
   std::atomic<int> open{0};
 };
 
@@ -243,6 +243,7 @@ int FaultProxy::Impl::connect_upstream() {
 
 FaultProxy::Impl::Next FaultProxy::Impl::relay(int client, int up, Rng& rng) {
   std::vector<char> buf(kChunkBytes);
+  int64_t sent_up = 0;  // request bytes this connection carried
   for (;;) {
     pollfd fds[3] = {{client, POLLIN, 0}, {up, POLLIN, 0}, {wake[0], POLLIN, 0}};
     if (poll(fds, 3, -1) < 0) {
@@ -257,6 +258,12 @@ FaultProxy::Impl::Next FaultProxy::Impl::relay(int client, int up, Rng& rng) {
       // Either end gone (a server's idle keep-alive ends so too). No half
       // close: an HTTP client never shuts its side while it awaits an answer.
       if (n <= 0) return Next::close;
+      if (int64_t cut_at = plan_now().cut_after_bytes; request && cut_at > 0 && sent_up + n > cut_at) {
+        ++cut;
+        send_all(up, buf.data(), static_cast<size_t>(cut_at - sent_up));
+        return Next::close;
+      }
+      if (request) sent_up += n;
       Next next = pass(request, buf.data(), static_cast<size_t>(n), request ? up : client, rng);
       if (next != Next::go) return next;
     }
@@ -353,7 +360,7 @@ void FaultProxy::set_plan(const FaultPlan& plan) {
 
 FaultCounts FaultProxy::counts() const {
   const Impl& i = *impl_;
-  return {i.connections, i.chunks, i.dropped, i.delayed, i.truncated, i.reset, i.refused};
+  return {i.connections, i.chunks, i.dropped, i.delayed, i.truncated, i.reset, i.refused, i.cut};
 }
 
 int FaultProxy::open_connections() const { return impl_->open; }

@@ -21,11 +21,16 @@ struct FaultPlan {
   double truncate = 0;    // per answer chunk: only a prefix is forwarded, then the connection closed
   double reset = 0;       // per chunk, either way: the client's connection reset (RST, SO_LINGER 0),
                           // after the request may already have reached the server
+  // A link that dies partway through a long upload: a connection is closed
+  // once this many bytes of requests went through it, the last request cut
+  // mid-body (0: never). Small requests pass, a photo's chunk does not.
+  int64_t cut_after_bytes = 0;
 };
 
 struct FaultCounts {
   int64_t connections = 0, chunks = 0, dropped = 0, delayed = 0, truncated = 0, reset = 0;
   int64_t refused = 0;  // connections the upstream did not take (server down): closed at once
+  int64_t cut = 0;      // requests cut mid-body by cut_after_bytes
 };
 
 class FaultProxy {

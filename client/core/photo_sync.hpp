@@ -1,0 +1,63 @@
+// Photos on the wire (issue 22, DESIGN §14), on the network thread, after
+// the records: a record never waits behind a picture. Work comes in small
+// steps — one chunk up or one picture down — so the scheduler can stop
+// between any two when a new record is waiting, and a link cut mid-chunk
+// costs that chunk only: an upload resumes from the byte the server last
+// confirmed (GET /v1/blobs/<hash>/status), as tus does.
+//
+// What goes first: a picture the user opened and is waiting for, then the
+// tablet's own uploads (thumbnails before pictures, so a supervisor sees a
+// case's photos at a glance early), then the thumbnails of the grids held,
+// then the full pictures of urgent open cases, which a worker may need
+// where there is no link.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "client/core/photo_store.hpp"
+#include "net/http_transport.hpp"
+
+namespace gw::client {
+
+class PhotoSync {
+ public:
+  struct Report {
+    int64_t chunks_up = 0, bytes_up = 0, pictures_down = 0, bytes_down = 0;
+  };
+
+  PhotoSync(Db& db, const sync::Sealer& sealer, net::HttpTransport& http, std::function<int64_t()> wall);
+
+  // One step: true when it moved something, false when nothing is left that
+  // can move now; an Error when the link failed (try again at the next sync).
+  Result<bool> step();
+  // One picture now, for a user who opened it: ok when it is here after the
+  // call; Code::state while its author's upload is still under way.
+  Status fetch(const std::string& hash);
+
+  const Report& report() const { return report_; }
+  // Cached copies no record names, and the oldest past the cache's size.
+  void sweep();
+  // The tablet's own pictures the server does not have whole yet.
+  int64_t uploads_waiting() { return static_cast<int64_t>(store_.uploads().size()); }
+
+ private:
+  Result<bool> upload_step();
+  Result<bool> download_step();
+  Result<int64_t> server_has(const std::string& hash);  // bytes received, or its size when complete
+  Status pull(const std::string& hash, bool thumb, const std::string& grid_id);
+
+  PhotoStore store_;
+  net::HttpTransport& http_;
+  std::function<int64_t()> wall_;
+  Report report_;
+  // Left for the next sync: a picture the server refused or does not know
+  // yet (its record held back), or another's still uploading.
+  std::set<std::string> later_;
+  std::set<std::string> restarted_;  // sent again from byte 0 once after a refused whole
+};
+
+}  // namespace gw::client
