@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "server/blob_store.hpp"
 #include "server/database.hpp"
 #include "server/pg_db.hpp"
 #include "shared/sqlite.hpp"
@@ -147,6 +148,32 @@ Status copy_into(Db& src, const std::string& path, BackupReport& r) {
   return copied.status();
 }
 
+// The complete photos beside the copy, in "<file>.blobs/" (a file store, as
+// a park's server keeps them), whatever the source: a backup restores into
+// either backend. Taken after the rows' snapshot: photos are only ever
+// added, so every photo complete by then and named by the copied rows is
+// here. On PostgreSQL the photos are rows of _blobs and _blob_chunks, so a
+// pg_dump or a pg_basebackup (with PITR) of the database holds them as it
+// holds every table; only this SQLite-file backup copies them out.
+Result<int64_t> back_up_photos(const std::string& source, Db& src, const std::string& file) {
+  auto from = open_blob_store(source);
+  auto to = open_blob_store(file);
+  return copy_blobs(*from, src, *to, src);  // a file store uses no connection: src stands in
+}
+
+// The backup's photos into the target's store, after its rows: each checked
+// against its name again on the way in.
+Result<int64_t> restore_photos(const std::string& file, Db& from, const std::string& target, Db& to) {
+  auto in = open_blob_store(file);
+  auto out = open_blob_store(target);
+  out->create(to);
+  auto n = copy_blobs(*in, from, *out, to);
+  if (!n)
+    return Error{n.error().code, "the rows are restored, but not every photo of " + file + ".blobs/: " +
+                                     n.error().message};
+  return n;
+}
+
 }  // namespace
 
 Result<BackupReport> backup(const std::string& source, const std::string& file, const Progress& progress) {
@@ -161,6 +188,9 @@ Result<BackupReport> backup(const std::string& source, const std::string& file, 
     BackupReport r;
     if (auto st = copy_into(**src, partial.path, r); !st) return st.error();
     if (auto st = check_copy(partial.path, r, progress); !st) return st.error();
+    auto photos = back_up_photos(source, **src, file);
+    if (!photos) return photos.error();
+    r.photos = *photos;
     if (auto st = partial.publish(); !st) return st.error();
     r.bytes = static_cast<int64_t>(std::filesystem::file_size(file));
     return r;
@@ -191,6 +221,9 @@ Result<RestoreReport> restore(const std::string& file, const std::string& target
     auto copied = migrate(**from, *to, o);
     if (!copied) return copied.error();
     r.copied = std::move(*copied);
+    auto photos = restore_photos(file, **from, target, *to);
+    if (!photos) return photos.error();
+    r.photos = *photos;
     return r;
   });
 }

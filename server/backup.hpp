@@ -18,11 +18,13 @@ struct BackupReport {
   int64_t bytes = 0;
   int64_t epoch = 0;   // the source's, kept unchanged (0: it had none)
   const char* how = "";
+  int64_t photos = 0;  // complete photos copied into "<file>.blobs/"
 };
 
 // `source` (a file or a postgresql:// URL) into a new SQLite file `file`,
 // which must not exist. Written beside it and renamed when whole and
 // checked (integrity_check, a Gridwork database), so `file` is never half.
+// The complete photos go into "<file>.blobs/" before it takes its name, whatever the source.
 Result<BackupReport> backup(const std::string& source, const std::string& file, const Progress& progress = {});
 
 struct EpochChange {
@@ -33,12 +35,14 @@ struct EpochChange {
 struct RestoreReport {
   MigrateReport copied;
   EpochChange epoch;  // the backup's, and the target's new one
+  int64_t photos = 0;  // photos copied from "<file>.blobs/" into the target's store
 };
 
 // A backup `file` into `target`, which must hold no rows. Refused before
 // anything is written: a missing file, one that is not a Gridwork backup
 // or of a newer schema. The new epoch (sync::start_new_epoch at `now_ms`)
-// commits with the rows.
+// commits with the rows; the photos of "<file>.blobs/" follow them into the
+// target's store.
 Result<RestoreReport> restore(const std::string& file, const std::string& target, int64_t now_ms,
                               const Progress& progress = {});
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/backup.hpp"
+#include "server/blob_store.hpp"
 #include "server/cpprest.hpp"
 #include "server/http_front.hpp"
 #include "server/database.hpp"
@@ -92,8 +93,9 @@ supervisor's tablet reaches those in a long-poll within seconds.
 'migrate' copies every row into an empty database; stop the source's
 servers first. 'backup' writes one SQLite file, a consistent copy of one
 moment taken while servers run (SQLite: VACUUM INTO; PostgreSQL: one
-REPEATABLE READ snapshot); it never replaces a file. 'restore' copies a
-backup into an empty database and starts a new epoch there, which makes
+REPEATABLE READ snapshot); it never replaces a file; the complete photos
+go beside it in FILE.blobs/. 'restore' copies a backup (and its photos)
+into an empty database and starts a new epoch there, which makes
 every device re-send what the copy lacks and pull again. 'epoch new' does
 that alone, for a database restored by other means (pg_basebackup and
 point-in-time recovery, a promoted standby): run it before servers take
@@ -266,8 +268,15 @@ int migrate_command(Args& a) {
     auto t0 = std::chrono::steady_clock::now();
     auto r = migrate(*from, *to, print_table);
     if (!r) return fail("migrate: " + r.error().message);
-    printf("migrated %lld rows in %zu tables from %s to %s in %.1f s\n", static_cast<long long>(r->rows),
-           r->tables.size(), from->where().c_str(), to->where().c_str(), seconds_since(t0));
+    // The photos follow the rows, store to store (files beside a park's
+    // file, tables in a city's database), each checked against its name.
+    auto photos_from = open_blob_store(a.options["from"]), photos_to = open_blob_store(a.options["to"]);
+    photos_to->create(*to);
+    auto photos = copy_blobs(*photos_from, *from, *photos_to, *to);
+    if (!photos) return fail("migrate: the rows are copied, but not every photo: " + photos.error().message);
+    printf("migrated %lld rows in %zu tables and %lld photos from %s to %s in %.1f s\n", static_cast<long long>(r->rows),
+           r->tables.size(), static_cast<long long>(*photos), from->where().c_str(), to->where().c_str(),
+           seconds_since(t0));
     return 0;
   } catch (const DbError& e) {
     return fail(std::string("migrate: ") + e.what());
@@ -289,9 +298,10 @@ int backup_command(Args& a) {
   auto t0 = std::chrono::steady_clock::now();
   auto r = backup(a.options["db"], a.options["to"], print_table);
   if (!r) return fail("backup: " + r.error().message);
-  printf("backed up %lld rows in %zu tables to %s: %lld bytes in %.1f s (%s; epoch %s)\n",
+  printf("backed up %lld rows in %zu tables to %s: %lld bytes in %.1f s (%s; epoch %s); %lld photos in %s.blobs/\n",
          static_cast<long long>(r->held.rows), r->held.tables.size(), a.options["to"].c_str(),
-         static_cast<long long>(r->bytes), seconds_since(t0), r->how, epoch_text(r->epoch).c_str());
+         static_cast<long long>(r->bytes), seconds_since(t0), r->how, epoch_text(r->epoch).c_str(),
+         static_cast<long long>(r->photos), a.options["to"].c_str());
   return 0;
 }
 
@@ -300,10 +310,11 @@ int restore_command(Args& a) {
   auto t0 = std::chrono::steady_clock::now();
   auto r = restore(a.options["from"], a.options["db"], wall_ms(), print_table);
   if (!r) return fail("restore: " + r.error().message);
-  printf("restored %lld rows in %zu tables from %s in %.1f s\nnew epoch %s (the backup's: %s): devices will "
-         "re-send and pull again\n",
-         static_cast<long long>(r->copied.rows), r->copied.tables.size(), a.options["from"].c_str(),
-         seconds_since(t0), epoch_text(r->epoch.now).c_str(), epoch_text(r->epoch.was).c_str());
+  printf("restored %lld rows in %zu tables and %lld photos from %s in %.1f s\nnew epoch %s (the backup's: %s): "
+         "devices will re-send and pull again\n",
+         static_cast<long long>(r->copied.rows), r->copied.tables.size(), static_cast<long long>(r->photos),
+         a.options["from"].c_str(), seconds_since(t0), epoch_text(r->epoch.now).c_str(),
+         epoch_text(r->epoch.was).c_str());
   return 0;
 }
 

@@ -47,6 +47,10 @@ std::string Metrics::render() const {
   gauge("gridwork_conflicts_total", "counter", "Conflicts opened for review.", conflicts.load());
   gauge("gridwork_waiters", "gauge", "Devices long-polling for changes.", waiters.load());
   gauge("gridwork_devices", "gauge", "Devices registered.", devices.load());
+  gauge("gridwork_blob_bytes_received_total", "counter", "Photo bytes received and stored.",
+        blob_bytes_received.load());
+  gauge("gridwork_blob_chunks_refused_total", "counter", "Photo chunks refused with an error (none kept).",
+        blob_chunks_refused.load());
   if (pages) {
     gauge("gridwork_pull_pages_built_total", "counter", "Grid pull pages built and encoded.", pages->built());
     gauge("gridwork_pull_pages_shared_total", "counter", "Grid pull pages served as another reader's.",

@@ -21,6 +21,8 @@ class Metrics {
   std::atomic<int64_t> conflicts{0};
   std::atomic<int64_t> waiters{0};
   std::atomic<int64_t> devices{0};
+  std::atomic<int64_t> blob_bytes_received{0};  // photo bytes stored (issue 22)
+  std::atomic<int64_t> blob_chunks_refused{0};  // photo chunks answered with an error: none kept
   const sync::PageCache* pages = nullptr;  // the readers' shared pages, when set
 
   std::string render() const;

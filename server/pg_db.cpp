@@ -304,6 +304,11 @@ void PgDb::begin_write() {
   exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")");
 }
 
+void PgDb::begin_unordered() {
+  exec("BEGIN");
+  in_txn_ = true;
+}
+
 void PgDb::begin_read() {
   exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
   in_txn_ = true;

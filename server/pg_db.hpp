@@ -35,6 +35,10 @@ class PgDb final : public Db {
   bool in_transaction() const override;
   void begin_write() override;
   void begin_read() override;
+  // A write transaction (READ COMMITTED) without the writers' lock: for
+  // writes that number nothing a cursor follows (photo bytes, server/
+  // blob_store.cpp), which must never wait for a push. It takes row locks.
+  void begin_unordered();
   void commit() override;
   void rollback() override;
   std::vector<std::string> column_names(std::string_view table) override;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "server/auth.hpp"
+#include "shared/checks.hpp"
 #include "shared/json.hpp"
 #include "sync/core/patch.hpp"
 #include "sync/server/server_engine.hpp"
@@ -68,6 +69,29 @@ Result<HlcTime> parse_wait_query(const std::string& query) {
   long long since = std::strtoll(since_text.c_str(), &end, 10);
   if (since_text.empty() || !end || *end) return Error{Code::invalid, "wait needs ?since=<server_hlc>"};
   return static_cast<HlcTime>(since);
+}
+
+std::optional<Result<BlobPath>> parse_blob_path(std::string_view path) {
+  constexpr std::string_view prefix = "/v1/blobs/", suffix = "/status";
+  if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
+  BlobPath out;
+  std::string_view rest = path.substr(prefix.size());
+  if (rest.size() > suffix.size() && rest.substr(rest.size() - suffix.size()) == suffix) {
+    out.status = true;
+    rest.remove_suffix(suffix.size());
+  }
+  if (!is_blob_hash(rest))
+    return Result<BlobPath>(Error{Code::invalid, "a photo is named by its BLAKE2b-256 in 64 lowercase hex digits"});
+  out.hash = std::string(rest);
+  return Result<BlobPath>(std::move(out));
+}
+
+Result<int64_t> parse_blob_offset(const std::string& query) {
+  std::string text = query_param(query, "offset");
+  bool digits = !text.empty() && text.size() <= 18 &&
+                text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) return Error{Code::invalid, "a chunk needs ?offset=<the byte it starts at>"};
+  return static_cast<int64_t>(std::stoll(text));
 }
 
 Result<KpiQuery> parse_kpi_query(const std::string& query) {

@@ -4,6 +4,8 @@
 // (sync/core/protocol.hpp).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,5 +50,17 @@ struct AuditPeriod {
   int64_t from = 0, to = 0;
 };
 Result<AuditPeriod> parse_audit_query(const std::string& query);
+
+// /v1/blobs/<hash> and /v1/blobs/<hash>/status (issue 22): the photo's
+// name, which must be a BLAKE2b-256 in lowercase hex (is_blob_hash).
+struct BlobPath {
+  std::string hash;
+  bool status = false;  // .../status
+};
+// nullopt: not a blob path at all; an Error: one with a bad name.
+std::optional<Result<BlobPath>> parse_blob_path(std::string_view path);
+
+// PUT /v1/blobs/<hash>?offset=N: N decimal digits, from 0.
+Result<int64_t> parse_blob_offset(const std::string& query);
 
 }  // namespace gw::server

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "server/auth.hpp"
+#include "server/blob_store.hpp"
 #include "server/metrics.hpp"
+#include "server/request_parse.hpp"
 #include "server/wake_channel.hpp"
 #include "shared/error.hpp"
 #include "shared/hlc.hpp"
@@ -27,7 +29,7 @@
 namespace gw::server {
 
 struct Request {
-  std::string method;  // GET, POST
+  std::string method;  // GET, POST, PUT
   std::string path;    // /v1/sync/push
   std::string query;   // since=...
   std::string authorization;
@@ -105,6 +107,13 @@ class SyncService {
   void evidence(Request& req, Responder& respond);
   void audit(Request& req, Responder& respond);
   void change_password(Request& req, Responder& respond);
+  // Photo bytes (issue 22, DESIGN §14): on a reader, beside the writer.
+  void blob(Request& req, Responder& respond, Result<BlobPath> path);
+  void blob_status(Reader& r, const std::string& hash, int64_t size, Responder& respond);
+  void blob_put(Request& req, Reader& r, const std::string& hash, int64_t size, Responder& respond);
+  void blob_get(Reader& r, const std::string& hash, int64_t size, Responder& respond);
+  // The photo's size, when a row of attachments names it in a grid the user reads.
+  Result<int64_t> blob_size(Reader& r, const Session& s, const std::string& hash);
   // A revoked device's session is an Error (Code::revoked, the wipe order)
   // unless revoked_ok: its pushes are still taken, to be held for review.
   Result<Session> session(Request& req, Reader& r, bool revoked_ok = false);
@@ -151,6 +160,7 @@ class SyncService {
   std::thread timer_;
   std::unique_ptr<PgWakeChannel> wake_channel_;  // PostgreSQL only: wakes from the other servers
   std::unique_ptr<WalCheckpointer> checkpointer_;  // SQLite only: the WAL copied back off the writer
+  std::unique_ptr<BlobStore> blobs_;  // photo bytes: files beside the database, or its tables
 };
 
 }  // namespace gw::server

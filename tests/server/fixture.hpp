@@ -47,6 +47,7 @@ inline Raw raw_once(const std::string& url, const std::string& method, const std
   req.set_request_uri(path);
   for (auto& [k, v] : headers) req.headers().add(k, v);
   if (method == methods::POST) req.set_body(body, "application/json");
+  if (method == methods::PUT) req.set_body(std::vector<unsigned char>(body.begin(), body.end()));  // photo bytes as they are
   auto resp = c.request(req).get();
   auto bytes = resp.extract_vector().get();
   Raw r;
