@@ -72,6 +72,10 @@ Result<bool> PhotoSync::upload_step() {
       // it says where to go on from.
       auto has = server_has(u.hash);
       if (!has) return has.error();
+      if (*has == u.sent) {  // refused for another reason at the same count: not again in this sync
+        later_.insert(u.hash);
+        continue;
+      }
       store_.confirmed(u.hash, *has);
       return true;
     }

@@ -73,6 +73,7 @@ void SyncScheduler::run() {
   board_.publish([](Snapshot& s) {
     s.sync.running = true;
     s.sync.records_up = s.sync.records_down = s.sync.bytes_up = s.sync.bytes_down = 0;
+    s.sync.photo_bytes_up = s.sync.photo_bytes_down = 0;
   });
   // One transport for the whole run: a new server address saved meanwhile
   // takes effect at the next sync, never under this one's feet.

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "shared/codec.hpp"
+#include "shared/tuning.hpp"
 #include "sync/server/case_rules.hpp"
 #include "sync/core/merge.hpp"
 
@@ -28,6 +29,7 @@ std::vector<std::string> Checker::run() {
   check_quarantine();
   check_replay();
   check_write_rules();
+  check_photo_quota();
   return failures_;
 }
 
@@ -212,6 +214,18 @@ void replay_merge(RowStore& store, const Patch& p, Row& row) {
   }
   row.exists = true;
   store.save(t, p.row, row);
+}
+
+// However devices raced offline, no record carries more photos than the
+// park allows (AttachmentRule): the server counts under its one writer.
+void Checker::check_photo_quota() {
+  auto q = server_.store().db().prepare(
+      "SELECT record_id, count(*) FROM attachments WHERE coalesce(deleted, 0) = 0 GROUP BY record_id "
+      "HAVING count(*) > ?");
+  q.bind(1, int64_t{tuning::kPhotosPerRecord});
+  while (q.step())
+    fail("record " + std::string(q.text(0)) + " carries " + std::to_string(q.int64(1)) + " photos, over the " +
+         std::to_string(tuning::kPhotosPerRecord) + " allowed");
 }
 
 void Checker::check_replay() {

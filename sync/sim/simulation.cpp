@@ -246,7 +246,7 @@ class World {
     if (d.roles.has(Role::supervisor) && rng_.chance(0.25)) return office_edit(d, now);
     if (d.roles.has(Role::admin) && rng_.chance(0.5)) return resolve_conflict(d, now);
     if (opt_.rogue && rogue_.chance(0.06)) return rogue_edit(d, now);
-    switch (rng_.below(8)) {
+    switch (rng_.below(9)) {
       case 0: case 1: case 2: {  // contested personal data
         std::string row = any_row(d, "households");
         if (row.empty()) break;
@@ -304,6 +304,9 @@ class World {
               "visits");
         break;
       }
+      case 7:
+        attach_photos(d, now);
+        break;
       default:
         write(d, T("patrols"), ids_.next(wall_),
               fields_of(T("patrols"), {{"grid_id", some_grid(d)}, {"worker_id", d.user_id}, {"started_at", now},
@@ -311,6 +314,33 @@ class World {
               "patrols");
         break;
     }
+  }
+
+  // Evidence photos by name (issue 22) on a case the device holds: devices
+  // attaching to one case offline race for its nine places, which the
+  // server keeps (Checker::check_photo_quota).
+  void attach_photos(Device& d, int64_t now) {
+    std::string row = any_row(d, "cases");
+    if (row.empty()) return;
+    auto s = d.db->prepare("SELECT grid_id FROM cases WHERE id = ?");
+    s.bind(1, row);
+    if (!s.step()) return;
+    std::string grid(s.text(0));
+    s.reset();
+    auto hash = [&] {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string h(64, '0');
+      for (auto& c : h) c = kHex[rng_.below(16)];
+      return h;
+    };
+    for (int i = 0, n = 1 + rng_.below(4); i < n; ++i)
+      write(d, T("attachments"), ids_.next(wall_),
+            fields_of(T("attachments"), {{"record_table", std::string("cases")}, {"record_id", row}, {"grid_id", grid},
+                                         {"hash", hash()}, {"bytes", int64_t{150'000 + rng_.below(100'000)}},
+                                         {"width", int64_t{1280}}, {"height", int64_t{960}}, {"thumb_hash", hash()},
+                                         {"thumb_bytes", int64_t{20'000}}, {"author_id", d.user_id},
+                                         {"taken_at", now}}),
+            "photos");
   }
 
   void office_edit(Device& d, int64_t now) {

@@ -81,18 +81,20 @@ TEST_SUITE("schema upgrade") {
     CHECK(value_to_string(held.values[static_cast<size_t>(cases.index_of("title"))]) == "楼道堆物");
   }
 
-  TEST_CASE("a version 3 store gains the reveals table, and a reveal recorded on it reaches the server") {
+  TEST_CASE("a version 3 store gains the reveals and attachments tables, and a reveal recorded on it reaches the server") {
     Park park;
     TempFile f;
     const TableSpec& reveals = T("reveals");
     {
       TestDevice old(f.path, "dev-old", [&] { return park.wall; }, 12);
       old.db.exec("DROP TABLE reveals");
+      old.db.exec("DROP TABLE attachments");
       old.db.exec("UPDATE _meta SET value = 3 WHERE key = 'schema_version'");
     }
     TestDevice dev(f.path, "dev-old", [&] { return park.wall; }, 12);
-    CHECK(dev.db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == 4);
+    CHECK(dev.db.query_int("SELECT value FROM _meta WHERE key = 'schema_version'") == kSchemaVersion);
     CHECK(dev.db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'reveals'") == 1);
+    CHECK(dev.db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'attachments'") == 1);
     auto made = dev.replica.create(
         reveals, F(reveals, {{"user_id", park.id("worker")}, {"device", std::string("dev-old")},
                              {"tbl", std::string("households")}, {"row_id", park.id("Ah0")},
