@@ -30,18 +30,21 @@ void append(void* ctx, void* data, int size) {
   static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<size_t>(size));
 }
 
-// A camera's photo as far as size goes: 2,400 x 1,800 with grain, so the
-// kept 1,280 px picture spans several upload chunks and its thumbnail is
-// larger than the first link below lets through.
+// A camera's photo as far as size goes: 2,400 x 1,800, its colour changing
+// every 12 px and grain on top, so the kept 1,280 px picture spans several
+// upload chunks and even its thumbnail is larger than the first link below
+// lets through.
 std::string camera_file(const std::string& dir, int n) {
-  const int w = 2400, h = 1800;
+  const int w = 2400, h = 1800, cell = 12;
   SeededRng rng(static_cast<uint64_t>(n) * 7919 + 1);
+  std::vector<unsigned char> cells(static_cast<size_t>(w / cell + 1) * (h / cell + 1) * 3);
+  for (auto& c : cells) c = static_cast<unsigned char>(rng.next());
   std::vector<unsigned char> px(static_cast<size_t>(w) * h * 3);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       for (int c = 0; c < 3; ++c)
-        px[(static_cast<size_t>(y) * w + x) * 3 + c] =
-            static_cast<unsigned char>((x * (c + n) + y * 3) / 16 + static_cast<int>(rng.next() % 96));
+        px[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<unsigned char>(
+            cells[(static_cast<size_t>(y / cell) * (w / cell + 1) + x / cell) * 3 + c] * 3 / 4 + rng.next() % 64);
   std::string jpeg;
   REQUIRE(stbi_write_jpg_to_func(append, &jpeg, w, h, 3, px.data(), 92));
   std::string path = dir + "/IMG_000" + std::to_string(n) + ".jpg";
