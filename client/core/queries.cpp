@@ -402,11 +402,12 @@ std::optional<CaseDetail> Queries::case_detail(const Me& me, const std::string& 
     d.parties = names;
   }
   auto log = db_.prepare(
-      "SELECT action, IFNULL(from_status, ''), IFNULL(to_status, ''), IFNULL(u.name, ''), IFNULL(note, ''), at "
+      "SELECT action, IFNULL(from_status, ''), IFNULL(to_status, ''), IFNULL(u.name, ''), IFNULL(note, ''), at, l.id "
       "FROM case_log l LEFT JOIN users u ON u.id = l.actor_id WHERE l.case_id = ? ORDER BY at, l.id");
   log.bind(1, id);
   while (log.step())
-    d.log.push_back(CaseLogItem{str(log, 0), str(log, 1), str(log, 2), str(log, 3), str(log, 4), log.int64(5)});
+    d.log.push_back(
+        CaseLogItem{str(log, 0), str(log, 1), str(log, 2), str(log, 3), str(log, 4), log.int64(5), str(log, 6)});
   for (const CaseMove* m : case_moves_for(me.roles, d.item.status))
     d.actions.push_back(CaseActionItem{std::string(m->action), std::string(m->to), m->needs_note,
                                        m->needs_resolution, m->needs_score, m->needs_route});

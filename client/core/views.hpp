@@ -151,6 +151,7 @@ struct CaseList {
 struct CaseLogItem {
   std::string action, from_status, to_status, actor_name, note;
   int64_t at = 0;
+  std::string id;  // the case_log row: what a step's photos name (PhotoItem::record_id)
 };
 
 // A workflow action the user may take on a case now, with what it needs.

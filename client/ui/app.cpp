@@ -2,8 +2,10 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "client/ui/screens/case.hpp"
 #include "client/ui/screens/case_form.hpp"
@@ -16,6 +18,7 @@
 #include "client/ui/screens/login.hpp"
 #include "client/ui/screens/map.hpp"
 #include "client/ui/screens/patrol.hpp"
+#include "client/ui/screens/photo_viewer.hpp"
 #include "client/ui/screens/settings.hpp"
 #include "client/ui/screens/takeover.hpp"
 #include "client/ui/screens/visit.hpp"
@@ -30,7 +33,7 @@ constexpr std::pair<ScreenId, std::string_view> kScreenNames[] = {
     {ScreenId::visit, "visit"},         {ScreenId::cases, "cases"},       {ScreenId::case_detail, "case"},
     {ScreenId::case_new, "case_new"},   {ScreenId::settings, "settings"}, {ScreenId::takeover, "takeover"},
     {ScreenId::conflicts, "conflicts"}, {ScreenId::kpi, "kpi"},           {ScreenId::dispatch, "dispatch"},
-    {ScreenId::hotline, "hotline"},     {ScreenId::map, "map"},
+    {ScreenId::hotline, "hotline"},     {ScreenId::map, "map"},           {ScreenId::photo, "photo"},
 };
 
 constexpr int64_t kIdleAfterMs = 1000;  // no input for this long: stop drawing 60 frames a second
@@ -39,7 +42,7 @@ constexpr int kIdleWaitMs = 100;        // ... and look at the snapshot ten time
 // Every character the interface can draw besides data: its words, the
 // category table's names in both languages, and the symbols in the code.
 std::string ui_text(const Strings& s) {
-  std::string text = s.all_text() + "→←…·—–、";
+  std::string text = s.all_text() + "→←↑−…·—–、";
   for (const CategorySpec& c : categories()) (text += c.name_zh) += c.name_en;
   for (const MajorClass& m : major_classes()) (text += m.name_zh) += m.name_en;
   return text;
@@ -82,12 +85,15 @@ App::App(Options options, std::string assets_dir) : options_(std::move(options))
   screens_[ScreenId::kpi] = std::make_unique<KpiScreen>();
   screens_[ScreenId::dispatch] = std::make_unique<DispatchScreen>();
   screens_[ScreenId::hotline] = std::make_unique<HotlineScreen>();
+  screens_[ScreenId::photo] = std::make_unique<PhotoViewerScreen>();
+  cli_drop_ = options_.drop;
   stack_ = {ScreenId::login};
 }
 
 App::~App() {
   // The core's threads go before the window: nothing may draw after SDL quits.
   core_.reset();
+  textures_.reset();
   window_.reset();
 }
 
@@ -134,6 +140,7 @@ Status App::open() {
   if (!window) return window.error();
   window_ = std::move(*window);
   window_->set_ui_text(ui_text(strings_));
+  textures_ = std::make_unique<PhotoTextures>();
   return Status::ok();
 }
 
@@ -177,13 +184,42 @@ void App::go_takeover(const std::string& unit_grid_id) {
 }
 
 void App::back() {
+  if (stack_.back() == ScreenId::photo) leave_photo();
   if (stack_.size() > 1) stack_.pop_back();
   entered_ = false;
 }
 
 void App::home() {
+  if (std::find(stack_.begin(), stack_.end(), ScreenId::photo) != stack_.end()) leave_photo();
   stack_ = {core_->snapshot().session.signed_in ? ScreenId::home : ScreenId::login};
   entered_ = false;
+}
+
+void App::leave_photo() {
+  if (const auto photo = core_->snapshot().photo) textures_->release(photo->hash);
+  core_->close_photo();
+}
+
+void App::route_drops(Frame& f, std::vector<std::string> files) {
+  for (const std::string& path : files) {
+    if (options_.verbose) std::fprintf(stderr, "gridwork: dropped %s\n", path.c_str());
+    if (!current().drop(f, path)) {
+      Notice n{true, "photos.drop_not_here", std::filesystem::path(path).filename().string(), {}};
+      window_->note_text(n.detail);
+      toasts_.add(n, f.now_ms);
+    }
+  }
+}
+
+// The window test's stand-in for a desktop's drag and drop (xdotool has no
+// XDND): a real SDL_DROPFILE, once the screen named by --screen has drawn a
+// few frames, so the screen's own drop path takes it.
+void App::push_cli_drop() {
+  constexpr int kSettleFrames = 3;
+  if (cli_drop_.empty() || screen_name(stack_.back()) != options_.screen || screen_frames_ < kSettleFrames) return;
+  window_->push_drop(cli_drop_);
+  cli_drop_.clear();
+  last_input_ms_ = now_ms();  // draw promptly: the drop is input
 }
 
 Screen& App::current() { return *screens_.at(stack_.back()); }
@@ -304,6 +340,7 @@ void App::probe_state(Frame& f) {
   probe_.state("link", link_text(f, s.sync.link));
   probe_.state("text_input", ImGui::GetIO().WantTextInput ? "1" : "0");
   probe_.state("cases", s.cases ? std::to_string(s.cases->items.size()) : "-");
+  probe_.state("photos_waiting", std::to_string(s.sync.photos_waiting));
   probe_.state("window", std::to_string(window_->x()) + " " + std::to_string(window_->y()) + " " +
                              std::to_string(window_->width()) + " " + std::to_string(window_->height()));
 }
@@ -313,6 +350,7 @@ void App::draw(Frame& f) {
   probe_.screen(screen_name(screen.id()));
   if (!entered_) {
     entered_ = true;
+    screen_frames_ = 0;
     if (options_.verbose) std::fprintf(stderr, "gridwork: screen %s\n", std::string(screen_name(screen.id())).c_str());
     screen.enter(f);
   }
@@ -327,6 +365,7 @@ void App::draw(Frame& f) {
   if (bar) top_bar_.draw(f, strings_.tr(screen.title_key()), stack_.size() > 1);
   screen.draw(f);
   ImGui::End();
+  ++screen_frames_;
   toasts_.draw(f);
 }
 
@@ -347,8 +386,11 @@ void App::frame() {
 
   window_->begin_frame();
   probe_.begin_frame();
-  Frame f{*core_, strings_, snap, probe_, *this, now, window_->ui_scale()};
+  textures_->begin_frame();
+  Frame f{*core_, strings_, snap, probe_, *this, now, window_->ui_scale(), textures_.get(), window_->take_pinch()};
   draw(f);
+  route_drops(f, window_->take_dropped());  // after draw: the screen has had enter()
+  if (!forced_) push_cli_drop();
   probe_state(f);
   probe_.end_frame();
   window_->end_frame();

@@ -10,6 +10,7 @@
 #include "client/core/client_core.hpp"
 #include "client/core/i18n.hpp"
 #include "client/ui/cli.hpp"
+#include "client/ui/photo_textures.hpp"
 #include "client/ui/probe.hpp"
 #include "client/ui/screen.hpp"
 #include "client/ui/toasts.hpp"
@@ -57,6 +58,12 @@ class App : public Nav {
   void route(const Snapshot& snap);
   void draw(Frame& f);
   void probe_state(Frame& f);
+  // Files dropped on the window go to the screen that is up (Screen::drop).
+  void route_drops(Frame& f, std::vector<std::string> files);
+  // --drop in an interactive run: pushed once its screen has been up a few frames.
+  void push_cli_drop();
+  // The viewer goes: the core lets the picture go, its texture is freed.
+  void leave_photo();
   Screen& current();
   int64_t now_ms() const;
 
@@ -65,6 +72,7 @@ class App : public Nav {
   Strings strings_;
   std::unique_ptr<Window> window_;
   std::unique_ptr<ClientCore> core_;
+  std::unique_ptr<PhotoTextures> textures_;  // needs the window's GL context: made after it, freed before it
   Probe probe_;
   Toasts toasts_;
   TopBar top_bar_;
@@ -75,6 +83,8 @@ class App : public Nav {
   GridMapScreen* map_ = nullptr;
   std::vector<ScreenId> stack_;
   bool entered_ = false;       // current() has had enter() since it came up
+  int screen_frames_ = 0;      // frames drawn since current() came up
+  std::string cli_drop_;       // --drop, not yet pushed
   bool forced_ = false;        // --screenshot: the screen stays whatever the session
   bool was_signed_in_ = false;
   std::string lang_override_;  // --lang of a screenshot or benchmark run

@@ -66,7 +66,7 @@ Status App::prepare_screen(ScreenId id) {
     }
   } else if (id == ScreenId::takeover || id == ScreenId::map) {
     stage_takeover(id);
-  } else if (id == ScreenId::case_detail) {
+  } else if (id == ScreenId::case_detail || id == ScreenId::photo) {
     core_->list_cases(CaseFilter{});
     core_->wait_idle();
     snap = core_->snapshot();
@@ -115,13 +115,27 @@ int App::run_screenshot() {
   }
   forced_ = true;
   window_->set_pointer_enabled(false);
-  stack_ = id == ScreenId::home || id == ScreenId::login ? std::vector{id} : std::vector{ScreenId::home, id};
+  // The viewer opens from the case it belongs to, which a --drop gives a picture first.
+  const ScreenId first = id == ScreenId::photo ? ScreenId::case_detail : id;
+  stack_ = id == ScreenId::home || id == ScreenId::login ? std::vector{id} : std::vector{ScreenId::home, first};
   entered_ = false;
   core_->take_notices();  // this run's sync messages are not part of the picture
   settle(6, 400);
   if (const Snapshot snap = core_->snapshot(); id == ScreenId::visit && snap.targets && !snap.targets->items.empty()) {
     visit_->pick(snap.targets->items.front());
     settle(3, 60);
+  }
+  if (!options_.drop.empty()) {
+    window_->push_drop(options_.drop);
+    settle(3, 200);
+    toasts_.clear();  // the picture shows the screen, not the drop's passing word
+  }
+  if (id == ScreenId::photo) {
+    const Snapshot snap = core_->snapshot();
+    if (!snap.case_detail || snap.case_detail->photos.empty()) return fail("no photo to show (give one with --drop)");
+    core_->open_photo(snap.case_detail->photos.back().hash);  // the newest: a --drop's
+    go(ScreenId::photo);
+    settle(3, 200);
   }
   window_->request_screenshot(options_.screenshot);
   window_->pump_events(0);

@@ -25,7 +25,11 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
   --size WxH          window size (default 1280x800)
   --screenshot FILE   sign in, sync, render --screen, write a PNG, exit 0
   --screen NAME       login|home|patrol|visit|cases|case|case_new|settings|
-                      takeover|map|conflicts|kpi|dispatch|hotline
+                      takeover|map|conflicts|kpi|dispatch|hotline|photo
+                      (photo: the first case's newest picture full screen)
+  --drop FILE         drop FILE on the window as a desktop's drag and drop would,
+                      once --screen (default case) is up: a photo for the case
+                      shown or the form open; with --screenshot, before the picture
   --bench             benchmark run: first frame, scroll the visit list, report
   --bench-frames N    frames to time in --bench (default 600)
   --verbose           log screens and notices to stderr
@@ -65,6 +69,7 @@ Result<Options> parse_cli(int argc, char** argv) {
     else if (a == "--lang") st = value(&o.lang);
     else if (a == "--screenshot") st = value(&o.screenshot);
     else if (a == "--screen") st = value(&o.screen);
+    else if (a == "--drop") st = value(&o.drop);
     else if (a == "--bench") o.bench = true;
     else if (a == "--verbose") o.verbose = true;
     else if (a == "--size") {
@@ -84,6 +89,7 @@ Result<Options> parse_cli(int argc, char** argv) {
   if (!o.ca_file.empty() && !std::ifstream(o.ca_file))
     return Error{Code::not_found, "cannot read the --ca-file " + o.ca_file};
   if (o.user.empty() != o.password.empty()) return Error{Code::missing, "--user and --password go together"};
+  if (!o.drop.empty() && o.screen.empty()) o.screen = "case";
   if (!o.screenshot.empty()) {
     if (o.screen.empty()) o.screen = "home";
     if (!screen_from_name(o.screen)) return Error{Code::bad_enum, "unknown --screen " + o.screen};

@@ -12,6 +12,7 @@ struct Options {
   std::string ca_file;  // PEM also trusted for an https server (a self-signed one's certificate)
   int width = 1280, height = 800;
   std::string screenshot, screen;  // write a PNG of that screen and exit
+  std::string drop;                // a file dropped on the window once --screen is up (tests)
   bool bench = false;              // the benchmark's run: start, scroll, report, exit
   int bench_frames = 600;
   bool verbose = false;

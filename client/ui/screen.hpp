@@ -14,8 +14,11 @@
 
 namespace gw::client::ui {
 
+class PhotoTextures;
+
 enum class ScreenId {
   login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi, dispatch, hotline, map,
+  photo,
 };
 
 // The names of DESIGN §10's --screen option, also the probe's screen line.
@@ -42,6 +45,8 @@ struct Frame {
   Nav& nav;
   int64_t now_ms;
   float scale;  // pixels per design pixel (1 at 800 px height)
+  PhotoTextures* photos = nullptr;  // evidence photos as textures (photo_textures.hpp)
+  float pinch = 0.0f;  // two fingers spread (> 0) or closed since the last frame: SDL's dDist
 };
 
 class Screen {
@@ -54,6 +59,9 @@ class Screen {
   // A notice from the core while this screen is up: the outcome of what it
   // asked for (a form waiting for its record's id). Shown as a toast anyway.
   virtual void notice(const Notice&) {}
+  // A file dropped on the window (SDL_DROPFILE) while this screen is up: a
+  // photo for what the screen shows. False: not taken here (a toast says so).
+  virtual bool drop(Frame&, const std::string& /*path*/) { return false; }
   virtual void draw(Frame& f) = 0;
 };
 

@@ -13,6 +13,7 @@ class Toasts {
   void add(const Notice& n, int64_t now_ms);
   void draw(Frame& f);
   bool empty() const { return items_.empty(); }
+  void clear() { items_.clear(); }
 
  private:
   struct Item {

@@ -33,12 +33,17 @@ void TopBar::draw(Frame& f, const std::string& title, bool can_back) {
   // Right side, laid out from the right edge.
   const std::string link = link_text(f, sync.link);
   const std::string pending = f.s.format("sync.pending_n", {count_text(sync.pending)});
+  // Pictures go up after the records, so a tablet can be all synced but for
+  // them: said apart, only while there are some.
+  const std::string photos =
+      sync.photos_waiting > 0 ? f.s.format("sync.photos_waiting_n", {count_text(sync.photos_waiting)}) : std::string();
   const std::string sync_label = sync.running ? f.s.tr("sync.running") : f.s.tr("sync.now");
   const ImGuiStyle& st = ImGui::GetStyle();
   const float sync_w = ImGui::CalcTextSize(sync_label.c_str()).x + st.FramePadding.x * 2;
   const float right = ImGui::GetWindowContentRegionMax().x;
   const float info_w = ImGui::GetTextLineHeight() + ImGui::CalcTextSize(link.c_str()).x +
-                       ImGui::CalcTextSize(pending.c_str()).x + st.ItemSpacing.x * 3;
+                       ImGui::CalcTextSize(pending.c_str()).x + st.ItemSpacing.x * 3 +
+                       (photos.empty() ? 0.0f : ImGui::CalcTextSize(photos.c_str()).x + st.ItemSpacing.x);
   ImGui::SameLine(right - sync_w - info_w);
   dot(link_color(sync.link));
   ImGui::SameLine();
@@ -48,6 +53,11 @@ void TopBar::draw(Frame& f, const std::string& title, bool can_back) {
     ImGui::TextColored(kPendingText, "%s", pending.c_str());
   else
     ImGui::TextUnformatted(pending.c_str());
+  if (!photos.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(kPendingText, "%s", photos.c_str());
+    probe_item(f, "top.photos_waiting");
+  }
   ImGui::SameLine(right - sync_w);
   ImGui::BeginDisabled(sync.running);
   if (primary_button(f, "top.sync", sync_label)) f.core.sync_now();

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "client/ui/palette.hpp"
 
@@ -155,6 +156,11 @@ bool Window::pump_events(int wait_ms) {
   while (have) {
     ImGui_ImplSDL2_ProcessEvent(&e);
     if (e.type == SDL_QUIT) open = false;
+    if (e.type == SDL_DROPFILE && e.drop.file) {
+      dropped_.emplace_back(e.drop.file);
+      SDL_free(e.drop.file);  // SDL hands the path over
+    }
+    if (e.type == SDL_MULTIGESTURE && e.mgesture.numFingers == 2) pinch_ += e.mgesture.dDist;
     if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) open = false;
     if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
       int h = height_;
@@ -164,6 +170,19 @@ bool Window::pump_events(int wait_ms) {
     have = SDL_PollEvent(&e) != 0;
   }
   return open;
+}
+
+std::vector<std::string> Window::take_dropped() { return std::exchange(dropped_, {}); }
+
+float Window::take_pinch() { return std::exchange(pinch_, 0.0f); }
+
+void Window::push_drop(const std::string& path) {
+  SDL_Event e{};
+  e.type = SDL_DROPFILE;
+  e.drop.timestamp = SDL_GetTicks();
+  e.drop.file = SDL_strdup(path.c_str());  // freed by pump_events, as a real drop's
+  e.drop.windowID = SDL_GetWindowID(window_);
+  if (SDL_PushEvent(&e) != 1) SDL_free(e.drop.file);
 }
 
 void Window::set_ui_text(std::string_view text) {

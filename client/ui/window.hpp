@@ -37,6 +37,15 @@ class Window {
   // Draws, writes a requested screenshot, swaps.
   void end_frame();
 
+  // Files dropped on the window since the last call (SDL_DROPFILE), in order.
+  std::vector<std::string> take_dropped();
+  // Two fingers spread (> 0) or closed since the last call: the sum of
+  // SDL_MULTIGESTURE's dDist, a fraction of the touch surface's diagonal.
+  float take_pinch();
+  // Queues a drop of `path` on this window as the desktop would (--drop):
+  // it arrives through pump_events like a real one.
+  void push_drop(const std::string& path);
+
   // Characters the UI's own words need (Strings::all_text()).
   void set_ui_text(std::string_view text);
   // Characters of data about to be drawn (names, addresses): added to the
@@ -91,6 +100,8 @@ class Window {
   std::vector<uint16_t> ranges_;  // the atlas's glyph ranges: ImGui keeps a pointer
   std::string shot_path_;
   Status shot_status_;
+  std::vector<std::string> dropped_;
+  float pinch_ = 0.0f;
 };
 
 }  // namespace gw::client::ui

@@ -1,6 +1,7 @@
 #include "client/ui/screens/case.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "client/ui/screens/home.hpp"
 #include "client/ui/widgets.hpp"
@@ -39,8 +40,63 @@ void contested_banner(Frame& f, const CaseDetail& d) {
 }  // namespace
 
 void CaseScreen::enter(Frame&) {
+  if (std::exchange(viewing_, false)) return;  // back from a picture: the step being filled in stays
   action_.clear();
   input_ = {};
+  attach_.clear();
+  step_picker_.close();
+  case_picker_.close();
+}
+
+bool CaseScreen::drop(Frame& f, const std::string& path) {
+  if (!action_.empty()) return add_photo_file(&input_.photos, path);
+  const CaseDetail* d = f.snap.case_detail.get();
+  if (!d) return false;
+  // A drop is the whole gesture: the picture goes onto the case at once.
+  f.core.attach_photos("cases", d->item.id, {path});
+  return true;
+}
+
+void CaseScreen::photos(Frame& f, const CaseDetail& d) {
+  f.probe.state("case_photos", std::to_string(d.photos.size()));
+  heading(f.s.tr("photos.heading"));
+  std::vector<const PhotoItem*> own;
+  for (const PhotoItem& p : d.photos)
+    if (p.record_table != "case_log") own.push_back(&p);
+  auto open = [&](const PhotoItem* p) {
+    f.core.open_photo(p->hash);
+    viewing_ = true;
+    f.nav.go(ScreenId::photo);
+  };
+  if (!own.empty()) {
+    muted(f.s.tr("photos.report"));
+    if (int i = photo_tiles(f, "case.photo", own); i >= 0) open(own[static_cast<size_t>(i)]);
+  }
+  // Each step's evidence under the step's name and time, oldest first as the log runs.
+  for (size_t k = 0; k < d.log.size(); ++k) {
+    const CaseLogItem& l = d.log[k];
+    std::vector<const PhotoItem*> step;
+    for (const PhotoItem& p : d.photos)
+      if (p.record_table == "case_log" && p.record_id == l.id) step.push_back(&p);
+    if (step.empty()) continue;
+    muted(f.s.tr("action." + l.action) + "  " + date_time(l.at));
+    if (int i = photo_tiles(f, "case.step_photo." + std::to_string(k), step); i >= 0) open(step[static_cast<size_t>(i)]);
+  }
+  if (d.photos.empty()) muted(f.s.tr("photos.none"));
+  add_to_case(f, d);
+}
+
+// Pictures for the case as it stands (taken after the report): chosen,
+// then attached with one tap; a drop attaches at once.
+void CaseScreen::add_to_case(Frame& f, const CaseDetail& d) {
+  const size_t own = static_cast<size_t>(
+      std::count_if(d.photos.begin(), d.photos.end(), [](const PhotoItem& p) { return p.record_table == "cases"; }));
+  case_picker_.draw(f, &attach_, own);
+  if (attach_.empty()) return;
+  if (primary_button(f, "case.attach.save", f.s.format("photos.attach", {std::to_string(attach_.size())}))) {
+    f.core.attach_photos("cases", d.item.id, attach_);
+    attach_.clear();
+  }
 }
 
 void CaseScreen::fields(Frame& f, const CaseDetail& d) {
@@ -74,6 +130,7 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
   if (!d.resolution.empty()) field(f.s.tr("case.resolution"), d.resolution);
   if (d.score > 0) field(f.s.tr("case.score"), std::to_string(d.score) + " / 5");
   if (d.rework > 0) field(f.s.tr("case.rework"), std::to_string(d.rework));
+  photos(f, d);
   if (c.pending) muted(f.s.tr("case.pending_note"));
   if (!d.problems.empty()) {
     heading(f.s.tr("case.problems"));
@@ -115,6 +172,8 @@ void CaseScreen::action_inputs(Frame& f, const CaseDetail& d, const CaseActionIt
   }
   ImGui::TextUnformatted(f.s.c(a.needs_note ? "case.note_required" : "case.note"));
   input_text(f, "case.note", f.s.tr("case.note_hint"), &input_.note);
+  ImGui::TextUnformatted(f.s.c("photos.step"));
+  step_picker_.draw(f, &input_.photos);
   const bool ready = (!a.needs_note || !input_.note.empty()) && (!a.needs_resolution || !input_.resolution.empty()) &&
                      (!a.needs_score || input_.score > 0) && (!a.needs_route || !input_.route.empty());
   ImGui::BeginDisabled(!ready);
@@ -136,8 +195,9 @@ void CaseScreen::actions(Frame& f, const CaseDetail& d) {
   for (const CaseActionItem& a : d.actions) {
     if (column++ % 2) ImGui::SameLine();
     if (toggle_button(f, "case.action." + a.action, f.s.tr("action." + a.action), action_ == a.action, ImVec2(w, 0))) {
+      // Another step: its own note and photos (files chosen for one step are not another's evidence).
+      if (action_ != a.action) input_ = {};
       action_ = a.action;
-      input_ = {};
     }
   }
   for (const CaseActionItem& a : d.actions)

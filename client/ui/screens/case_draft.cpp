@@ -15,6 +15,7 @@ void CaseDraftEditor::reset(std::string source) {
   draft_.source = std::move(source);
   major_.clear();
   problem_key_.clear();
+  picker_.close();
 }
 
 void CaseDraftEditor::where_and_what(Frame& f, const Catalog& cat) {
@@ -63,6 +64,8 @@ void CaseDraftEditor::details(Frame& f, bool with_parties) {
   input_text(f, id("location"), f.s.tr("case_form.location_hint"), &draft_.location);
   ImGui::TextUnformatted(f.s.c("case_form.description"));
   input_multiline(f, id("description"), &draft_.description, ImGui::GetTextLineHeight() * 4);
+  ImGui::TextUnformatted(f.s.c("photos.report_label"));
+  picker_.draw(f, &draft_.photos);
 }
 
 std::string CaseDraftEditor::missing_key() const {

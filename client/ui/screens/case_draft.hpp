@@ -1,12 +1,13 @@
 // The form a new case is filled in on, shared by 上报事件 (case_form) and
 // 民声热线受理 (hotline): grid, category picked by major class then minor
-// class, severity, title, location, description. Owns the draft and the
+// class, severity, title, location, description, photos (现场照片). Owns the draft and the
 // major class being picked; probe ids start with the screen's prefix.
 #pragma once
 
 #include <functional>
 #include <string>
 
+#include "client/ui/photo_widgets.hpp"
 #include "client/ui/screen.hpp"
 
 namespace gw::client::ui {
@@ -18,6 +19,8 @@ class CaseDraftEditor {
   // A blank draft from `source` (patrol, hotline...).
   void reset(std::string source);
   NewCase& draft() { return draft_; }
+  // A photo dropped on the form; false when the draft has nine.
+  bool add_photo(const std::string& path) { return add_photo_file(&draft_.photos, path); }
 
   // Where and what on the left, `top` (the screen's own fields) then the
   // details on the right, the save button below. True when save was tapped
@@ -36,6 +39,7 @@ class CaseDraftEditor {
   NewCase draft_;
   std::string major_;
   std::string problem_key_;  // why the last save was refused, empty when fine
+  PhotoPicker picker_{prefix_};
 };
 
 }  // namespace gw::client::ui

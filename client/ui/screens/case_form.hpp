@@ -13,6 +13,7 @@ class CaseFormScreen : public Screen {
   std::string_view title_key() const override { return "case_form.title"; }
   void enter(Frame& f) override;
   void draw(Frame& f) override;
+  bool drop(Frame&, const std::string& path) override { return editor_.add_photo(path); }
 
  private:
   CaseDraftEditor editor_{"case_form"};

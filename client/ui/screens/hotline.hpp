@@ -18,6 +18,7 @@ class HotlineScreen : public Screen {
   void enter(Frame& f) override;
   void notice(const Notice& n) override;
   void draw(Frame& f) override;
+  bool drop(Frame&, const std::string& path) override { return editor_.add_photo(path); }
 
  private:
   void caller(Frame& f);

@@ -13,6 +13,7 @@
 #include "client/ui/screen.hpp"
 #include "client/core/i18n.hpp"
 #include "client/ui/map_geometry.hpp"
+#include "client/ui/photo_widgets.hpp"
 #include "client/ui/screens/kpi.hpp"
 #include "client/ui/screens/map.hpp"
 #include "client/ui/screens/takeover.hpp"
@@ -193,4 +194,24 @@ TEST_CASE("takeover: how long one has run, in both languages") {
   CHECK(takeover_duration(*zh, (26 * 60 + 5) * minute) == "已接管 1天2小时");
   CHECK(takeover_duration(*zh, -5 * minute) == "已接管 0分钟");  // a tablet clock behind the server's
   CHECK(takeover_duration(*en, (2 * 60 + 15) * minute) == "for 2 h 15 min");
+}
+
+TEST_CASE("photos: the chooser lists pictures, a record takes nine, --drop waits for its screen") {
+  CHECK(is_picture_file("IMG_0001.JPG"));
+  CHECK(is_picture_file("现场.jpeg"));
+  CHECK(is_picture_file("scan.png"));
+  CHECK_FALSE(is_picture_file("notes.txt"));
+  CHECK_FALSE(is_picture_file(".jpg"));
+  CHECK_FALSE(is_picture_file("jpg"));
+  std::vector<std::string> files;
+  CHECK(add_photo_file(&files, "/p/a.jpg"));
+  CHECK_FALSE(add_photo_file(&files, "/p/a.jpg"));  // once
+  CHECK_FALSE(add_photo_file(&files, "/p/b.jpg", 8));  // the record has eight and this list one
+  for (int i = 0; i < 20; ++i) add_photo_file(&files, "/p/" + std::to_string(i) + ".jpg");
+  CHECK(files.size() == 9);
+  auto o = parse({"--data", "/tmp/d", "--drop", "/tmp/x.jpg"});
+  REQUIRE(o.is_ok());
+  CHECK(o->drop == "/tmp/x.jpg");
+  CHECK(o->screen == "case");
+  CHECK(screen_from_name("photo") == ScreenId::photo);
 }

@@ -9,7 +9,12 @@
 // review, a record of the first conflict with its history, and decides it;
 // the server's record takes the chosen value. A worker corrects a contested
 // record's registration, warned before saving; the server has the change.
+// Evidence photos: a picture dropped on the case screen shows as its
+// thumbnail and full screen (screenshots read back), and one dropped on the
+// new-case form goes to the server with the case.
 #include <doctest/doctest.h>
+#include <stb_image.h>
+#include <stb_image_write.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -151,7 +156,9 @@ void fingers_fit(const ProbeFile& p) {
 // Everything stops when it goes.
 class Desk {
  public:
-  Desk() : deadline_(Clock::now() + 120s) {
+  // extra: more options for the app (--drop FILE --screen NAME).
+  explicit Desk(const std::vector<std::string>& extra = {}, std::chrono::seconds budget = 120s)
+      : deadline_(Clock::now() + budget) {
     // Not a skip: a window test that does not run has shown nothing.
     REQUIRE_MESSAGE((on_path("Xvfb") && on_path("xdotool")), "Xvfb or xdotool missing: run ./dev deps");
     dir_ = fs::temp_directory_path() / ("gw-window-" + std::to_string(getpid()));
@@ -162,9 +169,11 @@ class Desk {
     display_ = xvfb_->display();
     server_ = std::make_unique<gw::test::ServerProcess>(std::vector<std::string>{"--demo"});
     const std::string probe = (dir_ / "probe.txt").string();
+    std::vector<std::string> argv{GRIDWORK_CLIENT_BIN, "--server", server_->url(), "--data", (dir_ / "app").string(),
+                                  "--lang", "zh_CN", "--size", "1280x800"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     app_ = std::make_unique<gw::test::ChildProcess>(
-        std::vector<std::string>{GRIDWORK_CLIENT_BIN, "--server", server_->url(), "--data", (dir_ / "app").string(),
-                                 "--lang", "zh_CN", "--size", "1280x800"},
+        std::move(argv),
         gw::test::ChildOptions{.env = {{"DISPLAY", display_}, {"GRIDWORK_UI_PROBE", probe}},
                                .log = (dir_ / "gridwork.log").string(),
                                .pipe_stdout = false,
@@ -182,6 +191,7 @@ class Desk {
 
   Driver& d() { return *driver_; }
   const fs::path& dir() const { return dir_; }
+  const std::string& display() const { return display_; }
   const std::string& url() const { return server_->url(); }
   const std::string& server_db() const { return server_->db_path(); }
   bool app_running() { return app_->running(); }
@@ -369,7 +379,126 @@ std::string read_text(const fs::path& p) {
   return s.str();
 }
 
+// On the open new-case form: the first grid, 邻里纠纷 (0302), the title;
+// saved, home shows it pending.
+void fill_and_save_dispute(Driver& d, const std::string& title) {
+  d.click("case_form.grid");
+  d.click("case_form.grid.0");
+  d.click("case_form.major.03");
+  d.click("case_form.category.0302");
+  d.type_into("case_form.title", title);
+  d.click("case_form.save");
+  d.wait_for("back home with the case pending", [](const ProbeFile& p) {
+    return p.screen == "home" && p.state.count("pending") && p.state.at("pending") != "0";
+  });
+}
+
+// A photo of one flat colour, which nothing else on a screen is: where the
+// screenshot shows it, the picture is drawn.
+constexpr unsigned char kPhotoRgb[3] = {200, 30, 160};
+
+void write_photo(const fs::path& path) {
+  constexpr int w = 640, h = 480;
+  std::vector<unsigned char> px(static_cast<size_t>(w) * h * 3);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = kPhotoRgb[i % 3];
+  REQUIRE(stbi_write_jpg(path.string().c_str(), w, h, 3, px.data(), 92));
+}
+
+// Whether the middle half of `r` in the PNG is the photo's colour (JPEG and
+// sRGB scaling move it a little).
+bool shows_photo(const fs::path& png, const Rect& r) {
+  int w = 0, h = 0, n = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> px(stbi_load(png.string().c_str(), &w, &h, &n, 3), stbi_image_free);
+  REQUIRE_MESSAGE(px, "cannot read " << png);
+  long sum[3] = {0, 0, 0}, count = 0;
+  for (int y = r.y + r.h / 4; y < r.y + r.h * 3 / 4; ++y)
+    for (int x = r.x + r.w / 4; x < r.x + r.w * 3 / 4; ++x) {
+      if (x < 0 || y < 0 || x >= w || y >= h) continue;
+      for (int c = 0; c < 3; ++c) sum[c] += px.get()[(static_cast<size_t>(y) * w + x) * 3 + c];
+      ++count;
+    }
+  if (count == 0) return false;
+  for (int c = 0; c < 3; ++c)
+    if (std::abs(sum[c] / count - kPhotoRgb[c]) > 24) return false;
+  return true;
+}
+
+// `gridwork --screenshot` of a screen with a file dropped on it, as
+// ./dev screenshots runs it, with the probe on; the probe's file.
+ProbeFile screenshot_with_drop(Desk& desk, const std::string& screen, const fs::path& photo, const fs::path& png) {
+  const std::string probe = (desk.dir() / ("probe-" + screen + ".txt")).string();
+  gw::test::ChildProcess shot(
+      {GRIDWORK_CLIENT_BIN, "--server", desk.url(), "--data", (desk.dir() / ("shot-" + screen)).string(), "--user",
+       "worker01", "--password", "gridwork-demo", "--lang", "zh_CN", "--size", "1280x800", "--screenshot",
+       png.string(), "--screen", screen, "--drop", photo.string(), "--verbose"},
+      gw::test::ChildOptions{.env = {{"DISPLAY", desk.display()}, {"GRIDWORK_UI_PROBE", probe}},
+                             .log = (desk.dir() / ("shot-" + screen + ".log")).string()});
+  const int status = shot.wait_for(90s);
+  REQUIRE_MESSAGE(status == 0, "gridwork --screenshot --screen " << screen << " exited with " << status << ":\n"
+                                                                 << read_text(desk.dir() / ("shot-" + screen + ".log")));
+  return read_probe(probe);
+}
+
+// The server's attachments of the case titled so: record_table of each.
+std::vector<std::string> server_case_photos(const std::string& db_path, const std::string& title) {
+  gw::SqliteDb db(db_path);
+  auto st = db.prepare(
+      "SELECT a.record_table FROM attachments a JOIN cases c ON c.id = a.record_id WHERE c.title = ? "
+      "AND coalesce(a.deleted, 0) = 0");
+  st.bind(1, title);
+  std::vector<std::string> out;
+  while (st.step()) out.emplace_back(st.text(0));
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("window: photos dropped on the new-case form and on a case: the server, the thumbnail, the viewer") {
+  const fs::path photo = fs::temp_directory_path() / ("gw-evidence-" + std::to_string(getpid()) + ".jpg");
+  write_photo(photo);
+  // The app that is driven drops the photo on the new-case form once it is up.
+  Desk desk({"--drop", photo.string(), "--screen", "case_new"});
+  Driver& d = desk.d();
+
+  // The form takes the drop into its photos (1/9), and the case reaches the
+  // server with it.
+  desk.sign_in("worker01");
+  d.click("home.new_case");
+  fingers_fit(d.wait_for("the form holding the dropped photo", [](const ProbeFile& p) {
+    return p.screen == "case_new" && p.state.count("case_form.photos") && p.state.at("case_form.photos") == "1" &&
+           p.widgets.count("case_form.photos.remove.0") && p.widgets.count("case_form.photos.add");
+  }));
+  const std::string title = random_title("photo");
+  fill_and_save_dispute(d, title);
+  desk.sync_all();
+  desk.stop_app();
+  CHECK(server_case_photos(desk.server_db(), title) == std::vector<std::string>{"cases"});
+
+  // A case with the photo dropped on it (./dev screenshots' runs): its
+  // thumbnail, in the photo's colour, on a tile a finger can tap.
+  const fs::path case_png = desk.dir() / "case.png";
+  const ProbeFile shot = screenshot_with_drop(desk, "case", photo, case_png);
+  CHECK(shot.screen == "case");
+  CHECK(shot.state.count("case_photos") == 1);
+  bool thumb = false;
+  for (const auto& [id, r] : shot.widgets)
+    if (id.rfind("case.photo.", 0) == 0) {
+      if (!r.clipped) CHECK_MESSAGE((r.w >= 96 && r.h >= 96), id << " is " << r.w << "x" << r.h);
+      thumb = thumb || shows_photo(case_png, r);
+    }
+  CHECK_MESSAGE(thumb, "no thumbnail of the dropped photo in " << case_png.string());
+
+  // Its picture full screen: fitted to the view, with finger-sized controls.
+  const fs::path viewer_png = desk.dir() / "photo.png";
+  const ProbeFile viewer = screenshot_with_drop(desk, "photo", photo, viewer_png);
+  CHECK(viewer.screen == "photo");
+  CHECK((viewer.state.count("photo") && viewer.state.at("photo") == "ready"));
+  REQUIRE(viewer.widgets.count("photo.view") == 1);
+  CHECK(viewer.widgets.count("photo.close") == 1);
+  CHECK(shows_photo(viewer_png, viewer.widgets.at("photo.view")));
+  fingers_fit(viewer);
+  fs::remove(photo);
+}
 
 TEST_CASE("window: a worker reports a dispute with real input, and it reaches the server") {
   Desk desk;
@@ -381,15 +510,7 @@ TEST_CASE("window: a worker reports a dispute with real input, and it reaches th
   const std::string title = random_title("dispute");
   d.click("home.new_case");
   d.wait_for("case form", [](const ProbeFile& p) { return p.screen == "case_new"; });
-  d.click("case_form.grid");
-  d.click("case_form.grid.0");
-  d.click("case_form.major.03");
-  d.click("case_form.category.0302");
-  d.type_into("case_form.title", title);
-  d.click("case_form.save");
-  d.wait_for("back home with the case pending", [](const ProbeFile& p) {
-    return p.screen == "home" && p.state.count("pending") && p.state.at("pending") != "0";
-  });
+  fill_and_save_dispute(d, title);
   desk.sync_all();
   // A worker watches takeovers; starting, ending and moving are not offered.
   d.click("home.takeover");
