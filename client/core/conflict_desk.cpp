@@ -263,6 +263,7 @@ Result<int64_t> ConflictDesk::decide(const Me& me, const std::vector<ConflictDec
     add_field(f, ct, "value", std::move(value));
     writes.emplace_back(d.conflict_id, std::move(f));
   }
+  s.reset();  // reads let go before a write (FieldActions::record_visit says why)
   // Checked whole, then written whole.
   sync::Txn txn(replica_.store());
   for (const auto& [id, f] : writes)

@@ -150,6 +150,10 @@ Result<std::string> FieldActions::record_visit(const Me& me, const NewVisit& v) 
   s.bind(1, v.target_id);
   if (!s.step()) return Error{Code::not_found, "that household or enterprise is not on this tablet"};
   std::string grid(s.text(0));
+  // Every read lets go before a write: a statement left stepped keeps its
+  // snapshot, and once the sync thread commits meanwhile SQLite refuses the
+  // write at once ("database is locked", no busy wait).
+  s.reset();
   const auto& t = table("visits");
   Fields set = fields_of(t, {{"grid_id", grid}, {"target_kind", v.target_kind}, {"target_id", v.target_id},
                              {"visitor_id", me.user_id}, {"visited_at", now()}, {"purpose", v.purpose}});
@@ -219,6 +223,7 @@ Status FieldActions::case_action(const Me& me, const std::string& case_id, const
   if (!s.step()) return Error{Code::not_found, "no such case on this tablet"};
   std::string status(s.text(0)), grid(s.text(1));
   int64_t rework = s.int64(2);
+  s.reset();  // before the write (record_visit says why)
   if (auto st = check_case_step(me.roles, {.action = action, .from = status, .note = in.note,
                                            .resolution = in.resolution, .route = in.route, .score = in.score});
       !st)
@@ -263,6 +268,7 @@ Status FieldActions::mark_notice_read(const Me& me, const std::string& notice_id
   s.bind(1, notice_id).bind(2, me.user_id);
   if (!s.step()) return Error{Code::not_found, "no such notice for you on this tablet"};
   if (s.int64(0)) return Status::ok();  // read already: nothing to sync
+  s.reset();  // before the write (record_visit says why)
   const auto& t = table("notices");
   if (auto p = replica_.write(t, notice_id, fields_of(t, {{"read", int64_t{1}}})); !p) return p.error();
   return Status::ok();
@@ -304,7 +310,9 @@ Status FieldActions::attach_photos(const Me& me, const std::string& table_name, 
   auto count = replica_.store().db().prepare(
       "SELECT count(*) FROM attachments WHERE record_id = ? AND coalesce(deleted, 0) = 0");
   count.bind(1, record_id);
-  auto photos = prepare_files(files, count.step() ? count.int64(0) : 0);
+  int64_t held = count.step() ? count.int64(0) : 0;
+  count.reset();  // before the write (record_visit says why)
+  auto photos = prepare_files(files, held);
   if (!photos) return photos.error();
   sync::Txn txn(replica_.store());
   if (auto st = attach(me, table_name, record_id, grid, *photos); !st) return st.error();

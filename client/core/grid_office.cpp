@@ -155,6 +155,7 @@ Status GridOffice::end_takeover(const Me& me, const std::string& takeover_id) {
   s.bind(1, takeover_id);
   if (!s.step()) return Error{Code::not_found, "no such takeover on this tablet"};
   if (!s.is_null(0)) return Error{Code::state, "this takeover has already ended"};
+  s.reset();  // reads let go before a write (FieldActions::record_visit says why)
   const TableSpec& t = *find_table("takeovers");
   auto p = replica_.write(t, takeover_id, fields_of(t, {{"ended_at", now()}, {"ended_by", me.user_id}}));
   if (!p) return p.error();
@@ -170,6 +171,7 @@ Result<std::string> GridOffice::move_responsibility(const Me& me, const std::str
   s.bind(1, assignment_id);
   if (!s.step()) return Error{Code::not_found, "no standing responsibility with this id on this tablet"};
   std::string user(s.text(0)), from(s.text(1));
+  s.reset();  // reads let go before a write (FieldActions::record_visit says why)
   GridMap grids = queries_.grids();
   if (!grids.count(to_grid_id)) return Error{Code::not_found, "no such grid on this tablet"};
   if (to_grid_id == from) return Error{Code::invalid, "the responsibility is already for this grid"};

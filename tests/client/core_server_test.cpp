@@ -161,7 +161,7 @@ TEST_CASE("a worker records offline, survives restarts of app and server, and ev
   chief->case_action(dispute_id, "reject", CaseActionInput{});  // a rejection needs a reason
   settle(*chief);
   CHECK(first_error(*chief).find("error.missing") == 0);
-  chief->case_action(dispute_id, "accept", CaseActionInput{"受理", "", "", 0});
+  chief->case_action(dispute_id, "accept", CaseActionInput{"受理", "", "", 0, {}});
   s = settle(*chief);
   CHECK(first_error(*chief).empty());
   s = synced(*chief);

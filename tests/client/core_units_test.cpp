@@ -2,6 +2,9 @@
 // offline verifier, checklists and the workflow table it offers.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <filesystem>
 #include <set>
 
@@ -148,6 +151,7 @@ TEST_CASE("the workflow offers each role its moves and nothing else") {
 // ---- view models over a replica, no server ------------------------------------
 
 #include "client/core/data_key.hpp"
+#include "client/core/photo_store.hpp"
 #include "client/core/queries.hpp"
 #include "shared/codec.hpp"
 #include "sync/device/replica.hpp"
@@ -175,6 +179,7 @@ struct LocalReplica {
   int64_t now = 1'764'000'000'000;  // 2025-11-25 00:00 China time
   Hlc clock;
   sync::Replica replica;
+  client::PhotoStore photos{db, *key};
 };
 
 constexpr int64_t kHour = 3'600'000;
@@ -267,7 +272,7 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
   auto leaf = r.add("grids", {{"parent_id", unit}, {"level", int64_t{3}}, {"code", std::string("U-1")},
                               {"name", std::string("一号社区")}, {"kind", std::string("community")}});
   Queries q(r.db);
-  FieldActions act(r.replica, q);
+  FieldActions act(r.replica, q, r.photos);
   const Me chief{"0190a0a0-0000-7000-8000-0000000000c1", RoleSet{Role::chief, Role::worker}};
   const Me worker{"0190a0a0-0000-7000-8000-0000000000a1", RoleSet{Role::worker}};
   NewCase c;
@@ -287,10 +292,10 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
   CHECK(log_size() == 1);
 
   REQUIRE(act.case_action(chief, *id, "accept", {}));
-  CHECK(act.case_action(chief, *id, "dispatch", {"", "", "nowhere", 0}).code() == Code::missing);
-  REQUIRE(act.case_action(chief, *id, "dispatch", {"", "", "grid", 0}));
+  CHECK(act.case_action(chief, *id, "dispatch", {"", "", "nowhere", 0, {}}).code() == Code::missing);
+  REQUIRE(act.case_action(chief, *id, "dispatch", {"", "", "grid", 0, {}}));
   REQUIRE(act.case_action(worker, *id, "start", {}));
-  REQUIRE(act.case_action(worker, *id, "escalate", {"需要劳动监察介入", "", "", 0}));
+  REQUIRE(act.case_action(worker, *id, "escalate", {"需要劳动监察介入", "", "", 0, {}}));
   CHECK(status() == "dispatched");
   auto d = q.case_detail(chief, *id, r.now);
   REQUIRE(d);
@@ -301,8 +306,8 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
   CHECK(dept_of.text(0) == dept);  // the level-3 grid's unit grid's department
   CHECK(dept_of.text(1) == worker.user_id);
   REQUIRE(act.case_action(worker, *id, "start", {}));
-  REQUIRE(act.case_action(worker, *id, "resolve", {"", "已协调企业补发工资", "", 0}));
-  REQUIRE(act.case_action(chief, *id, "rework", {"工人未全部收到", "", "", 0}));
+  REQUIRE(act.case_action(worker, *id, "resolve", {"", "已协调企业补发工资", "", 0, {}}));
+  REQUIRE(act.case_action(chief, *id, "rework", {"工人未全部收到", "", "", 0, {}}));
   CHECK(status() == "handling");
   d = q.case_detail(chief, *id, r.now);
   CHECK(d->rework == 1);
@@ -319,7 +324,7 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
     return std::string(n.text(0)) + ":" + std::string(n.text(1));
   };
   CHECK(note_of() == "rework:工人未全部收到");
-  REQUIRE(act.case_action(worker, *id, "resolve", {"", "工资已补发", "", 0}));
+  REQUIRE(act.case_action(worker, *id, "resolve", {"", "工资已补发", "", 0, {}}));
   CHECK(note_of() == "resolve:");
 }
 
@@ -327,14 +332,61 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
 
 // Every (role, status, action) on the tablet: an allowed step moves the case
 // where the hand-written rules say; a refused one says why and writes nothing.
+// The store thread reads, then writes, while the sync thread commits on its
+// own connection: a read left open across the write would hold a snapshot
+// the commit made stale, and SQLite refuses the write at once ("database is
+// locked", no busy wait). Every action must let its reads go first.
+TEST_CASE("a field action never meets a locked database while another connection commits") {
+  LocalReplica r;
+  auto unit = r.add("grids", {{"level", int64_t{2}}, {"code", std::string("U")}, {"name", std::string("一号网格")},
+                              {"kind", std::string("unit")}});
+  auto hh = r.add("households", {{"grid_id", unit}, {"address", std::string("一栋")}, {"head_name", std::string("张三")}});
+  auto notice = r.add("notices", {{"user_id", std::string("0190a0a0-0000-7000-8000-0000000000a1")},
+                                  {"kind", std::string("case")}, {"title", std::string("assigned")}});
+  Queries q(r.db);
+  FieldActions act(r.replica, q, r.photos);
+  const Me worker{"0190a0a0-0000-7000-8000-0000000000a1", RoleSet{Role::chief, Role::worker}};
+  std::atomic<bool> stop{false};
+  std::thread other([&] {
+    SqliteDb sync(r.dir + "/r.db");
+    sync.exec("CREATE TABLE IF NOT EXISTS _other (n INTEGER)");
+    for (int64_t n = 0; !stop; ++n) sync.prepare("INSERT INTO _other (n) VALUES (?)").bind(1, n).run();
+  });
+  int failed = 0;
+  std::string why;
+  for (int i = 0; i < 300; ++i) {
+    try {
+      client::NewVisit v;
+      v.target_kind = "household";
+      v.target_id = hh;
+      auto made = act.record_visit(worker, v);
+      if (!made) ++failed, why = made.error().message;
+      client::NewCase n;
+      n.grid_id = unit;
+      n.category = "0101";
+      n.title = "楼道堆物";
+      auto c = act.create_case(worker, n);
+      if (!c) ++failed, why = c.error().message;
+      if (c)
+        if (auto st = act.case_action(worker, *c, "accept", {}); !st) ++failed, why = st.error().message;
+      if (auto st = act.mark_notice_read(worker, notice); !st) ++failed, why = st.error().message;
+    } catch (const DbError& e) {
+      ++failed, why = e.what();
+    }
+  }
+  stop = true;
+  other.join();
+  CHECK_MESSAGE(failed == 0, why);
+}
+
 TEST_CASE("case steps by role, status and action, against the rules written by hand") {
   LocalReplica r;
   auto unit = r.add("grids", {{"level", int64_t{2}}, {"code", std::string("U")}, {"name", std::string("一号网格")},
                               {"kind", std::string("unit")},
                               {"department_id", std::string("0190a0a0-0000-7000-8000-0000000000d1")}});
   Queries q(r.db);
-  FieldActions act(r.replica, q);
-  const CaseActionInput full{"理由", "已处理", "department", 4};
+  FieldActions act(r.replica, q, r.photos);
+  const CaseActionInput full{"理由", "已处理", "department", 4, {}};
   int allowed = 0, refused = 0;
   for (Role role : kAllRoles) {
     const Me me{"0190a0a0-0000-7000-8000-0000000000e" + std::to_string(static_cast<int>(role)), RoleSet{role}};

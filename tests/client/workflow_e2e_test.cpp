@@ -134,27 +134,27 @@ TEST_CASE("a dispute from report to evaluation across three tablets, with one re
   REQUIRE(queued != s.dispatch->items.end());
   CHECK(queued->next_action == "accept");
   act(*sup, id, "accept");
-  act(*sup, id, "dispatch", {"", "", "grid", 0});
+  act(*sup, id, "dispatch", {"", "", "grid", 0, {}});
   synced(*sup);
 
   // The zone chief takes it and resolves it.
   synced(*chief);
   act(*chief, id, "start");
-  act(*chief, id, "resolve", {"", "已约谈企业，承诺月底前补发", "", 0});
+  act(*chief, id, "resolve", {"", "已约谈企业，承诺月底前补发", "", 0, {}});
   synced(*chief);
 
   // Verification fails once: back for rework.
   synced(*sup);
-  act(*sup, id, "rework", {"工人反映尚未收到补发工资", "", "", 0});
+  act(*sup, id, "rework", {"工人反映尚未收到补发工资", "", "", 0, {}});
   synced(*sup);
   synced(*chief);
-  act(*chief, id, "resolve", {"", "工资已全部补发到账", "", 0});
+  act(*chief, id, "resolve", {"", "工资已全部补发到账", "", 0, {}});
   synced(*chief);
 
   synced(*sup);
   act(*sup, id, "verify");
   act(*sup, id, "close");
-  act(*sup, id, "evaluate", {"", "", "", 4});
+  act(*sup, id, "evaluate", {"", "", "", 4, {}});
   s = synced(*sup);
   CHECK(s.sync.pending == 0);
   synced(*worker);
