@@ -44,9 +44,9 @@ class Hasher {
 // itself, or reaching past the photo's size.
 Status check_chunk(int64_t offset, std::string_view bytes, int64_t size) {
   const auto n = static_cast<int64_t>(bytes.size());
-  if (n > tuning::kBlobChunkBytes)
+  if (n > tuning::kBlobChunkMaxBytes)
     return Error{Code::too_large, "a chunk of " + std::to_string(n) + " bytes: at most " +
-                                      std::to_string(tuning::kBlobChunkBytes) + " go in one request"};
+                                      std::to_string(tuning::kBlobChunkMaxBytes) + " go in one request"};
   if (offset < 0 || offset + n > size)
     return Error{Code::too_large, "bytes " + std::to_string(offset) + " to " + std::to_string(offset + n) +
                                       " reach past the photo's " + std::to_string(size) + " bytes"};
@@ -356,7 +356,7 @@ Result<int64_t> copy_blobs(BlobStore& from, Db& from_db, BlobStore& to, Db& to_d
     if (!bytes) return Error{Code::io, "photo " + hash + " could not be read back"};
     const auto size = static_cast<int64_t>(bytes->size());
     for (int64_t at = to.state(to_db, hash).received; at < size;) {
-      auto n = std::min<int64_t>(tuning::kBlobChunkBytes, size - at);
+      auto n = std::min<int64_t>(tuning::kBlobChunkMaxBytes, size - at);
       auto done = to.append(to_db, hash, at, std::string_view(*bytes).substr(static_cast<size_t>(at), static_cast<size_t>(n)), size);
       if (!done) return Error{done.error().code, "photo " + hash + ": " + done.error().message};
       if (done->complete) break;

@@ -38,7 +38,7 @@ class BlobStore {
   virtual BlobState state(Db& db, std::string_view hash) = 0;
 
   // The bytes at `offset` of a blob of `size` bytes in all. Refused with
-  // nothing stored: a chunk over tuning::kBlobChunkBytes or past `size`
+  // nothing stored: a chunk over tuning::kBlobChunkMaxBytes or past `size`
   // (too_large), an offset other than the bytes held (conflict, naming
   // where to resume). Answered once the chunk is durable. The last chunk
   // checks the whole against its name: a mismatch discards everything held

@@ -281,6 +281,7 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/audit" && get) return audit(req, respond);
   if (p == "/v1/password" && post_) return change_password(req, respond);
   if (auto blob_path = parse_blob_path(p)) return blob(req, respond, std::move(*blob_path));
+  if (p == "/v1/echo" && req.method == "PUT") return echo(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
 }
 
@@ -604,6 +605,16 @@ std::string blob_json(const BlobState& held) {
 // Uploads and fetches run on a reader, never on the writer's queue: photo
 // bytes are written beside the merge (in files, or in rows of their own
 // under a row lock on PostgreSQL), so a slow 2 MB upload holds no push up.
+// The link's ceiling: a body read and its size answered, nothing stored. What
+// a photo upload is measured against (bench-photos), and what a tablet's
+// link check can time; a session is asked, as for every upload.
+void SyncService::echo(Request& req, Responder& respond) {
+  ReaderLease r(*this);
+  auto s = session(req, *r);
+  if (!s) return respond(error_reply(s.error().code, s.error().message));
+  respond(Reply{200, "application/json", "{\"received\":" + std::to_string(req.body.size()) + "}"});
+}
+
 void SyncService::blob(Request& req, Responder& respond, Result<BlobPath> path) {
   const bool put = req.method == "PUT";
   if ((!put && req.method != "GET") || (put && path && path->status))
@@ -612,10 +623,10 @@ void SyncService::blob(Request& req, Responder& respond, Result<BlobPath> path) 
   auto s = session(req, *r);
   if (!s) return respond(error_reply(s.error().code, s.error().message));
   if (!path) return respond(error_reply(path.error().code, path.error().message));
-  if (put && static_cast<int64_t>(req.body.size()) > tuning::kBlobChunkBytes) {
+  if (put && static_cast<int64_t>(req.body.size()) > tuning::kBlobChunkMaxBytes) {
     ++metrics_.blob_chunks_refused;
     return respond(error_reply(Code::too_large, "a chunk of " + std::to_string(req.body.size()) + " bytes: at most " +
-                                                    std::to_string(tuning::kBlobChunkBytes) + " go in one request"));
+                                                    std::to_string(tuning::kBlobChunkMaxBytes) + " go in one request"));
   }
   auto size = blob_size(*r, *s, path->hash);
   if (!size) {

@@ -107,6 +107,7 @@ class SyncService {
   void evidence(Request& req, Responder& respond);
   void audit(Request& req, Responder& respond);
   void change_password(Request& req, Responder& respond);
+  void echo(Request& req, Responder& respond);
   // Photo bytes (issue 22, DESIGN §14): on a reader, beside the writer.
   void blob(Request& req, Responder& respond, Result<BlobPath> path);
   void blob_status(Reader& r, const std::string& hash, int64_t size, Responder& respond);

@@ -108,10 +108,14 @@ inline constexpr int64_t kThumbMaxBytes = 256LL << 10;
 // Photos one record carries, as the park's forms (现场照片, 处置前后) ask:
 // nine fill the 3 x 3 grid of thumbnails a report shows.
 inline constexpr int kPhotosPerRecord = 9;
-// One upload request carries at most this: on a weak 2G-class link
-// (~20 KB/s) a chunk arrives in ~13 s, inside the request timeout, and a
-// link cut mid-chunk loses at most that much; the server's body limit is
-// far above it.
+// A photo upload's first chunk: on a weak 2G-class link (~20 KB/s) it
+// arrives in ~13 s, inside the request timeout, and a link cut mid-chunk
+// loses at most that much.
 inline constexpr int64_t kBlobChunkBytes = 256LL << 10;
+// A chunk answered within kPushGrowMs doubles the next, up to this, which
+// is also what the server takes in one request: on a good link a whole
+// picture goes in one request, one fsync at each end instead of eight
+// (bench-photos: 0.16 x a plain PUT with fixed 256 KB chunks).
+inline constexpr int64_t kBlobChunkMaxBytes = kPhotoMaxBytes;
 
 }  // namespace gw::tuning

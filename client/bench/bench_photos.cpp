@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/core/account.hpp"
 #include "client/core/client_core.hpp"
 #include "client/core/photo.hpp"
 #include "shared/rng.hpp"
@@ -75,7 +76,8 @@ std::string first_error(client::ClientCore& app) {
 // The ceiling: each picture and thumbnail in one PUT to the server's echo
 // handler, which reads the body and answers its size: the same HTTP stack
 // and loopback with no storage, no chunks, no checks.
-double put_ceiling_bytes_per_s(const std::string& server_url, const std::vector<std::string>& blobs) {
+double put_ceiling_bytes_per_s(const std::string& server_url, const std::string& token,
+                               const std::vector<std::string>& blobs) {
   using namespace web::http;
   web::http::client::http_client http(server_url);
   int64_t bytes = 0;
@@ -83,6 +85,7 @@ double put_ceiling_bytes_per_s(const std::string& server_url, const std::vector<
   for (const auto& b : blobs) {
     http_request req(methods::PUT);
     req.set_request_uri("/v1/echo");
+    req.headers().add("Authorization", "Bearer " + token);
     req.set_body(std::vector<unsigned char>(b.begin(), b.end()));
     auto resp = http.request(req).get();
     resp.extract_vector().get();
@@ -95,14 +98,16 @@ double put_ceiling_bytes_per_s(const std::string& server_url, const std::vector<
 
 // A visit recorded with automatic sync on, and the time until the server
 // holds it (its notes are unique and in clear there).
-double record_latency_ms(client::ClientCore& app, const std::string& server_db, const std::string& household,
-                         int n) {
+double record_latency_ms(client::ClientCore& app, const std::string& server_db, const std::string& kind,
+                         const std::string& target, int n) {
   client::NewVisit v;
-  v.target_kind = "household";
-  v.target_id = household;
+  v.target_kind = kind;
+  v.target_id = target;
   v.notes = "bench-photos latency " + std::to_string(n);
   auto t0 = Steady::now();
   app.record_visit(v);
+  app.wait_idle();
+  if (auto e = first_error(app); !e.empty()) throw std::runtime_error("record_visit: " + e);
   SqliteDb db(server_db);
   auto q = db.prepare("SELECT count(*) FROM visits WHERE notes = ?");
   while (seconds_since(t0) < 60) {
@@ -172,6 +177,7 @@ int main(int argc, char** argv) {
     file_bytes += static_cast<int64_t>(std::filesystem::file_size(files.back()));
   }
   std::printf("%d camera files, %.1f MB each on average\n", photos, file_bytes / 1e6 / photos);
+  std::fflush(stdout);
 
   test::ServerProcess server({"--demo"});
   client::CoreOptions o;
@@ -179,10 +185,10 @@ int main(int argc, char** argv) {
   o.server_url = server.url();
   o.auto_sync = false;
   o.auto_lock = false;
-  client::ClientCore app(o);
-  app.sign_in("worker01", "gridwork-demo");
-  app.sync_now();
-  auto s = settle(app);
+  auto app = std::make_unique<client::ClientCore>(o);
+  app->sign_in("worker01", "gridwork-demo");
+  app->sync_now();
+  auto s = settle(*app);
   if (!s.session.signed_in || !s.home || s.home->my_grids.empty()) {
     std::fprintf(stderr, "bench-photos: worker01 could not sign in: %s\n", s.session.error_detail.c_str());
     return 1;
@@ -191,11 +197,13 @@ int main(int argc, char** argv) {
 
   // Capture: the app's own command.
   auto t0 = Steady::now();
-  if (auto e = report_cases(app, grid, files, "bench-photos"); !e.empty()) {
+  if (auto e = report_cases(*app, grid, files, "bench-photos"); !e.empty()) {
     std::fprintf(stderr, "bench-photos: %s\n", e.c_str());
     return 1;
   }
   double capture_ms = seconds_since(t0) * 1000 / photos;
+  std::printf("captured in %.1f s\n", capture_ms * photos / 1000);
+  std::fflush(stdout);
 
   // The kept bytes, for the ceiling: made again here the same way.
   std::vector<std::string> blobs;
@@ -209,8 +217,8 @@ int main(int argc, char** argv) {
 
   // Upload: one sync pushes the cases and then runs the photo queue dry.
   t0 = Steady::now();
-  app.sync_now();
-  s = settle(app);
+  app->sync_now();
+  s = settle(*app);
   double sync_s = seconds_since(t0);
   if (s.sync.photos_waiting != 0) {
     std::fprintf(stderr, "bench-photos: %lld photos still waiting after the sync: %s\n",
@@ -218,38 +226,51 @@ int main(int argc, char** argv) {
     return 1;
   }
   double upload_bps = static_cast<double>(s.sync.photo_bytes_up) / sync_s;
-  double ceiling_bps = put_ceiling_bytes_per_s(server.url(), blobs);
+  std::printf("uploaded in %.1f s\n", sync_s);
+  std::fflush(stdout);
+  auto account = client::AccountFile(o.data_dir + "/users/worker01").load();
+  if (!account) {
+    std::fprintf(stderr, "bench-photos: %s\n", account.error().to_string().c_str());
+    return 1;
+  }
+  double ceiling_bps = put_ceiling_bytes_per_s(server.url(), account->token, blobs);
 
   // Latency: a record with nothing uploading, then while a second round
   // of the same number of photos uploads, with automatic sync on.
-  std::string household;
+  std::string kind, household;
   {
     SqliteDb replica(o.data_dir + "/users/worker01/replica.db");
-    auto q = replica.prepare("SELECT id FROM households WHERE grid_id IN (SELECT id FROM grids WHERE parent_id = ? "
-                             "OR id = ?) ORDER BY id LIMIT 1");
-    q.bind(1, grid).bind(2, grid);
-    if (q.step()) household = std::string(q.text(0));
+    // worker01 holds its own grids' households and enterprises only: any will do.
+    auto q = replica.prepare("SELECT kind, id FROM (SELECT 'household' AS kind, id FROM households UNION ALL "
+                             "SELECT 'enterprise', id FROM enterprises) ORDER BY kind DESC, id LIMIT 1");
+    if (q.step()) {
+      kind = std::string(q.text(0));
+      household = std::string(q.text(1));
+    }
   }
-  client::Settings settings = s.settings;
-  settings.auto_sync = true;
-  app.save_settings(settings);
-  settle(app);
+  // The same tablet opened again with automatic sync, as in the field: an
+  // edit plans a sync a few seconds on (kSyncAfterEditMs).
+  app.reset();
+  o.auto_sync = true;
+  app = std::make_unique<client::ClientCore>(o);
+  app->sign_in("worker01", "gridwork-demo");
+  settle(*app);
   std::vector<double> idle, busy;
-  for (int i = 0; i < 3; ++i) idle.push_back(record_latency_ms(app, server.db_path(), household, i));
+  for (int i = 0; i < 3; ++i) idle.push_back(record_latency_ms(*app, server.db_path(), kind, household, i));
   // The second round: new pictures (the first are on the server), taken
   // while the link is there, so the queue starts at the next sync.
   std::vector<std::string> again;
   for (int n = 0; n < photos; ++n) again.push_back(camera_file(dir, photos + n));
-  if (auto e = report_cases(app, grid, again, "bench-photos again"); !e.empty()) {
+  if (auto e = report_cases(*app, grid, again, "bench-photos again"); !e.empty()) {
     std::fprintf(stderr, "bench-photos: %s\n", e.c_str());
     return 1;
   }
   // Wait for the queue to start, then time records while it runs.
-  for (int i = 0; i < 200 && app.snapshot().sync.photo_bytes_up == 0; ++i)
+  for (int i = 0; i < 200 && app->snapshot().sync.photo_bytes_up == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  for (int i = 0; i < 3 && app.snapshot().sync.photos_waiting > 0; ++i)
-    busy.push_back(record_latency_ms(app, server.db_path(), household, 100 + i));
-  int64_t still_waiting = app.snapshot().sync.photos_waiting;
+  for (int i = 0; i < 3 && app->snapshot().sync.photos_waiting > 0; ++i)
+    busy.push_back(record_latency_ms(*app, server.db_path(), kind, household, 100 + i));
+  int64_t still_waiting = app->snapshot().sync.photos_waiting;
 
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

@@ -81,6 +81,8 @@ void PhotoStore::confirmed(const std::string& hash, int64_t sent) {
   q.bind(1, sent).bind(2, sent).bind(3, hash).run();
 }
 
+int64_t PhotoStore::waiting() { return db_.query_int("SELECT count(*) FROM _photos WHERE upload IS NOT NULL"); }
+
 bool PhotoStore::uploading(const std::string& hash) {
   auto q = db_.prepare("SELECT 1 FROM _photos WHERE hash = ? AND upload IS NOT NULL");
   q.bind(1, hash);

@@ -54,6 +54,7 @@ class PhotoStore {
   std::vector<PendingUpload> uploads();
   // The server confirmed `sent` bytes of `hash`; all of them: it is a copy now.
   void confirmed(const std::string& hash, int64_t sent);
+  int64_t waiting();  // pictures taken here the server does not have whole
   // Taken here and not yet on the server: shown as "uploading".
   bool uploading(const std::string& hash);
 

@@ -1,6 +1,7 @@
 #include "client/core/photo_sync.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "client/core/tuning.hpp"
 #include "shared/json.hpp"
@@ -28,7 +29,7 @@ bool refused(Code c) { return c == Code::not_found || c == Code::forbidden || c 
 }  // namespace
 
 PhotoSync::PhotoSync(Db& db, const sync::Sealer& sealer, net::HttpTransport& http, std::function<int64_t()> wall)
-    : store_(db, sealer), http_(http), wall_(std::move(wall)) {}
+    : store_(db, sealer), http_(http), wall_(std::move(wall)), chunk_bytes_(gw::tuning::kBlobChunkBytes) {}
 
 Result<bool> PhotoSync::step() {
   auto up = upload_step();
@@ -54,9 +55,11 @@ Result<bool> PhotoSync::upload_step() {
       continue;
     }
     std::string chunk = bytes->substr(static_cast<size_t>(std::min<int64_t>(u.sent, u.bytes)),
-                                      static_cast<size_t>(gw::tuning::kBlobChunkBytes));
+                                      static_cast<size_t>(chunk_bytes_));
+    auto t0 = std::chrono::steady_clock::now();
     auto r = http_.put(blob_path(u.hash) + "?offset=" + std::to_string(u.sent), chunk);
     if (r) {
+      pace(chunk.size(), std::chrono::steady_clock::now() - t0);
       auto j = parse_json(*r);
       int64_t received = j ? int_field(*j, "received") : -1;
       if (received < 0) return Error{Code::invalid, "photo upload answer without `received`"};
@@ -96,6 +99,16 @@ Result<bool> PhotoSync::upload_step() {
 }
 
 void PhotoSync::sweep() { store_.sweep(tuning::kPhotoCacheBytes); }
+
+// As push batches grow (tuning::kPushGrowMs): a full chunk answered fast
+// doubles the next, a slow one halves it, within the first size and the
+// server's limit. A short last chunk says nothing of the link.
+void PhotoSync::pace(size_t sent, std::chrono::steady_clock::duration took) {
+  if (static_cast<int64_t>(sent) < chunk_bytes_) return;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  if (ms < gw::tuning::kPushGrowMs) chunk_bytes_ = std::min(chunk_bytes_ * 2, gw::tuning::kBlobChunkMaxBytes);
+  if (ms > gw::tuning::kPushShrinkMs) chunk_bytes_ = std::max(chunk_bytes_ / 2, gw::tuning::kBlobChunkBytes);
+}
 
 Status PhotoSync::pull(const std::string& hash, bool thumb, const std::string& grid_id) {
   auto r = http_.get(blob_path(hash), tuning::kRequestTimeoutMs);

@@ -12,6 +12,7 @@
 // where there is no link.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -42,13 +43,14 @@ class PhotoSync {
   // Cached copies no record names, and the oldest past the cache's size.
   void sweep();
   // The tablet's own pictures the server does not have whole yet.
-  int64_t uploads_waiting() { return static_cast<int64_t>(store_.uploads().size()); }
+  int64_t uploads_waiting() { return store_.waiting(); }
 
  private:
   Result<bool> upload_step();
   Result<bool> download_step();
   Result<int64_t> server_has(const std::string& hash);  // bytes received, or its size when complete
   Status pull(const std::string& hash, bool thumb, const std::string& grid_id);
+  void pace(size_t sent, std::chrono::steady_clock::duration took);
 
   PhotoStore store_;
   net::HttpTransport& http_;
@@ -58,6 +60,7 @@ class PhotoSync {
   // yet (its record held back), or another's still uploading.
   std::set<std::string> later_;
   std::set<std::string> restarted_;  // sent again from byte 0 once after a refused whole
+  int64_t chunk_bytes_;               // the next chunk's size: grows on a good link
 };
 
 }  // namespace gw::client

@@ -50,6 +50,7 @@ void Store::refresh(bool reference_data) {
   for (const auto& p : r_->replica.problems())
     home->problems.push_back(ProblemItem{p.table, p.row, p.state, p.code, p.reason, p.id});
   int64_t pending = r_->replica.pending_count();
+  int64_t photos_waiting = photos_->waiting();
   std::shared_ptr<const PatrolView> patrol;
   if (!shown.open_patrol.empty())
     if (auto p = queries_->patrol(shown.open_patrol)) patrol = std::make_shared<PatrolView>(std::move(*p));
@@ -63,6 +64,7 @@ void Store::refresh(bool reference_data) {
     }
   board_.publish([&](Snapshot& s) {
     s.sync.pending = pending;
+    s.sync.photos_waiting = photos_waiting;
     s.sync.problems = static_cast<int64_t>(home->problems.size());
     s.home = home;
     if (catalog) s.catalog = catalog;

@@ -247,7 +247,7 @@ TEST_SUITE("blobs") {
     Device w(s.url(), "worker01");
     auto a = report_with_photo(w, 3);
 
-    auto big = put(s.url(), w, a.photo.hash, 0, a.photo.bytes.substr(0, kChunk + 1));
+    auto big = put(s.url(), w, a.photo.hash, 0, std::string(static_cast<size_t>(tuning::kBlobChunkMaxBytes) + 1, 'x'));
     CHECK(big.status == 413);
     CHECK(error_code(big) == "too_large");
     CHECK(received(status_of(s.url(), w, a.photo.hash)) == 0);
