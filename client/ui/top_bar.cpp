@@ -55,8 +55,7 @@ void TopBar::draw(Frame& f, const std::string& title, bool can_back) {
     ImGui::TextUnformatted(pending.c_str());
   if (!photos.empty()) {
     ImGui::SameLine();
-    ImGui::TextColored(kPendingText, "%s", photos.c_str());
-    probe_item(f, "top.photos_waiting");
+    ImGui::TextColored(kPendingText, "%s", photos.c_str());  // a label, not a target: the probe's state has it
   }
   ImGui::SameLine(right - sync_w);
   ImGui::BeginDisabled(sync.running);

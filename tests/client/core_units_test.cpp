@@ -332,6 +332,72 @@ TEST_CASE("case steps on the tablet: each writes the case and its log; a step wi
 
 // Every (role, status, action) on the tablet: an allowed step moves the case
 // where the hand-written rules say; a refused one says why and writes nothing.
+// A picture as the photo store takes it: any bytes will do, named by their hash.
+client::Photo fake_photo(const std::string& seed) {
+  client::Photo p;
+  p.jpeg = "picture " + seed + std::string(1000, 'p');
+  p.hash = client::photo_hash(p.jpeg);
+  p.thumb_jpeg = "thumb " + seed;
+  p.thumb_hash = client::photo_hash(p.thumb_jpeg);
+  return p;
+}
+
+TEST_CASE("the tablet's pictures: its own kept until the server has every byte; copies go with their rows, "
+          "then the least recently shown past the cache's size") {
+  LocalReplica r;
+  client::PhotoStore& store = r.photos;
+  const std::string grid = "0190a0a0-0000-7000-8000-0000000000f1";
+  auto mine = fake_photo("mine");
+  store.keep_taken(mine, grid, r.now);
+  auto up = store.uploads();
+  REQUIRE(up.size() == 2);
+  CHECK(up[0].thumb);  // thumbnails go first
+  CHECK(up[0].hash == mine.thumb_hash);
+  CHECK(store.waiting() == 2);
+  CHECK(store.read(mine.hash) == mine.jpeg);
+  CHECK(r.db.query_int("SELECT count(*) FROM _photos WHERE instr(sealed, 'picture mine') > 0") == 0);  // sealed
+
+  // The server has the whole thumbnail and half the picture.
+  store.confirmed(mine.thumb_hash, static_cast<int64_t>(mine.thumb_jpeg.size()));
+  store.confirmed(mine.hash, 500);
+  CHECK(store.waiting() == 1);
+  CHECK(store.uploads().front().sent == 500);
+  // No row names either, the cache may hold nothing: the thumbnail (a copy
+  // now) goes, the picture still going up stays.
+  store.sweep(0);
+  CHECK_FALSE(store.has(mine.thumb_hash));
+  CHECK(store.has(mine.hash));
+
+  // Copies pulled for rows the tablet holds.
+  auto a = fake_photo("a"), b = fake_photo("b");
+  CHECK_FALSE(store.keep_pulled(a.hash, false, grid, b.jpeg, r.now));  // bytes that are not the name
+  for (auto* p : {&a, &b}) {
+    REQUIRE(store.keep_pulled(p->hash, false, grid, p->jpeg, r.now));
+    r.add("attachments", {{"record_table", std::string("cases")}, {"record_id", grid}, {"grid_id", grid},
+                          {"hash", p->hash}, {"bytes", static_cast<int64_t>(p->jpeg.size())},
+                          {"width", int64_t{1280}}, {"height", int64_t{960}}, {"thumb_hash", p->thumb_hash},
+                          {"thumb_bytes", static_cast<int64_t>(p->thumb_jpeg.size())}, {"author_id", grid},
+                          {"taken_at", r.now}});
+  }
+  store.sweep(1 << 20);
+  CHECK(store.has(a.hash));
+  CHECK(store.has(b.hash));
+  // Past the cache's size the least recently shown goes first.
+  store.touch(a.hash, r.now + 1000);
+  store.sweep(static_cast<int64_t>(a.jpeg.size()));
+  CHECK(store.has(a.hash));
+  CHECK_FALSE(store.has(b.hash));
+  // Its grid evicted, a copy goes with the rows; the tablet's own stays.
+  r.db.prepare("DELETE FROM attachments WHERE grid_id = ?").bind(1, grid).run();
+  store.sweep(1 << 20);
+  CHECK_FALSE(store.has(a.hash));
+  CHECK(store.has(mine.hash));
+  store.confirmed(mine.hash, static_cast<int64_t>(mine.jpeg.size()));
+  CHECK(store.waiting() == 0);
+  store.sweep(1 << 20);
+  CHECK_FALSE(store.has(mine.hash));  // on the server whole, named by no row here: a copy like any other
+}
+
 // The store thread reads, then writes, while the sync thread commits on its
 // own connection: a read left open across the write would hold a snapshot
 // the commit made stale, and SQLite refuses the write at once ("database is

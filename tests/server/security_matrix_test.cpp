@@ -103,7 +103,7 @@ struct World {
       if (is_user_ref(n)) return {user, a.id(), actors[0].id(), actors[1].id()};
       const std::string& elsewhere = grid == g_out ? actors[0].in_grid : g_out;
       if (n == "household_id" || n == "target_id") return {household.at(grid), household.at(elsewhere)};
-      if (n == "case_id") return {a_case.at(grid), a_case.at(elsewhere)};
+      if (n == "case_id" || n == "record_id") return {a_case.at(grid), a_case.at(elsewhere)};
       if (n == "department_id") return {departments.at(0), departments.at(1)};
       return {uuid()};  // takeover_id, patrol_id, visit_id, ref_id, row_id: no rule ties them
     }
@@ -113,6 +113,10 @@ struct World {
     }
     if (c.check == &is_category_code) return {std::string("0302"), std::string("0102")};
     if (c.check == &is_role_list) return {std::string("worker"), std::string("chief")};
+    if (c.check == &is_blob_hash) {  // a photo's name: 64 lowercase hex digits
+      std::string h = std::to_string(counter);
+      return {std::string(64 - h.size(), 'a') + h};
+    }
     if (c.check == &is_phone_text) return {"139" + std::to_string(10'000'000 + counter % 89'999'999)};
     if (c.check == &is_id_number_text) {
       std::string first17 = "35050219900101" + std::to_string(100 + counter % 900);
@@ -188,6 +192,9 @@ struct World {
       put("parent_id", free_units.at(0));
     } else if (tn == "conflicts") {
       put("status", std::string("open"));
+    } else if (tn == "attachments") {  // a photo on a case of its grid, in its author's name (AttachmentRule)
+      put("record_table", std::string("cases"));
+      put("author_id", a.id());
     }
     return f;
   }
