@@ -502,7 +502,7 @@ std::optional<PatrolView> Queries::patrol(const std::string& id) {
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   PatrolView v{str(s, 0), str(s, 1), str(s, 2), str(s, 3), str(s, 4), s.int64(5), s.int64(6), {},
-               static_cast<int>(s.int64(8)), str(s, 9)};
+               static_cast<int>(s.int64(8)), str(s, 9), {}};  // photos: the store's (PhotoStore)
   for (const auto& item : checklist_for(v.grid_kind))
     v.checklist.push_back(ChecklistEntry{std::string(item.key), std::string(item.category), CheckMark::unchecked, "", ""});
   auto marks = parse_json(str(s, 7));

@@ -53,7 +53,10 @@ void Store::refresh(bool reference_data) {
   int64_t photos_waiting = photos_->waiting();
   std::shared_ptr<const PatrolView> patrol;
   if (!shown.open_patrol.empty())
-    if (auto p = queries_->patrol(shown.open_patrol)) patrol = std::make_shared<PatrolView>(std::move(*p));
+    if (auto p = queries_->patrol(shown.open_patrol)) {
+      p->photos = photos_->attached(shown.open_patrol);
+      patrol = std::make_shared<PatrolView>(std::move(*p));
+    }
   std::shared_ptr<const CaseDetail> detail;
   if (!shown.open_case.empty())
     if (auto d = queries_->case_detail(me_, shown.open_case, wall_())) {
@@ -125,9 +128,13 @@ void Store::refresh_cases() {
   if (shown.takeover_console) console = std::make_shared<TakeoverConsole>(office_->console());
   if (shown.grid_map) map = std::make_shared<GridMapView>(queries_->grid_map(me_, now));
   if (shown.conflicts) conflicts = std::make_shared<ConflictQueue>(desk_->queue(*shown.conflicts, now));
-  if (shown.conflict_record)
-    record = std::make_shared<RecordConflicts>(
+  if (shown.conflict_record) {
+    auto r = std::make_shared<RecordConflicts>(
         desk_->record(me_, shown.conflict_record->first, shown.conflict_record->second));
+    // The evidence beside a contested case: an admin deciding its fields sees what was photographed.
+    r->photos = photos_->attached(r->row_id);
+    record = std::move(r);
+  }
   if (shown.cases) cases = std::make_shared<CaseList>(queries_->cases(me_, *shown.cases, now));
   if (shown.dispatch_stage)
     dispatch = std::make_shared<DispatchQueue>(queries_->dispatch_queue(me_, *shown.dispatch_stage, now));

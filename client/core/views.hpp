@@ -294,6 +294,7 @@ struct PatrolView {
   std::vector<ChecklistEntry> checklist;
   int findings = 0;
   std::string notes;
+  std::vector<PhotoItem> photos;  // on the patrol itself (a finding's go on its case), oldest first
 };
 
 struct CategoryItem {
@@ -372,6 +373,7 @@ struct RecordConflicts {
   std::string table, row_id, label, grid_name;
   std::vector<RecordField> fields;
   std::vector<ConflictItem> conflicts;  // open first, then decided ones
+  std::vector<PhotoItem> photos;        // on the record (a case's report and steps), oldest first
 };
 
 // Every write the server logged for a record (online only: the log stays on

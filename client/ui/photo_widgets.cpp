@@ -211,4 +211,15 @@ int photo_tiles(Frame& f, std::string_view prefix, const std::vector<const Photo
   return tapped;
 }
 
+bool photo_gallery(Frame& f, std::string_view prefix, const std::vector<PhotoItem>& photos) {
+  std::vector<const PhotoItem*> all;
+  all.reserve(photos.size());
+  for (const PhotoItem& p : photos) all.push_back(&p);
+  const int i = photo_tiles(f, prefix, all);
+  if (i < 0) return false;
+  f.core.open_photo(all[static_cast<size_t>(i)]->hash);
+  f.nav.go(ScreenId::photo);
+  return true;
+}
+
 }  // namespace gw::client::ui

@@ -55,4 +55,9 @@ class PhotoPicker {
 // wears a badge. Returns the index tapped, or -1. Probe ids: PREFIX.N.
 int photo_tiles(Frame& f, std::string_view prefix, const std::vector<const PhotoItem*>& photos);
 
+// All of a record's `photos` as tiles; a tap opens that picture in the
+// full-screen viewer. True when one was opened: the screen keeps what it
+// shows for the way back (its enter() runs again then).
+bool photo_gallery(Frame& f, std::string_view prefix, const std::vector<PhotoItem>& photos);
+
 }  // namespace gw::client::ui

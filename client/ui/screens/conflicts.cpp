@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
+#include "client/ui/photo_widgets.hpp"
 #include "client/ui/screens/home.hpp"
 #include "client/ui/widgets.hpp"
 
@@ -181,6 +183,7 @@ float width_of(const std::string& label) {
 
 void ConflictsScreen::enter(Frame& f) {
   admin_ = my_roles(f).has(Role::admin);
+  if (std::exchange(viewing_, false)) return;  // back from a picture
   view_ = View::queue;
   ask_.reset();
   if (admin_) reload(f);
@@ -647,6 +650,7 @@ void ConflictsScreen::record_view(Frame& f) {
     heading(f.s.tr("conflicts.fields"));
     if (r->fields.empty()) muted(f.s.tr("conflicts.no_record"));
     for (const RecordField& field : r->fields) field_block(f, *r, field, index++);
+    record_photos(f, *r);
   }
   end_panel();
   submit_bar(f, r, left_w);
@@ -655,6 +659,15 @@ void ConflictsScreen::record_view(Frame& f) {
   begin_panel("##conflict_history", ImVec2(0, 0));
   history_panel(f);
   end_panel();
+}
+
+// What was photographed on the record (a case's report and steps): the
+// evidence an admin weighs beside the contested fields.
+void ConflictsScreen::record_photos(Frame& f, const RecordConflicts& r) {
+  f.probe.state("conflicts_record_photos", std::to_string(r.photos.size()));
+  if (r.photos.empty()) return;
+  heading(f.s.tr("photos.heading"));
+  if (photo_gallery(f, "conflicts.photo", r.photos)) viewing_ = true;
 }
 
 // ---- both ------------------------------------------------------------------------

@@ -6,8 +6,9 @@
 // record: its fields side by side with the contested ones marked, a choice
 // per contested field (base, first, later, a new value; a status conflict
 // only first or later; a quarantined patch accept or refuse), sent in one
-// go, and the record's history from the server. Other roles see their own
-// refused and quarantined records.
+// go, the record's photos (a contested case's evidence), and the record's
+// history from the server. Other roles see their own refused and
+// quarantined records.
 #pragma once
 
 #include <map>
@@ -51,6 +52,7 @@ class ConflictsScreen : public Screen {
   void choices(Frame& f, const ConflictItem& c, size_t index);
   void decided_line(Frame& f, const ConflictItem& c);
   void submit_bar(Frame& f, const RecordConflicts* r, float width);
+  void record_photos(Frame& f, const RecordConflicts& r);
   void history_panel(Frame& f);
 
   void confirm(Frame& f);
@@ -63,6 +65,7 @@ class ConflictsScreen : public Screen {
   std::map<std::string, ConflictChoice> picks_;  // by conflict id: the choice made
   std::map<std::string, std::string> customs_;   // by conflict id: a new value as typed
   bool admin_ = false;
+  bool viewing_ = false;  // one of the record's pictures is up: coming back keeps the record and its choices
   std::string probe_choices_;  // this frame's open conflicts by choice index: "3:review:ID,..."
 
   std::optional<Ask> ask_;

@@ -1,10 +1,22 @@
 #include "client/ui/screens/patrol.hpp"
 
+#include <utility>
+
 #include "client/ui/widgets.hpp"
+#include "shared/tuning.hpp"
 
 namespace gw::client::ui {
 
+const ChecklistEntry* open_finding(const PatrolView& p) {
+  for (auto e = p.checklist.rbegin(); e != p.checklist.rend(); ++e)
+    if (e->mark == CheckMark::problem && e->case_id.empty()) return &*e;
+  return nullptr;
+}
+
 void PatrolScreen::enter(Frame&) {
+  if (std::exchange(viewing_, false)) return;  // back from a picture
+  // finding_photos_ stay: a report's case may come back while another screen is up.
+  for (auto& [item, picker] : pickers_) picker.close();
   notes_.clear();
   patrol_notes_.clear();
   ended_id_.clear();
@@ -12,6 +24,7 @@ void PatrolScreen::enter(Frame&) {
 
 void PatrolScreen::draw(Frame& f) {
   const PatrolView* p = f.snap.patrol.get();
+  if (p && p->id == notes_for_) send_finding_photos(f, *p);
   if (p && p->status == "active") {
     checklist(f, *p);
   } else if (p && p->status == "done" && p->id == ended_id_) {
@@ -76,6 +89,7 @@ void PatrolScreen::entry_row(Frame& f, const PatrolView& p, const ChecklistEntry
   }
   input_text(f, "patrol.note." + k, f.s.tr("patrol.note_hint"), &note);
   if (ImGui::IsItemDeactivatedAfterEdit()) f.core.mark_check(p.id, k, e.mark, note);
+  if (e.mark == CheckMark::problem && e.case_id.empty()) finding_photos(f, k);
   ImGui::Separator();
   ImGui::PopID();
 }
@@ -84,6 +98,8 @@ void PatrolScreen::checklist(Frame& f, const PatrolView& p) {
   if (notes_for_ != p.id) {  // another patrol: its notes come from the snapshot
     notes_.clear();
     patrol_notes_.clear();
+    finding_photos_.clear();
+    pickers_.clear();
     notes_for_ = p.id;
   }
   ImGui::TextUnformatted((p.grid_name + "  ·  " + f.s.tr("kind." + p.grid_kind)).c_str());
@@ -93,6 +109,7 @@ void PatrolScreen::checklist(Frame& f, const PatrolView& p) {
   const float footer = ImGui::GetFrameHeightWithSpacing() * 1 + ImGui::GetStyle().ItemSpacing.y * 2;
   begin_panel("##checklist", ImVec2(0, -footer));
   for (size_t i = 0; i < p.checklist.size(); ++i) entry_row(f, p, p.checklist[i], i);
+  patrol_photos(f, p);
   end_panel();
   const float end_w = 220.0f * f.scale;
   input_text(f, "patrol.notes", f.s.tr("patrol.notes_hint"), &patrol_notes_, 0,
@@ -123,9 +140,50 @@ void PatrolScreen::summary(Frame& f, const PatrolView& p) {
     ImGui::BulletText("%s", line.c_str());
   }
   if (!p.notes.empty()) field(f.s.tr("patrol.notes"), p.notes);
+  patrol_photos(f, p);
   if (primary_button(f, "patrol.done", f.s.tr("nav.home"))) f.nav.home();
   ImGui::SameLine();
   if (button(f, "patrol.new", f.s.tr("patrol.new"))) ended_id_.clear();
+}
+
+// ---- photos ---------------------------------------------------------------------
+
+// Under a problem not yet reported: the photos that will go with its case.
+void PatrolScreen::finding_photos(Frame& f, const std::string& item) {
+  ImGui::TextUnformatted(f.s.c("patrol.finding_photos"));
+  pickers_.try_emplace(item, "patrol.finding." + item).first->second.draw(f, &finding_photos_[item]);
+}
+
+// The entry's case_id is there once report_finding has made the case: its
+// photos go onto it then. The view, not the notice, says which case is
+// which item's, and it is still right when the answer came while another
+// screen was up. A refused report leaves the photos waiting with the item.
+void PatrolScreen::send_finding_photos(Frame& f, const PatrolView& p) {
+  for (const ChecklistEntry& e : p.checklist) {
+    const auto it = finding_photos_.find(e.item);
+    if (e.case_id.empty() || it == finding_photos_.end()) continue;
+    if (!it->second.empty()) f.core.attach_photos("cases", e.case_id, it->second);
+    finding_photos_.erase(it);
+    pickers_.erase(e.item);
+  }
+}
+
+bool PatrolScreen::drop(Frame& f, const std::string& path) {
+  const PatrolView* p = f.snap.patrol.get();
+  if (!p || p->status != "active" || p->id != notes_for_) return false;
+  if (const ChecklistEntry* e = open_finding(*p)) return add_photo_file(&finding_photos_[e->item], path);
+  // No problem open: a picture of the walk itself; a drop is the whole gesture, as on a case.
+  if (static_cast<int>(p->photos.size()) >= tuning::kPhotosPerRecord) return false;
+  f.core.attach_photos("patrols", p->id, {path});
+  return true;
+}
+
+// The patrol's own photos (dropped while no problem was open), a tap showing one full screen.
+void PatrolScreen::patrol_photos(Frame& f, const PatrolView& p) {
+  f.probe.state("patrol_photos", std::to_string(p.photos.size()));
+  if (p.photos.empty()) return;
+  heading(f.s.tr("patrol.photos"));
+  if (photo_gallery(f, "patrol.photo", p.photos)) viewing_ = true;
 }
 
 }  // namespace gw::client::ui

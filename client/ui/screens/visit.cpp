@@ -1,6 +1,7 @@
 #include "client/ui/screens/visit.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "client/ui/widgets.hpp"
 
@@ -68,6 +69,7 @@ void contested_badge(ImDrawList* dl, ImVec2 title_at, const std::string& title, 
 void VisitScreen::enter(Frame& f) {
   picked_ = {};
   edit_.reset();
+  picker_.close();
   f.core.search_targets(TargetQuery{text_, kind_});
 }
 
@@ -156,6 +158,10 @@ void VisitScreen::form(Frame& f) {
     first = false;
     if (toggle_button(f, "visit.follow_up." + std::to_string(days), label, follow_up_days_ == days)) follow_up_days_ = days;
   }
+  ImGui::TextUnformatted(f.s.c("visit.photos"));
+  picker_.draw(f, &photos_);
+  // A dropped file is seen arriving: the list comes into view (the form scrolls below the fold).
+  if (std::exchange(show_photos_, false)) ImGui::SetScrollHereY(1.0f);
   if (primary_button(f, "visit.save", f.s.tr("visit.save"), ImVec2(-1, 0))) save(f);
 }
 
@@ -190,11 +196,20 @@ void VisitScreen::save(Frame& f) {
   v.notes = notes_;
   v.needs = needs_;
   v.follow_up_at = follow_up_days_ ? start_of_day(f.now_ms) + int64_t{follow_up_days_} * 86'400'000 : 0;
+  v.photos = photos_;
   f.core.record_visit(v);
   picked_ = {};
   notes_.clear();
+  photos_.clear();
   needs_.clear();
   follow_up_days_ = 0;
+}
+
+bool VisitScreen::drop(Frame&, const std::string& path) {
+  // Only the visit form takes photos: not the list alone, nor the registration panel.
+  if (picked_.id.empty() || (edit_ && edit_->id == picked_.id)) return false;
+  show_photos_ = add_photo_file(&photos_, path);
+  return show_photos_;
 }
 
 // ---- correcting the registration ----------------------------------------------

@@ -3,7 +3,10 @@
 // it, say why and what was found, plan a follow-up, save. The picked one's
 // registration (地址, 户主, 人数, 联系人 ...) is corrected in place of the
 // form: its fields as the tablet holds them, the contested ones marked, and
-// a warning above 保存 when an admin has yet to decide the record.
+// a warning above 保存 when an admin has yet to decide the record. Up to
+// nine photos go with the visit (添加照片, or files dropped on the window).
+// Past visits are not listed on this screen (TargetDetail carries none),
+// so it shows no visit thumbnails: they wait for a list of past visits.
 #pragma once
 
 #include <memory>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "client/ui/photo_widgets.hpp"
 #include "client/ui/screen.hpp"
 
 namespace gw::client::ui {
@@ -23,6 +27,8 @@ class VisitScreen : public Screen {
   void draw(Frame& f) override;
   // The outcome of a registration edit: saved closes the panel, refused keeps it.
   void notice(const Notice& n) override;
+  // A photo dropped while someone is picked: the visit's, saved with it.
+  bool drop(Frame& f, const std::string& path) override;
   // For the benchmark: scroll the list by this many pixels each frame.
   void set_auto_scroll(float px) { auto_scroll_ = px; }
   // For screenshots: the form as it looks with someone picked.
@@ -67,6 +73,9 @@ class VisitScreen : public Screen {
   std::optional<Edit> edit_;
   std::string purpose_ = "routine", notes_, needs_;
   int follow_up_days_ = 0;
+  std::vector<std::string> photos_;  // files for the visit being written
+  PhotoPicker picker_{"visit"};
+  bool show_photos_ = false;  // a file was dropped: scroll the form to its list
   float auto_scroll_ = 0;
 };
 

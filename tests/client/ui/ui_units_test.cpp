@@ -16,6 +16,7 @@
 #include "client/ui/photo_widgets.hpp"
 #include "client/ui/screens/kpi.hpp"
 #include "client/ui/screens/map.hpp"
+#include "client/ui/screens/patrol.hpp"
 #include "client/ui/screens/takeover.hpp"
 #include "shared/calendar.hpp"
 
@@ -214,4 +215,20 @@ TEST_CASE("photos: the chooser lists pictures, a record takes nine, --drop waits
   CHECK(o->drop == "/tmp/x.jpg");
   CHECK(o->screen == "case");
   CHECK(screen_from_name("photo") == ScreenId::photo);
+}
+
+TEST_CASE("photos: a photo dropped on a patrol goes to the open finding, the last one not yet a case") {
+  using gw::client::CheckMark;
+  gw::client::PatrolView p;
+  p.checklist = {{"fire_exits", "", CheckMark::problem, "", ""},
+                 {"lighting", "", CheckMark::ok, "", ""},
+                 {"drains", "", CheckMark::problem, "", "case-1"},
+                 {"signs", "", CheckMark::unchecked, "", ""}};
+  REQUIRE(open_finding(p) != nullptr);
+  CHECK(open_finding(p)->item == "fire_exits");  // drains is a case already: its photos went with it
+  p.checklist[3].mark = CheckMark::problem;
+  CHECK(open_finding(p)->item == "signs");  // the one just marked, further down the walk
+  p.checklist[0].case_id = "case-2";
+  p.checklist[3].case_id = "case-3";
+  CHECK(open_finding(p) == nullptr);  // none open: the drop goes onto the patrol itself
 }

@@ -10,7 +10,8 @@
 // the server's record takes the chosen value. A worker corrects a contested
 // record's registration, warned before saving; the server has the change.
 // Evidence photos: a picture dropped on the case screen shows as its
-// thumbnail and full screen (screenshots read back), and one dropped on the
+// thumbnail and full screen (screenshots read back), one dropped on the visit
+// form waits in its list, and one dropped on the
 // new-case form goes to the server with the case.
 #include <doctest/doctest.h>
 #include <stb_image.h>
@@ -453,7 +454,7 @@ std::vector<std::string> server_case_photos(const std::string& db_path, const st
 
 }  // namespace
 
-TEST_CASE("window: photos dropped on the new-case form and on a case: the server, the thumbnail, the viewer") {
+TEST_CASE("window: photos dropped on the new-case form, on a case and on the visit form: the server, the thumbnail, the viewer") {
   const fs::path photo = fs::temp_directory_path() / ("gw-evidence-" + std::to_string(getpid()) + ".jpg");
   write_photo(photo);
   // The app that is driven drops the photo on the new-case form once it is up.
@@ -497,6 +498,14 @@ TEST_CASE("window: photos dropped on the new-case form and on a case: the server
   CHECK(viewer.widgets.count("photo.close") == 1);
   CHECK(shows_photo(viewer_png, viewer.widgets.at("photo.view")));
   fingers_fit(viewer);
+
+  // The visit form with someone picked takes a drop into its pending list,
+  // which goes with the visit when it is saved.
+  const ProbeFile visit = screenshot_with_drop(desk, "visit", photo, desk.dir() / "visit.png");
+  CHECK(visit.screen == "visit");
+  CHECK((visit.state.count("visit.photos") && visit.state.at("visit.photos") == "1"));
+  CHECK(visit.widgets.count("visit.photos.remove.0") == 1);
+  CHECK(visit.widgets.count("visit.photos.add") == 1);
   fs::remove(photo);
 }
 
