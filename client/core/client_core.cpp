@@ -286,6 +286,7 @@ void ClientCore::change_password(const std::string& old_password, const std::str
 }
 
 void ClientCore::sync_now() {
+  impl_->scheduler.interrupt();  // a photo upload under way yields to this sync
   impl_->on_net([i = impl_.get()] {
     if (!i->session.is_open()) return i->board.notify(Notice{true, "error.not_signed_in", "", ""});
     i->scheduler.run_now();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "client/core/tuning.hpp"
 #include "shared/json.hpp"
@@ -45,69 +46,146 @@ Result<int64_t> PhotoSync::server_has(const std::string& hash) {
   return bool_field(*j, "complete") ? int_field(*j, "size") : std::max<int64_t>(0, int_field(*j, "received"));
 }
 
-// One chunk of the first picture still to go up.
+// The next chunks of the first pictures still to go up, one picture at a
+// time until the link has shown it is fast (pace), then kUploadWindow at
+// once: the server's answer to a chunk is then mostly its fsync, and the
+// file system commits concurrent fsyncs together, so three in flight cost
+// little more than one. On a weak link three would share its bandwidth and
+// each outlive the request timeout. The list is read once a sync
+// and kept here; what the server confirms is noted here and written down in
+// batches (save_confirmed): a confirmation lost in a crash costs a status
+// question at the next sync, never a picture, and a write with its fsync a
+// chunk cost the tablet more than the server's whole answer.
 Result<bool> PhotoSync::upload_step() {
-  for (const auto& u : store_.uploads()) {
-    if (later_.count(u.hash)) continue;
-    auto bytes = store_.read(u.hash);
+  if (!queue_) queue_ = store_.uploads();
+  struct Flight {
+    PendingUpload* u;
+    std::string chunk;
+    std::future<Result<std::string>> answer;
+    std::chrono::steady_clock::time_point t0;
+  };
+  std::vector<Flight> window;
+  for (auto& u : *queue_) {
+    if (window.size() == window_) break;
+    if (u.sent >= u.bytes || later_.count(u.hash)) continue;
+    const std::string* bytes = opened(u.hash);
     if (!bytes) {  // the key is gone (a lock under way): the next sync
       later_.insert(u.hash);
       continue;
     }
-    std::string chunk = bytes->substr(static_cast<size_t>(std::min<int64_t>(u.sent, u.bytes)),
-                                      static_cast<size_t>(chunk_bytes_));
-    auto t0 = std::chrono::steady_clock::now();
-    auto r = http_.put(blob_path(u.hash) + "?offset=" + std::to_string(u.sent), chunk);
-    if (r) {
-      pace(chunk.size(), std::chrono::steady_clock::now() - t0);
-      auto j = parse_json(*r);
-      int64_t received = j ? int_field(*j, "received") : -1;
-      if (received < 0) return Error{Code::invalid, "photo upload answer without `received`"};
-      store_.confirmed(u.hash, j && bool_field(*j, "complete") ? u.bytes : received);
-      ++report_.chunks_up;
-      report_.bytes_up += static_cast<int64_t>(chunk.size());
-      return true;
-    }
-    Code c = r.error().code;
-    if (c == Code::conflict) {
-      // The server holds another count than this tablet thought (an answer
-      // lost on the way back, or the same picture sent by another device):
-      // it says where to go on from.
-      auto has = server_has(u.hash);
-      if (!has) return has.error();
-      if (*has == u.sent) {  // refused for another reason at the same count: not again in this sync
-        later_.insert(u.hash);
-        continue;
-      }
-      store_.confirmed(u.hash, *has);
-      return true;
-    }
-    if (c == Code::invalid && !restarted_.count(u.hash)) {
-      // The server threw the whole away (its bytes did not hash to the
-      // name): once more from the start, then left for the next sync.
-      restarted_.insert(u.hash);
-      store_.confirmed(u.hash, 0);
-      return true;
-    }
-    if (refused(c)) {
-      later_.insert(u.hash);
-      continue;
-    }
-    return r.error();
+    Flight f{&u, bytes->substr(static_cast<size_t>(u.sent), static_cast<size_t>(chunk_bytes_)), {},
+             std::chrono::steady_clock::now()};
+    std::string path = blob_path(u.hash) + "?offset=" + std::to_string(u.sent);
+    f.answer = std::async(std::launch::async, [this, path, chunk = f.chunk] { return http_.put(path, chunk); });
+    window.push_back(std::move(f));
   }
-  return false;
+  if (window.empty()) return false;
+  std::optional<Error> fault;
+  for (auto& f : window) {
+    auto r = f.answer.get();
+    auto moved = settle(*f.u, f.chunk.size(), r, std::chrono::steady_clock::now() - f.t0);
+    if (!moved && !fault) fault = moved.error();
+  }
+  if (fault) return *fault;
+  return true;
+}
+
+// One chunk's answer: confirmed, or where the server says to go on from,
+// or the picture left for the next sync; an Error when the link failed.
+Result<bool> PhotoSync::settle(PendingUpload& u, size_t sent, const Result<std::string>& r,
+                               std::chrono::steady_clock::duration took) {
+  if (r) {
+    pace(sent, took);
+    auto j = parse_json(*r);
+    int64_t received = j ? int_field(*j, "received") : -1;
+    if (received < 0) return Error{Code::invalid, "photo upload answer without `received`"};
+    confirm(u, j && bool_field(*j, "complete") ? u.bytes : received);
+    ++report_.chunks_up;
+    report_.bytes_up += static_cast<int64_t>(sent);
+    return true;
+  }
+  Code c = r.error().code;
+  if (c == Code::conflict) {
+    // The server holds another count than this tablet thought (an answer
+    // lost on the way back, or the same picture sent by another device):
+    // it says where to go on from.
+    auto has = server_has(u.hash);
+    if (!has) return has.error();
+    if (*has == u.sent) later_.insert(u.hash);  // refused for another reason at the same count: not again now
+    else confirm(u, *has);
+    return true;
+  }
+  if (c == Code::invalid && !restarted_.count(u.hash)) {
+    // The server threw the whole away (its bytes did not hash to the
+    // name): once more from the start, then left for the next sync.
+    restarted_.insert(u.hash);
+    confirm(u, 0);
+    return true;
+  }
+  if (refused(c)) {
+    later_.insert(u.hash);
+    return true;
+  }
+  return r.error();
+}
+
+const std::string* PhotoSync::opened(const std::string& hash) {
+  auto it = opened_.find(hash);
+  if (it != opened_.end()) return &it->second;
+  auto bytes = store_.read(hash);
+  if (!bytes) return nullptr;
+  return &opened_.emplace(hash, std::move(*bytes)).first->second;
+}
+
+void PhotoSync::confirm(PendingUpload& u, int64_t sent) {
+  u.sent = sent;
+  unsaved_[u.hash] = sent;
+  if (sent >= u.bytes) opened_.erase(u.hash);
+  if (static_cast<int>(unsaved_.size()) >= kConfirmBatch) save_confirmed();
+}
+
+void PhotoSync::save_confirmed() {
+  if (unsaved_.empty()) return;
+  Transaction txn(store_.db());
+  for (const auto& [hash, sent] : unsaved_) store_.confirmed(hash, sent);
+  txn.commit();
+  unsaved_.clear();
+}
+
+int64_t PhotoSync::uploads_waiting() {
+  if (!queue_) return store_.waiting();
+  int64_t n = 0;
+  for (const auto& u : *queue_) n += u.sent < u.bytes;
+  return n;
+}
+
+PhotoSync::~PhotoSync() {
+  // Normally saved by the caller; here on an early way out. A fault is no
+  // loss (see upload_step), so it is not let out of a destructor.
+  try {
+    save_confirmed();
+  } catch (const std::exception&) {
+  }
 }
 
 void PhotoSync::sweep() { store_.sweep(tuning::kPhotoCacheBytes); }
 
-// As push batches grow (tuning::kPushGrowMs): a full chunk answered fast
-// doubles the next, a slow one halves it, within the first size and the
-// server's limit. A short last chunk says nothing of the link.
+// As push batches grow (tuning::kPushGrowMs): a chunk answered fast opens
+// the window and, when it was a full one, doubles the next; a slow answer
+// halves it and closes the window to one; within the first size and the
+// server's limit.
 void PhotoSync::pace(size_t sent, std::chrono::steady_clock::duration took) {
-  if (static_cast<int64_t>(sent) < chunk_bytes_) return;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
-  if (ms < gw::tuning::kPushGrowMs) chunk_bytes_ = std::min(chunk_bytes_ * 2, gw::tuning::kBlobChunkMaxBytes);
-  if (ms > gw::tuning::kPushShrinkMs) chunk_bytes_ = std::max(chunk_bytes_ / 2, gw::tuning::kBlobChunkBytes);
+  if (ms > gw::tuning::kPushShrinkMs) {
+    chunk_bytes_ = std::max(chunk_bytes_ / 2, gw::tuning::kBlobChunkBytes);
+    window_ = 1;
+    return;
+  }
+  if (ms >= gw::tuning::kPushGrowMs) return;
+  // Even a thumbnail this fast means some 60 KB/s: three first-size chunks
+  // at once then arrive well inside the request timeout.
+  window_ = kUploadWindow;
+  if (static_cast<int64_t>(sent) >= chunk_bytes_) chunk_bytes_ = std::min(chunk_bytes_ * 2, gw::tuning::kBlobChunkMaxBytes);
 }
 
 Status PhotoSync::pull(const std::string& hash, bool thumb, const std::string& grid_id) {

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <vector>
 #include <optional>
 #include <set>
 #include <string>
@@ -31,6 +33,9 @@ class PhotoSync {
   };
 
   PhotoSync(Db& db, const sync::Sealer& sealer, net::HttpTransport& http, std::function<int64_t()> wall);
+  ~PhotoSync();
+  PhotoSync(const PhotoSync&) = delete;
+  PhotoSync& operator=(const PhotoSync&) = delete;
 
   // One step: true when it moved something, false when nothing is left that
   // can move now; an Error when the link failed (try again at the next sync).
@@ -42,8 +47,10 @@ class PhotoSync {
   const Report& report() const { return report_; }
   // Cached copies no record names, and the oldest past the cache's size.
   void sweep();
+  // What the server confirmed, written down (also every kConfirmBatch).
+  void save_confirmed();
   // The tablet's own pictures the server does not have whole yet.
-  int64_t uploads_waiting() { return store_.waiting(); }
+  int64_t uploads_waiting();
 
  private:
   Result<bool> upload_step();
@@ -51,6 +58,15 @@ class PhotoSync {
   Result<int64_t> server_has(const std::string& hash);  // bytes received, or its size when complete
   Status pull(const std::string& hash, bool thumb, const std::string& grid_id);
   void pace(size_t sent, std::chrono::steady_clock::duration took);
+  Result<bool> settle(PendingUpload& u, size_t sent, const Result<std::string>& answer,
+                      std::chrono::steady_clock::duration took);
+  void confirm(PendingUpload& u, int64_t sent);
+  const std::string* opened(const std::string& hash);  // nullptr: the key is gone
+
+  // Confirmations written in one transaction: one fsync for this many.
+  static constexpr int kConfirmBatch = 32;
+  // Pictures going up at once (upload_step says why).
+  static constexpr size_t kUploadWindow = 3;
 
   PhotoStore store_;
   net::HttpTransport& http_;
@@ -61,6 +77,10 @@ class PhotoSync {
   std::set<std::string> later_;
   std::set<std::string> restarted_;  // sent again from byte 0 once after a refused whole
   int64_t chunk_bytes_;               // the next chunk's size: grows on a good link
+  size_t window_ = 1;                 // pictures going up at once: opens on a good link
+  std::optional<std::vector<PendingUpload>> queue_;  // this sync's uploads, read once
+  std::map<std::string, int64_t> unsaved_;           // confirmed by the server, not yet written down
+  std::map<std::string, std::string> opened_;        // the pictures going up, opened once
 };
 
 }  // namespace gw::client

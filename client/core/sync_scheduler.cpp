@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <chrono>
 #include <stdexcept>
 
 #include "client/core/client_core.hpp"
@@ -52,6 +53,8 @@ void SyncScheduler::plan(int64_t delay_ms) {
   });
 }
 
+void SyncScheduler::interrupt() { ++generation_; }
+
 void SyncScheduler::run_now() {
   ++generation_;  // this sync replaces the planned one
   run();
@@ -73,7 +76,7 @@ void SyncScheduler::run() {
   board_.publish([](Snapshot& s) {
     s.sync.running = true;
     s.sync.records_up = s.sync.records_down = s.sync.bytes_up = s.sync.bytes_down = 0;
-    s.sync.photo_bytes_up = s.sync.photo_bytes_down = 0;
+    s.sync.photo_bytes_up = s.sync.photo_bytes_down = s.sync.photo_ms = 0;
   });
   // One transport for the whole run: a new server address saved meanwhile
   // takes effect at the next sync, never under this one's feet.
@@ -111,9 +114,11 @@ void SyncScheduler::run() {
     });
     if (e.code == Code::unauthorized) board_.notify(Notice{true, "error.sign_in_again", e.message, ""});
   }
-  hooks_.synced(session_.replica().clock.last());
-  if (result) move_photos(http, gen);
   board_.publish([](Snapshot& s) { s.sync.running = false; });
+  hooks_.synced(session_.replica().clock.last());
+  // The records are done: the photo queue runs with the sync shown as
+  // finished (its own count in the top bar), and "sync now" stays at hand.
+  if (result) move_photos(http, gen);
   plan(delay);
 }
 
@@ -121,10 +126,13 @@ void SyncScheduler::move_photos(HttpTransport& http, uint64_t gen) {
   auto key = session_.data_key();
   if (!key) return;
   PhotoSync photos(session_.replica().db, *key, http, wall_);
+  const auto t0 = std::chrono::steady_clock::now();
   auto publish = [&] {
     int64_t waiting = photos.uploads_waiting();
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     board_.publish([&](Snapshot& s) {
       s.sync.photos_waiting = waiting;
+      s.sync.photo_ms = ms;
       s.sync.photo_bytes_up = photos.report().bytes_up;
       s.sync.photo_bytes_down = photos.report().bytes_down;
     });
@@ -142,6 +150,7 @@ void SyncScheduler::move_photos(HttpTransport& http, uint64_t gen) {
       hooks_.photos("", Status::ok());
     }
   }
+  photos.save_confirmed();
   publish();
   if (photos.report().pictures_down > down) hooks_.photos("", Status::ok());
   photos.sweep();

@@ -41,6 +41,10 @@ class SyncScheduler {
   void plan(int64_t delay_ms);
   // Syncs now, in place of the planned one.
   void run_now();
+  // From any thread: the photo queue stops at the chunk it is on, so a sync
+  // asked for meanwhile does not wait behind it (the planned one is dropped:
+  // the caller runs one).
+  void interrupt();
   // One picture the user opened, fetched now if the link allows (the
   // outcome through Hooks::photos).
   void fetch_photo(const std::string& hash);

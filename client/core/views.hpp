@@ -38,6 +38,7 @@ struct SyncView {
   // Photos (issue 22): this tablet's not yet on the server whole, and the
   // bytes moved by the photo queue in this sync.
   int64_t photos_waiting = 0, photo_bytes_up = 0, photo_bytes_down = 0;
+  int64_t photo_ms = 0;  // the photo queue's time in this sync
   std::string error;            // the last failure, untranslated
 };
 
