@@ -4,6 +4,15 @@ namespace gw::client {
 
 namespace {
 
+// A picture of this tablet's the server lacks, named by a row here. One no
+// row names is a picture whose row the server refused (and the replica
+// then erased): the server would refuse its bytes too, so it is not sent
+// nor counted as waiting; it stays on the tablet, beside the refusal the
+// user sees, and is never dropped unsent (sweep).
+constexpr const char* kNamedUpload =
+    "upload IS NOT NULL AND EXISTS (SELECT 1 FROM attachments a WHERE a.hash = _photos.hash OR "
+    "a.thumb_hash = _photos.hash)";
+
 // The hash is bound into the seal: a sealed picture moved under another
 // name does not open.
 std::string context_of(const std::string& hash) { return "_photos." + hash; }
@@ -69,8 +78,8 @@ void PhotoStore::touch(const std::string& hash, int64_t now) {
 
 std::vector<PendingUpload> PhotoStore::uploads() {
   std::vector<PendingUpload> out;
-  auto q = db_.prepare(
-      "SELECT hash, bytes, upload, thumb FROM _photos WHERE upload IS NOT NULL ORDER BY thumb DESC, taken_at, hash");
+  auto q = db_.prepare("SELECT hash, bytes, upload, thumb FROM _photos WHERE " + std::string(kNamedUpload) +
+                       " ORDER BY thumb DESC, taken_at, hash");
   while (q.step()) out.push_back({std::string(q.text(0)), q.int64(1), q.int64(2), q.int64(3) != 0});
   return out;
 }
@@ -81,7 +90,9 @@ void PhotoStore::confirmed(const std::string& hash, int64_t sent) {
   q.bind(1, sent).bind(2, sent).bind(3, hash).run();
 }
 
-int64_t PhotoStore::waiting() { return db_.query_int("SELECT count(*) FROM _photos WHERE upload IS NOT NULL"); }
+int64_t PhotoStore::waiting() {
+  return db_.query_int("SELECT count(*) FROM _photos WHERE " + std::string(kNamedUpload));
+}
 
 bool PhotoStore::uploading(const std::string& hash) {
   auto q = db_.prepare("SELECT 1 FROM _photos WHERE hash = ? AND upload IS NOT NULL");

@@ -349,6 +349,16 @@ TEST_CASE("the tablet's pictures: its own kept until the server has every byte; 
   const std::string grid = "0190a0a0-0000-7000-8000-0000000000f1";
   auto mine = fake_photo("mine");
   store.keep_taken(mine, grid, r.now);
+  CHECK(store.uploads().empty());  // no row names it (its row refused): nothing to send
+  CHECK(store.waiting() == 0);
+  auto attach = [&](const client::Photo& p) {
+    return r.add("attachments", {{"record_table", std::string("cases")}, {"record_id", grid}, {"grid_id", grid},
+                                 {"hash", p.hash}, {"bytes", static_cast<int64_t>(p.jpeg.size())},
+                                 {"width", int64_t{1280}}, {"height", int64_t{960}}, {"thumb_hash", p.thumb_hash},
+                                 {"thumb_bytes", static_cast<int64_t>(p.thumb_jpeg.size())}, {"author_id", grid},
+                                 {"taken_at", r.now}});
+  };
+  std::string mine_row = attach(mine);
   auto up = store.uploads();
   REQUIRE(up.size() == 2);
   CHECK(up[0].thumb);  // thumbnails go first
@@ -362,8 +372,9 @@ TEST_CASE("the tablet's pictures: its own kept until the server has every byte; 
   store.confirmed(mine.hash, 500);
   CHECK(store.waiting() == 1);
   CHECK(store.uploads().front().sent == 500);
-  // No row names either, the cache may hold nothing: the thumbnail (a copy
-  // now) goes, the picture still going up stays.
+  // Its row gone (the grid evicted, say), the cache allowed nothing: the
+  // thumbnail, a copy now, goes; the picture still going up stays.
+  r.db.prepare("DELETE FROM attachments WHERE id = ?").bind(1, mine_row).run();
   store.sweep(0);
   CHECK_FALSE(store.has(mine.thumb_hash));
   CHECK(store.has(mine.hash));
@@ -373,11 +384,7 @@ TEST_CASE("the tablet's pictures: its own kept until the server has every byte; 
   CHECK_FALSE(store.keep_pulled(a.hash, false, grid, b.jpeg, r.now));  // bytes that are not the name
   for (auto* p : {&a, &b}) {
     REQUIRE(store.keep_pulled(p->hash, false, grid, p->jpeg, r.now));
-    r.add("attachments", {{"record_table", std::string("cases")}, {"record_id", grid}, {"grid_id", grid},
-                          {"hash", p->hash}, {"bytes", static_cast<int64_t>(p->jpeg.size())},
-                          {"width", int64_t{1280}}, {"height", int64_t{960}}, {"thumb_hash", p->thumb_hash},
-                          {"thumb_bytes", static_cast<int64_t>(p->thumb_jpeg.size())}, {"author_id", grid},
-                          {"taken_at", r.now}});
+    attach(*p);
   }
   store.sweep(1 << 20);
   CHECK(store.has(a.hash));

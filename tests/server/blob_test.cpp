@@ -254,6 +254,15 @@ TEST_SUITE("blobs") {
     auto past = put(s.url(), w, a.thumb.hash, 0, a.thumb.bytes + "x");
     CHECK(past.status == 413);
     CHECK(received(status_of(s.url(), w, a.thumb.hash)) == 0);
+    // A whole photo in one request whose bytes are not its name: refused
+    // before a byte is written; the right bytes then complete it.
+    std::string forged = a.thumb.bytes;
+    forged[forged.size() / 2] ^= 1;
+    auto wrong = put(s.url(), w, a.thumb.hash, 0, forged);
+    CHECK(wrong.status == 400);
+    CHECK(error_code(wrong) == "invalid");
+    CHECK(received(status_of(s.url(), w, a.thumb.hash)) == 0);
+    CHECK(complete(put(s.url(), w, a.thumb.hash, 0, a.thumb.bytes)));
 
     Photo stray = photo_of(1000, 99);
     for (const auto& r : {status_of(s.url(), w, stray.hash), put(s.url(), w, stray.hash, 0, stray.bytes),
