@@ -210,8 +210,11 @@ Verdict ServerEngine::check_decision(const UserInfo& u, const Patch& p, const Ro
     }
     auto author = directory_.user(side_author(text_of(held, "theirs")));
     if (!author) return {Code::invalid, "the held patch's author is unknown"};
-    if (auto st = check_case_patch(*author, *q, row); !st)
-      return {st.error().code, "the held patch would not pass now: " + st.error().message};
+    // Its table's own rules, as at arrival (a case's workflow, a record's
+    // nine photos): the quarantine held back the right, not these.
+    for (const auto& rule : rules_of(*q->table))
+      if (Verdict v = rule->check(*author, *q, row); v.code != Code::ok)
+        return {v.code, "the held patch would not pass now: " + v.message};
     return {};
   }
   if (to == "refused") return {Code::invalid, "only a quarantined patch is refused; pick a value for this one"};
