@@ -158,6 +158,25 @@ Rgb upright(Rgb in, int orientation) {
   return out;
 }
 
+// stb_image's pixels, `channels` a pixel, its header read first: a size it
+// cannot read or past the limit is refused before anything is unpacked.
+Result<Pixels> unpack(std::string_view file, int channels) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(file.data());
+  const int len = static_cast<int>(file.size());
+  int w = 0, h = 0, has = 0;
+  if (!stbi_info_from_memory(bytes, len, &w, &h, &has) || w <= 0 || h <= 0 ||
+      static_cast<int64_t>(w) * h > tuning::kPhotoMaxPixels)
+    return Error{Code::invalid, "the picture is damaged: its header cannot be read"};
+  std::unique_ptr<unsigned char, void (*)(void*)> px(stbi_load_from_memory(bytes, len, &w, &h, &has, channels),
+                                                    stbi_image_free);
+  if (!px) return Error{Code::invalid, "the picture is damaged: it cannot be decoded"};
+  Pixels out;
+  out.width = w;
+  out.height = h;
+  out.rgba.assign(px.get(), px.get() + static_cast<size_t>(w) * h * static_cast<size_t>(channels));
+  return out;
+}
+
 Result<Rgb> decode(std::string_view file) {
   if (static_cast<int64_t>(file.size()) > tuning::kPhotoMaxFileBytes)
     return Error{Code::too_large, "the file is " + std::to_string(file.size() >> 20) + " MB, over the " +
@@ -171,20 +190,9 @@ Result<Rgb> decode(std::string_view file) {
     return Error{Code::too_large, "the picture is " + std::to_string(cw) + " x " + std::to_string(ch) +
                                       " pixels, over the " + std::to_string(tuning::kPhotoMaxPixels / 1'000'000) +
                                       " megapixels a photo may have"};
-  const auto* bytes = reinterpret_cast<const unsigned char*>(file.data());
-  const int len = static_cast<int>(file.size());
-  int w = 0, h = 0, channels = 0;
-  if (!stbi_info_from_memory(bytes, len, &w, &h, &channels) || w <= 0 || h <= 0 ||
-      static_cast<int64_t>(w) * h > tuning::kPhotoMaxPixels)
-    return Error{Code::invalid, "the picture is damaged: its header cannot be read"};
-  std::unique_ptr<unsigned char, void (*)(void*)> px(stbi_load_from_memory(bytes, len, &w, &h, &channels, 3),
-                                                    stbi_image_free);
-  if (!px) return Error{Code::invalid, "the picture is damaged: it cannot be decoded"};
-  Rgb out;
-  out.width = w;
-  out.height = h;
-  out.px.assign(px.get(), px.get() + static_cast<size_t>(w) * h * 3);
-  return out;
+  auto img = unpack(file, 3);
+  if (!img) return img.error();
+  return Rgb{std::move(img->rgba), img->width, img->height};
 }
 
 // `in` scaled to fit `edge` (never up), filtered in sRGB as the eye sees it.
@@ -258,21 +266,7 @@ Result<Photo> prepare_photo_file(const std::string& path) {
   return prepare_photo(bytes);
 }
 
-Result<Pixels> decode_pixels(std::string_view jpeg) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg.data());
-  int w = 0, h = 0, channels = 0;
-  // Only pictures this app made reach here, but a cached file may be damaged.
-  if (!stbi_info_from_memory(bytes, static_cast<int>(jpeg.size()), &w, &h, &channels) ||
-      static_cast<int64_t>(w) * h > tuning::kPhotoMaxPixels)
-    return Error{Code::invalid, "the picture cannot be read"};
-  std::unique_ptr<unsigned char, void (*)(void*)> px(
-      stbi_load_from_memory(bytes, static_cast<int>(jpeg.size()), &w, &h, &channels, 4), stbi_image_free);
-  if (!px) return Error{Code::invalid, "the picture cannot be read"};
-  Pixels out;
-  out.width = w;
-  out.height = h;
-  out.rgba.assign(px.get(), px.get() + static_cast<size_t>(w) * h * 4);
-  return out;
-}
+// Only pictures this app made reach here, but a cached one may be damaged.
+Result<Pixels> decode_pixels(std::string_view jpeg) { return unpack(jpeg, 4); }
 
 }  // namespace gw::client

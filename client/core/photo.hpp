@@ -37,7 +37,7 @@ Result<Photo> prepare_photo_file(const std::string& path);
 // A kept picture's pixels for the screen (RGBA, 8 bits a channel).
 struct Pixels {
   int width = 0, height = 0;
-  std::vector<unsigned char> rgba;
+  std::vector<unsigned char> rgba;  // 4 bytes a pixel from decode_pixels
 };
 Result<Pixels> decode_pixels(std::string_view jpeg);
 
