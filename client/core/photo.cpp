@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/core/jpeg_segments.hpp"
 #include "client/core/tuning.hpp"
 
 namespace gw::client {
@@ -45,31 +46,8 @@ bool png_complete(std::string_view b) {
   return b.size() >= 8 + sizeof kIend && std::memcmp(b.data() + b.size() - sizeof kIend, kIend, sizeof kIend) == 0;
 }
 
-uint32_t be(std::string_view b, size_t at, int bytes) {
-  uint32_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<unsigned char>(b[at + static_cast<size_t>(i)]);
-  return v;
-}
-
-// Calls `each(marker, payload)` for a JPEG's segments before its scan, in
-// order, until it returns true; stops at the scan, or at bytes that are not
-// a segment.
-template <class Each>
-void for_each_segment(std::string_view b, Each each) {
-  for (size_t at = 2; at + 4 <= b.size();) {
-    if (static_cast<unsigned char>(b[at]) != 0xFF) return;
-    auto m = static_cast<unsigned char>(b[at + 1]);
-    if (m == 0xFF) {  // fill
-      ++at;
-      continue;
-    }
-    if (m == 0xDA || m == 0xD9) return;
-    size_t len = be(b, at + 2, 2);
-    if (len < 2 || at + 2 + len > b.size()) return;
-    if (each(m, b.substr(at + 4, len - 2))) return;
-    at += 2 + len;
-  }
-}
+using jpeg::be;
+using jpeg::for_each_segment;
 
 // The size a file's header claims, read here rather than by stb_image,
 // which refuses a huge one as if it were damaged: a bomb should be called
@@ -219,21 +197,10 @@ Result<std::string> encode_jpeg(const Rgb& img) {
   return out;
 }
 
-}  // namespace
-
-std::string photo_hash(std::string_view jpeg) {
-  unsigned char h[crypto_generichash_BYTES];
-  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size(), nullptr, 0);
-  char hex[2 * sizeof h + 1];
-  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-  return hex;
-}
-
-Result<Photo> prepare_photo(std::string_view file) {
-  auto img = decode(file);
-  if (!img) return img.error();
-  int orientation = format_of(file) == Format::jpeg ? exif_orientation(file) : 1;
-  Rgb kept = fit(upright(std::move(*img), orientation), tuning::kPhotoLongEdge);
+// The one way a picture becomes a Photo, whatever it came from (a file, a
+// camera's still): scaled, encoded, named.
+Result<Photo> keep(Rgb upright_img) {
+  Rgb kept = fit(std::move(upright_img), tuning::kPhotoLongEdge);
   Rgb thumb = fit(kept, tuning::kPhotoThumbEdge);
   auto jpeg = encode_jpeg(kept);
   if (!jpeg) return jpeg.error();
@@ -249,6 +216,37 @@ Result<Photo> prepare_photo(std::string_view file) {
   p.thumb_width = thumb.width;
   p.thumb_height = thumb.height;
   return p;
+}
+
+}  // namespace
+
+std::string photo_hash(std::string_view jpeg) {
+  unsigned char h[crypto_generichash_BYTES];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size(), nullptr, 0);
+  char hex[2 * sizeof h + 1];
+  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+  return hex;
+}
+
+Result<Photo> prepare_photo(std::string_view file) {
+  auto img = decode(file);
+  if (!img) return img.error();
+  int orientation = format_of(file) == Format::jpeg ? exif_orientation(file) : 1;
+  return keep(upright(std::move(*img), orientation));
+}
+
+Result<Photo> prepare_photo_pixels(const Pixels& still) {
+  const int64_t n = static_cast<int64_t>(still.width) * still.height;
+  if (still.width <= 0 || still.height <= 0 || still.rgba.size() != static_cast<size_t>(n) * 4)
+    return Error{Code::invalid, "the still is empty or its pixels do not match its size"};
+  if (n > tuning::kPhotoMaxPixels)
+    return Error{Code::too_large, "the still has " + std::to_string(n) + " pixels, over the limit"};
+  Rgb rgb;
+  rgb.width = still.width;
+  rgb.height = still.height;
+  rgb.px.resize(static_cast<size_t>(n) * 3);
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) std::memcpy(&rgb.px[i * 3], &still.rgba[i * 4], 3);
+  return keep(std::move(rgb));
 }
 
 Result<Photo> prepare_photo_file(const std::string& path) {

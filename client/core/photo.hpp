@@ -30,15 +30,24 @@ struct Photo {
 // a file or a picture over the limits).
 Result<Photo> prepare_photo(std::string_view file);
 
-// The same from a file, whose size is checked before it is read
+// A picture's pixels: a kept one's for the screen, a camera's frame (RGBA,
+// 8 bits a channel).
+struct Pixels {
+  int width = 0, height = 0;
+  std::vector<unsigned char> rgba;  // 4 bytes a pixel, rows top down
+};
+
+// The kept picture and its thumbnail from pixels already upright (a
+// camera's still): scaled, encoded
+// and named as a file's are. Code::invalid when the pixels do not match the
+// size, Code::too_large past the limit.
+Result<Photo> prepare_photo_pixels(const Pixels& still);
+
+// The same as prepare_photo from a file, whose size is checked before it is read
 // (Code::not_found when it cannot be opened).
 Result<Photo> prepare_photo_file(const std::string& path);
 
-// A kept picture's pixels for the screen (RGBA, 8 bits a channel).
-struct Pixels {
-  int width = 0, height = 0;
-  std::vector<unsigned char> rgba;  // 4 bytes a pixel from decode_pixels
-};
+// A kept picture's pixels, for the screen.
 Result<Pixels> decode_pixels(std::string_view jpeg);
 
 // The name of a picture's bytes (Photo::hash): what a server checks an

@@ -54,4 +54,16 @@ inline constexpr int64_t kPhotoMaxFileBytes = 40LL << 20;
 // not yet on the server never count against it and are never dropped.
 inline constexpr int64_t kPhotoCacheBytes = 256LL << 20;
 
+// The camera (client/core/camera.*). A size is asked for up to this: a
+// still is kept at kPhotoLongEdge, so a larger frame only costs conversion
+// and texture upload on every preview frame.
+inline constexpr int kCameraMaxWidth = 1920;
+inline constexpr int kCameraMaxHeight = 1080;
+// Buffers the driver fills in turn: one being filled, one being converted,
+// two spare, so a slow conversion does not make the driver drop frames.
+inline constexpr int kCameraBuffers = 4;
+// No frame for this long is a camera that stopped: a webcam in low light
+// stretches its exposure to ~5 fps, never to seconds.
+inline constexpr int kCameraFrameTimeoutMs = 3000;
+
 }  // namespace gw::client::tuning
