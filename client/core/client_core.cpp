@@ -365,7 +365,7 @@ void ClientCore::case_action(const std::string& case_id, const std::string& acti
 }
 
 void ClientCore::attach_photos(const std::string& table, const std::string& record_id,
-                               const std::vector<std::string>& files) {
+                               const std::vector<PhotoSource>& files) {
   impl_->on_store([i = impl_.get(), table, record_id, files] {
     i->command([&] {
       return done(i->store.actions().attach_photos(i->store.me(), table, record_id, files), "notice.photos_attached");

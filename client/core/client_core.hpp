@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "client/core/photo.hpp"
 #include "client/core/views.hpp"
 
 namespace gw::client {
@@ -34,7 +35,7 @@ struct NewCase {
   // the caller and the reporter from every other role.
   std::string caller_name, caller_phone;
   bool confidential = false;
-  std::vector<std::string> photos;  // files: 现场照片, up to tuning::kPhotosPerRecord
+  std::vector<PhotoSource> photos;  // 现场照片, up to tuning::kPhotosPerRecord
 };
 
 struct NewVisit {
@@ -42,7 +43,7 @@ struct NewVisit {
   std::string purpose = "routine";
   std::string notes, needs;
   int64_t follow_up_at = 0;  // 0: none
-  std::vector<std::string> photos;  // files
+  std::vector<PhotoSource> photos;
 };
 
 struct CaseActionInput {
@@ -50,7 +51,7 @@ struct CaseActionInput {
   std::string resolution;  // resolve
   std::string route;       // dispatch: grid | department
   int score = 0;           // evaluate
-  std::vector<std::string> photos;  // files: the step's evidence (处置前后), on its log row
+  std::vector<PhotoSource> photos;  // the step's evidence (处置前后), on its log row
 };
 
 class ClientCore {
@@ -87,11 +88,11 @@ class ClientCore {
   void record_visit(const NewVisit& visit);
   void create_case(const NewCase& c);
   void case_action(const std::string& case_id, const std::string& action, const CaseActionInput& in);
-  // Evidence photos from files on a record already saved (a case, a step's
+  // Evidence photos from files or stills on a record already saved (a case, a step's
   // case_log row, a patrol, a visit); new records take theirs in NewCase,
   // NewVisit and CaseActionInput. Sealed on the tablet, uploaded after the
   // records (DESIGN §14).
-  void attach_photos(const std::string& table, const std::string& record_id, const std::vector<std::string>& files);
+  void attach_photos(const std::string& table, const std::string& record_id, const std::vector<PhotoSource>& files);
   // Shows a picture full size (Snapshot::photo): from the tablet, or fetched
   // from the server when only its thumbnail is here.
   void open_photo(const std::string& hash);

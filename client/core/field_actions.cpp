@@ -26,14 +26,14 @@ std::string_view mark_name(CheckMark m) {
 }
 
 // Every file made into a photo before anything is written: one that is not
-// a photo refuses the lot, naming it.
-Result<std::vector<Photo>> prepare_files(const std::vector<std::string>& files, int64_t already) {
+// a photo refuses the lot, naming it. A camera's still is one already.
+Result<std::vector<Photo>> prepare_files(const std::vector<PhotoSource>& files, int64_t already) {
   if (already + static_cast<int64_t>(files.size()) > tuning::kPhotosPerRecord)
     return Error{Code::too_large, "a record carries at most " + std::to_string(tuning::kPhotosPerRecord) + " photos"};
   std::vector<Photo> out;
   for (const auto& f : files) {
-    auto p = prepare_photo_file(f);
-    if (!p) return Error{p.error().code, f.substr(f.find_last_of('/') + 1) + ": " + p.error().message};
+    auto p = prepare_photo_source(f);
+    if (!p) return Error{p.error().code, f.path.substr(f.path.find_last_of('/') + 1) + ": " + p.error().message};
     out.push_back(std::move(*p));
   }
   return out;
@@ -298,7 +298,7 @@ Status FieldActions::edit_target(const std::string& kind, const std::string& id,
 }
 
 Status FieldActions::attach_photos(const Me& me, const std::string& table_name, const std::string& record_id,
-                                   const std::vector<std::string>& files) {
+                                   const std::vector<PhotoSource>& files) {
   const TableSpec* t = find_table(table_name);
   const ColumnSpec* kind = table("attachments").find("record_table");
   if (!t || std::find(kind->one_of.begin(), kind->one_of.end(), table_name) == kind->one_of.end())

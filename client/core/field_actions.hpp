@@ -33,11 +33,11 @@ class FieldActions {
   // people change offline becomes a conflict for an admin (DESIGN §7).
   Status edit_target(const std::string& kind, const std::string& id,
                      const std::vector<std::pair<std::string, std::string>>& fields);
-  // Evidence photos (issue 22) from files, attached to a case, a step of
+  // Evidence photos (issue 22) from files or stills, attached to a case, a step of
   // one (its case_log row), a patrol or a visit: all of them or, when one
   // file is not a photo, none, and the record stays as it was.
   Status attach_photos(const Me& me, const std::string& table, const std::string& record_id,
-                       const std::vector<std::string>& files);
+                       const std::vector<PhotoSource>& files);
 
  private:
   int64_t now() { return replica_.clock().wall_ms(); }

@@ -264,6 +264,11 @@ Result<Photo> prepare_photo_file(const std::string& path) {
   return prepare_photo(bytes);
 }
 
+Result<Photo> prepare_photo_source(const PhotoSource& source) {
+  if (source.taken) return *source.taken;
+  return prepare_photo_file(source.path);
+}
+
 // Only pictures this app made reach here, but a cached one may be damaged.
 Result<Pixels> decode_pixels(std::string_view jpeg) { return unpack(jpeg, 4); }
 

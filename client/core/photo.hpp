@@ -8,6 +8,7 @@
 // picture is part of the device's chain like the text beside it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,21 @@ struct Photo {
   std::string thumb_hash;  // the thumbnail's name, sent beside the photo's
   std::string thumb_jpeg;
   int thumb_width = 0, thumb_height = 0;
+};
+
+// One photo a form gathers before its record is saved: a file (the chooser,
+// a drop), made into its Photo when the record is saved, or a camera's
+// still, a Photo already (its pixels exist nowhere else). Made from a path
+// without a word, as forms and tests name files.
+struct PhotoSource {
+  PhotoSource(std::string file) : path(std::move(file)) {}
+  PhotoSource(const char* file) : path(file) {}
+  explicit PhotoSource(std::shared_ptr<const Photo> still) : taken(std::move(still)) {}
+  std::string path;                    // a file, when `taken` is null
+  std::shared_ptr<const Photo> taken;  // a still
+  bool operator==(const PhotoSource& o) const {
+    return taken ? o.taken && o.taken->hash == taken->hash : !o.taken && o.path == path;
+  }
 };
 
 // The kept picture and its thumbnail from a file's bytes, or why not
@@ -46,6 +62,9 @@ Result<Photo> prepare_photo_pixels(const Pixels& still);
 // The same as prepare_photo from a file, whose size is checked before it is read
 // (Code::not_found when it cannot be opened).
 Result<Photo> prepare_photo_file(const std::string& path);
+
+// A form's photo as its Photo: a file's made, a still's as it is.
+Result<Photo> prepare_photo_source(const PhotoSource& source);
 
 // A kept picture's pixels, for the screen.
 Result<Pixels> decode_pixels(std::string_view jpeg);

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "client/core/camera.hpp"
+#include "client/ui/screens/camera.hpp"
 #include "client/ui/screens/case.hpp"
 #include "client/ui/screens/case_form.hpp"
 #include "client/ui/screens/cases.hpp"
@@ -34,6 +36,7 @@ constexpr std::pair<ScreenId, std::string_view> kScreenNames[] = {
     {ScreenId::case_new, "case_new"},   {ScreenId::settings, "settings"}, {ScreenId::takeover, "takeover"},
     {ScreenId::conflicts, "conflicts"}, {ScreenId::kpi, "kpi"},           {ScreenId::dispatch, "dispatch"},
     {ScreenId::hotline, "hotline"},     {ScreenId::map, "map"},           {ScreenId::photo, "photo"},
+    {ScreenId::camera, "camera"},
 };
 
 constexpr int64_t kIdleAfterMs = 1000;  // no input for this long: stop drawing 60 frames a second
@@ -86,12 +89,16 @@ App::App(Options options, std::string assets_dir) : options_(std::move(options))
   screens_[ScreenId::dispatch] = std::make_unique<DispatchScreen>();
   screens_[ScreenId::hotline] = std::make_unique<HotlineScreen>();
   screens_[ScreenId::photo] = std::make_unique<PhotoViewerScreen>();
+  auto camera = std::make_unique<CameraScreen>(camera_desk_);
+  camera_ = camera.get();
+  screens_[ScreenId::camera] = std::move(camera);
   cli_drop_ = options_.drop;
   stack_ = {ScreenId::login};
 }
 
 App::~App() {
   // The core's threads go before the window: nothing may draw after SDL quits.
+  camera_->close();  // its thread, and its texture while the GL context lives
   core_.reset();
   textures_.reset();
   window_.reset();
@@ -141,6 +148,10 @@ Status App::open() {
   window_ = std::move(*window);
   window_->set_ui_text(ui_text(strings_));
   textures_ = std::make_unique<PhotoTextures>();
+  // Looked for once: 拍照 shows on the forms when there is a camera.
+  camera_desk_.device = options_.camera;
+  if (const auto cameras = list_cameras(); camera_desk_.device.empty() && !cameras.empty())
+    camera_desk_.device = cameras.front().path;
   return Status::ok();
 }
 
@@ -185,8 +196,11 @@ void App::go_takeover(const std::string& unit_grid_id) {
 
 void App::back() {
   if (stack_.back() == ScreenId::photo) leave_photo();
+  // The camera is a step of the form under it: back there, the form is not
+  // entered again (which would clear what was typed) but takes the still.
+  const bool from_camera = stack_.back() == ScreenId::camera;
   if (stack_.size() > 1) stack_.pop_back();
-  entered_ = false;
+  entered_ = from_camera;
 }
 
 void App::home() {
@@ -387,8 +401,10 @@ void App::frame() {
   window_->begin_frame();
   probe_.begin_frame();
   textures_->begin_frame();
-  Frame f{*core_, strings_, snap, probe_, *this, now, window_->ui_scale(), textures_.get(), window_->take_pinch()};
+  Frame f{*core_, strings_, snap, probe_, *this, now, window_->ui_scale(), textures_.get(), window_->take_pinch(),
+          &camera_desk_};
   draw(f);
+  if (stack_.back() != ScreenId::camera) camera_->close();  // left by any way: back, home, sign-out, lock
   route_drops(f, window_->take_dropped());  // after draw: the screen has had enter()
   if (!forced_) push_cli_drop();
   probe_state(f);

@@ -19,6 +19,7 @@
 
 namespace gw::client::ui {
 
+class CameraScreen;
 class CasesScreen;
 class GridMapScreen;
 class TakeoverScreen;
@@ -41,6 +42,8 @@ class App : public Nav {
   Status open();
   int run_interactive();
   int run_screenshot();
+  // --screen camera: the preview once the camera has sent a few frames.
+  void settle_camera();
   int run_bench();
   Status sign_in_and_sync();
   Status prepare_screen(ScreenId id);
@@ -78,6 +81,8 @@ class App : public Nav {
   TopBar top_bar_;
   std::map<ScreenId, std::unique_ptr<Screen>> screens_;
   VisitScreen* visit_ = nullptr;
+  CameraScreen* camera_ = nullptr;
+  CameraDesk camera_desk_;
   CasesScreen* cases_ = nullptr;
   TakeoverScreen* takeover_ = nullptr;
   GridMapScreen* map_ = nullptr;

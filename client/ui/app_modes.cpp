@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "client/ui/app.hpp"
+#include "client/ui/screens/camera.hpp"
 #include "client/ui/screens/map.hpp"
 #include "client/ui/screens/takeover.hpp"
 #include "client/ui/screens/visit.hpp"
@@ -107,9 +108,23 @@ void App::settle(int min_frames, int max_frames) {
   }
 }
 
+// The camera's thread delivers frames at its own pace (a VM's software
+// camera under an emulated CPU takes seconds for the first).
+void App::settle_camera() {
+  constexpr int kWaitMs = 60'000;
+  constexpr int kStepMs = 20;
+  for (int waited = 0; waited < kWaitMs && !camera_->settled(); waited += kStepMs) {
+    window_->pump_events(kStepMs);  // no input comes: a wait between frames
+    frame();
+  }
+  settle(3, 60);
+}
+
 int App::run_screenshot() {
   const ScreenId id = *screen_from_name(options_.screen);
-  if (id != ScreenId::login) {
+  // The login screen and the camera need no account: the camera screen is
+  // shown on its own, as it is reached from any form.
+  if (id != ScreenId::login && id != ScreenId::camera) {
     if (Status st = sign_in_and_sync(); !st) return fail(st.error().message);
     if (Status st = prepare_screen(id); !st) return fail(st.error().message);
   }
@@ -117,7 +132,8 @@ int App::run_screenshot() {
   window_->set_pointer_enabled(false);
   // The viewer opens from the case it belongs to, which a --drop gives a picture first.
   const ScreenId first = id == ScreenId::photo ? ScreenId::case_detail : id;
-  stack_ = id == ScreenId::home || id == ScreenId::login ? std::vector{id} : std::vector{ScreenId::home, first};
+  const bool alone = id == ScreenId::home || id == ScreenId::login || id == ScreenId::camera;
+  stack_ = alone ? std::vector{id} : std::vector{ScreenId::home, first};
   entered_ = false;
   core_->take_notices();  // this run's sync messages are not part of the picture
   settle(6, 400);
@@ -130,6 +146,7 @@ int App::run_screenshot() {
     settle(3, 200);
     toasts_.clear();  // the picture shows the screen, not the drop's passing word
   }
+  if (id == ScreenId::camera) settle_camera();
   if (id == ScreenId::photo) {
     const Snapshot snap = core_->snapshot();
     if (!snap.case_detail || snap.case_detail->photos.empty()) return fail("no photo to show (give one with --drop)");

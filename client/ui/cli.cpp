@@ -25,8 +25,11 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
   --size WxH          window size (default 1280x800)
   --screenshot FILE   sign in, sync, render --screen, write a PNG, exit 0
   --screen NAME       login|home|patrol|visit|cases|case|case_new|settings|
-                      takeover|map|conflicts|kpi|dispatch|hotline|photo
-                      (photo: the first case's newest picture full screen)
+                      takeover|map|conflicts|kpi|dispatch|hotline|photo|camera
+                      (photo: the first case's newest picture full screen;
+                      camera: the camera's live picture, needs no --user)
+  --camera DEVICE     the camera for 拍照, e.g. /dev/video2 (default: the
+                      first V4L2 capture device, if any)
   --drop FILE         drop FILE on the window as a desktop's drag and drop would,
                       once --screen (default case) is up: a photo for the case
                       shown or the form open; with --screenshot, before the picture
@@ -70,6 +73,7 @@ Result<Options> parse_cli(int argc, char** argv) {
     else if (a == "--screenshot") st = value(&o.screenshot);
     else if (a == "--screen") st = value(&o.screen);
     else if (a == "--drop") st = value(&o.drop);
+    else if (a == "--camera") st = value(&o.camera);
     else if (a == "--bench") o.bench = true;
     else if (a == "--verbose") o.verbose = true;
     else if (a == "--size") {
@@ -93,7 +97,8 @@ Result<Options> parse_cli(int argc, char** argv) {
   if (!o.screenshot.empty()) {
     if (o.screen.empty()) o.screen = "home";
     if (!screen_from_name(o.screen)) return Error{Code::bad_enum, "unknown --screen " + o.screen};
-    if (o.screen != "login" && o.user.empty()) return Error{Code::missing, "--screenshot needs --user and --password"};
+    if (o.screen != "login" && o.screen != "camera" && o.user.empty())
+      return Error{Code::missing, "--screenshot needs --user and --password"};
   } else if (!o.screen.empty() && !screen_from_name(o.screen)) {
     return Error{Code::bad_enum, "unknown --screen " + o.screen};
   }

@@ -13,6 +13,7 @@ struct Options {
   int width = 1280, height = 800;
   std::string screenshot, screen;  // write a PNG of that screen and exit
   std::string drop;                // a file dropped on the window once --screen is up (tests)
+  std::string camera;              // the V4L2 device for 拍照; empty: the first found
   bool bench = false;              // the benchmark's run: start, scroll, report, exit
   int bench_frames = 600;
   bool verbose = false;

@@ -34,10 +34,11 @@ bool is_picture_file(std::string_view name) {
   return ext == "jpg" || ext == "jpeg" || ext == "png";
 }
 
-bool add_photo_file(std::vector<std::string>* files, const std::string& path, size_t already) {
-  if (path.empty() || static_cast<int>(already + files->size()) >= tuning::kPhotosPerRecord) return false;
-  if (std::find(files->begin(), files->end(), path) != files->end()) return false;
-  files->push_back(path);
+bool add_photo(std::vector<PhotoSource>* files, const PhotoSource& photo, size_t already) {
+  if ((photo.path.empty() && !photo.taken) || static_cast<int>(already + files->size()) >= tuning::kPhotosPerRecord)
+    return false;
+  if (std::find(files->begin(), files->end(), photo) != files->end()) return false;
+  files->push_back(photo);
   return true;
 }
 
@@ -73,20 +74,41 @@ void PhotoPicker::list(const std::string& folder) {
   std::sort(pictures_.begin(), pictures_.end());
 }
 
-void PhotoPicker::rows(Frame& f, std::vector<std::string>* files) {
+void PhotoPicker::rows(Frame& f, std::vector<PhotoSource>* files) {
   for (size_t i = 0; i < files->size();) {
     ImGui::PushID(static_cast<int>(i));
     const bool remove = button(f, id("remove." + std::to_string(i)), f.s.tr("photos.remove"));
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted(file_name((*files)[i]).c_str());
+    const PhotoSource& p = (*files)[i];
+    const std::string name = p.taken ? f.s.format("photos.still", {p.taken->hash.substr(0, 8)}) : file_name(p.path);
+    ImGui::TextUnformatted(name.c_str());
     ImGui::PopID();
     if (remove) files->erase(files->begin() + static_cast<std::ptrdiff_t>(i));
     else ++i;
   }
 }
 
-void PhotoPicker::draw(Frame& f, std::vector<std::string>* files, size_t already) {
+void PhotoPicker::camera(Frame& f, std::vector<PhotoSource>* files, size_t already, bool full) {
+  CameraDesk* desk = f.camera;
+  if (!desk) return;
+  if (desk->still && desk->asked_by == prefix_) {
+    add_photo(files, PhotoSource(std::move(desk->still)), already);
+    desk->still.reset();
+    desk->asked_by.clear();
+  }
+  if (desk->device.empty()) return;
+  ImGui::SameLine();
+  ImGui::BeginDisabled(full);
+  if (button(f, id("take"), f.s.tr("photos.take"))) {
+    desk->asked_by = prefix_;
+    desk->still.reset();
+    f.nav.go(ScreenId::camera);
+  }
+  ImGui::EndDisabled();
+}
+
+void PhotoPicker::draw(Frame& f, std::vector<PhotoSource>* files, size_t already) {
   f.probe.state(prefix_ + ".photos", std::to_string(files->size()));
   const bool full = static_cast<int>(already + files->size()) >= tuning::kPhotosPerRecord;
   ImGui::AlignTextToFramePadding();
@@ -100,6 +122,7 @@ void PhotoPicker::draw(Frame& f, std::vector<std::string>* files, size_t already
     else list(folder_);  // what was added to the folder since
   }
   ImGui::EndDisabled();
+  camera(f, files, already, full);
   if (files->empty() && !full) muted(f.s.tr("photos.drop_hint"));
   rows(f, files);
   if (open_) chooser(f, files, already);
@@ -108,7 +131,7 @@ void PhotoPicker::draw(Frame& f, std::vector<std::string>* files, size_t already
 // A modal over the screen, as large as it: the folder's path (type one and
 // press Enter), up a level, then its folders and pictures as finger-tall
 // rows. Tapping a picture adds it (again: takes it back); 完成 closes.
-void PhotoPicker::chooser(Frame& f, std::vector<std::string>* files, size_t already) {
+void PhotoPicker::chooser(Frame& f, std::vector<PhotoSource>* files, size_t already) {
   const std::string popup = f.s.tr("photos.picker_title") + "###" + id("picker");
   if (!ImGui::IsPopupOpen(popup.c_str())) ImGui::OpenPopup(popup.c_str());
   const ImVec2 d = ImGui::GetIO().DisplaySize;
@@ -138,12 +161,12 @@ void PhotoPicker::chooser(Frame& f, std::vector<std::string>* files, size_t alre
     const bool dir = i < dirs_.size();
     const std::string& name = dir ? dirs_[i] : pictures_[i - dirs_.size()];
     const std::string path = folder_ + (folder_ == "/" ? "" : "/") + name;
-    const bool chosen = !dir && std::find(files->begin(), files->end(), path) != files->end();
+    const bool chosen = !dir && std::find(files->begin(), files->end(), PhotoSource(path)) != files->end();
     const ImVec2 top = ImGui::GetCursorScreenPos();
     if (list_row(f, id("picker.row." + std::to_string(i)), chosen, ImVec2(w, row_h))) {
       if (dir) go_to = path;
-      else if (chosen) files->erase(std::find(files->begin(), files->end(), path));
-      else add_photo_file(files, path, already);
+      else if (chosen) files->erase(std::find(files->begin(), files->end(), PhotoSource(path)));
+      else add_photo(files, path, already);
     }
     if (!ImGui::IsItemVisible()) continue;
     const std::string text = dir ? name + "/" : name;  // a chosen picture's row is highlighted

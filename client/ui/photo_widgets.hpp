@@ -1,8 +1,9 @@
 // Evidence photos in forms and on records (issue 22): the 添加照片 control
 // that gathers files for a record not yet saved (a new case, a step's
-// 处置前后), with an in-app chooser a finger can work, and the thumbnails a
-// saved record shows. The core turns the files into kept pictures when the
-// record is saved; a bad file is refused there, naming it.
+// 处置前后), with an in-app chooser a finger can work and 拍照 where the
+// tablet has a camera, and the thumbnails a saved record shows. The core
+// turns the files into kept pictures when the record is saved; a bad file
+// is refused there, naming it.
 #pragma once
 
 #include <string>
@@ -17,28 +18,31 @@ namespace gw::client::ui {
 // (The core reads the bytes to tell; this only keeps the list short.)
 bool is_picture_file(std::string_view name);
 
-// Adds `path` to the files a record will carry besides the `already` it
-// has: false when it is there already or the record is full
+// Adds a file or a still to the photos a record will carry besides the
+// `already` it has: false when it is there already or the record is full
 // (tuning::kPhotosPerRecord).
-bool add_photo_file(std::vector<std::string>* files, const std::string& path, size_t already = 0);
+bool add_photo(std::vector<PhotoSource>* files, const PhotoSource& photo, size_t already = 0);
 
 // Where the chooser opens first: $HOME/Pictures when it exists, else $HOME.
 std::string default_photo_folder();
 
-// The 添加照片 control of one form: the count (n/9), the files chosen with
-// a remove button each, and the chooser while open. Probe ids start with
-// the prefix: PREFIX.photos.add, .remove.N, .picker.row.N, .picker.done;
-// the probe's state PREFIX.photos counts the files.
+// The 添加照片 control of one form: the count (n/9), the photos chosen with
+// a remove button each, the chooser while open, and 拍照 (the camera
+// screen) when the tablet has a camera, whose still comes back here. Probe
+// ids start with the prefix: PREFIX.photos.add, .take, .remove.N,
+// .picker.row.N, .picker.done; the probe's state PREFIX.photos counts them.
 class PhotoPicker {
  public:
   explicit PhotoPicker(std::string prefix) : prefix_(std::move(prefix)) {}
   // `already`: photos the record has (a saved case's), counted against its nine.
-  void draw(Frame& f, std::vector<std::string>* files, size_t already = 0);
+  void draw(Frame& f, std::vector<PhotoSource>* files, size_t already = 0);
   void close() { open_ = false; }
 
  private:
-  void chooser(Frame& f, std::vector<std::string>* files, size_t already);
-  void rows(Frame& f, std::vector<std::string>* files);
+  void chooser(Frame& f, std::vector<PhotoSource>* files, size_t already);
+  void rows(Frame& f, std::vector<PhotoSource>* files);
+  // 拍照, and the still the camera screen brings back for this picker.
+  void camera(Frame& f, std::vector<PhotoSource>* files, size_t already, bool full);
   void list(const std::string& folder);
   std::string id(std::string_view part) const { return prefix_ + ".photos." + std::string(part); }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,7 +19,7 @@ class PhotoTextures;
 
 enum class ScreenId {
   login, home, patrol, visit, cases, case_detail, case_new, settings, takeover, conflicts, kpi, dispatch, hotline, map,
-  photo,
+  photo, camera,
 };
 
 // The names of DESIGN §10's --screen option, also the probe's screen line.
@@ -37,6 +38,15 @@ class Nav {
   virtual void go_takeover(const std::string& unit_grid_id) = 0;
 };
 
+// The camera screen's way back to the form that opened it (issue 22): a
+// PhotoPicker's 拍照 names the picker here and goes to the camera; a still
+// used there (使用) waits here until that picker takes it.
+struct CameraDesk {
+  std::string device;                  // the camera to use; empty: none, so no 拍照
+  std::string asked_by;                // the picker that opened the camera screen
+  std::shared_ptr<const Photo> still;  // used, not yet taken by asked_by
+};
+
 struct Frame {
   ClientCore& core;
   const Strings& s;
@@ -47,6 +57,7 @@ struct Frame {
   float scale;  // pixels per design pixel (1 at 800 px height)
   PhotoTextures* photos = nullptr;  // evidence photos as textures (photo_textures.hpp)
   float pinch = 0.0f;  // two fingers spread (> 0) or closed since the last frame: SDL's dDist
+  CameraDesk* camera = nullptr;  // the tablet's camera and the still on its way to a form
 };
 
 class Screen {

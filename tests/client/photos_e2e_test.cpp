@@ -110,7 +110,7 @@ TEST_CASE("a case reported offline with three photos reaches the zone chief: pen
   c.category = "0101";
   c.severity = "urgent";
   c.title = "厂区围墙倒塌";
-  c.photos = paths;
+  c.photos.assign(paths.begin(), paths.end());
   worker->create_case(c);
   auto s = settle(*worker);
   REQUIRE(first_error(*worker).empty());

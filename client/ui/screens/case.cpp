@@ -49,7 +49,7 @@ void CaseScreen::enter(Frame&) {
 }
 
 bool CaseScreen::drop(Frame& f, const std::string& path) {
-  if (!action_.empty()) return add_photo_file(&input_.photos, path);
+  if (!action_.empty()) return add_photo(&input_.photos, path);
   const CaseDetail* d = f.snap.case_detail.get();
   if (!d) return false;
   // A drop is the whole gesture: the picture goes onto the case at once.

@@ -35,7 +35,7 @@ class CaseScreen : public Screen {
   CaseActionInput input_;
   PhotoPicker step_picker_{"case.step"};
   PhotoPicker case_picker_{"case.attach"};
-  std::vector<std::string> attach_;  // chosen for the saved case, not yet attached
+  std::vector<PhotoSource> attach_;  // chosen for the saved case, not yet attached
   bool viewing_ = false;  // a picture of this case is up: coming back keeps what was being typed
 };
 

@@ -20,7 +20,7 @@ class CaseDraftEditor {
   void reset(std::string source);
   NewCase& draft() { return draft_; }
   // A photo dropped on the form; false when the draft has nine.
-  bool add_photo(const std::string& path) { return add_photo_file(&draft_.photos, path); }
+  bool add_photo(const std::string& path) { return ui::add_photo(&draft_.photos, path); }
 
   // Where and what on the left, `top` (the screen's own fields) then the
   // details on the right, the save button below. True when save was tapped

@@ -171,7 +171,7 @@ void PatrolScreen::send_finding_photos(Frame& f, const PatrolView& p) {
 bool PatrolScreen::drop(Frame& f, const std::string& path) {
   const PatrolView* p = f.snap.patrol.get();
   if (!p || p->status != "active" || p->id != notes_for_) return false;
-  if (const ChecklistEntry* e = open_finding(*p)) return add_photo_file(&finding_photos_[e->item], path);
+  if (const ChecklistEntry* e = open_finding(*p)) return add_photo(&finding_photos_[e->item], path);
   // No problem open: a picture of the walk itself; a drop is the whole gesture, as on a case.
   if (static_cast<int>(p->photos.size()) >= tuning::kPhotosPerRecord) return false;
   f.core.attach_photos("patrols", p->id, {path});

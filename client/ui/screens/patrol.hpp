@@ -47,7 +47,7 @@ class PatrolScreen : public Screen {
   // until 一键上报 has made its case, then go onto that case, not the patrol:
   // the case is what is dispatched and handled, and whoever goes to fix the
   // problem needs its picture there.
-  std::map<std::string, std::vector<std::string>> finding_photos_;
+  std::map<std::string, std::vector<PhotoSource>> finding_photos_;
   std::map<std::string, PhotoPicker> pickers_;  // item -> its 添加照片
   bool viewing_ = false;  // a picture of the patrol is up: coming back keeps the screen as it was
 };

@@ -208,7 +208,7 @@ void VisitScreen::save(Frame& f) {
 bool VisitScreen::drop(Frame&, const std::string& path) {
   // Only the visit form takes photos: not the list alone, nor the registration panel.
   if (picked_.id.empty() || (edit_ && edit_->id == picked_.id)) return false;
-  show_photos_ = add_photo_file(&photos_, path);
+  show_photos_ = add_photo(&photos_, path);
   return show_photos_;
 }
 

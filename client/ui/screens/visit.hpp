@@ -73,7 +73,7 @@ class VisitScreen : public Screen {
   std::optional<Edit> edit_;
   std::string purpose_ = "routine", notes_, needs_;
   int follow_up_days_ = 0;
-  std::vector<std::string> photos_;  // files for the visit being written
+  std::vector<PhotoSource> photos_;  // for the visit being written
   PhotoPicker picker_{"visit"};
   bool show_photos_ = false;  // a file was dropped: scroll the form to its list
   float auto_scroll_ = 0;

@@ -204,17 +204,30 @@ TEST_CASE("photos: the chooser lists pictures, a record takes nine, --drop waits
   CHECK_FALSE(is_picture_file("notes.txt"));
   CHECK_FALSE(is_picture_file(".jpg"));
   CHECK_FALSE(is_picture_file("jpg"));
-  std::vector<std::string> files;
-  CHECK(add_photo_file(&files, "/p/a.jpg"));
-  CHECK_FALSE(add_photo_file(&files, "/p/a.jpg"));  // once
-  CHECK_FALSE(add_photo_file(&files, "/p/b.jpg", 8));  // the record has eight and this list one
-  for (int i = 0; i < 20; ++i) add_photo_file(&files, "/p/" + std::to_string(i) + ".jpg");
+  using gw::client::Photo;
+  using gw::client::PhotoSource;
+  std::vector<PhotoSource> files;
+  CHECK(add_photo(&files, "/p/a.jpg"));
+  CHECK_FALSE(add_photo(&files, "/p/a.jpg"));  // once
+  CHECK_FALSE(add_photo(&files, "/p/b.jpg", 8));  // the record has eight and this list one
+  // A camera's still counts as a file does, once by its name.
+  auto still = std::make_shared<const Photo>(Photo{"abc", "jpeg", 1, 1, "t", "tj", 1, 1});
+  CHECK(add_photo(&files, PhotoSource(still)));
+  CHECK_FALSE(add_photo(&files, PhotoSource(still)));
+  CHECK_FALSE(add_photo(&files, PhotoSource(std::shared_ptr<const Photo>())));  // nothing
+  for (int i = 0; i < 20; ++i) add_photo(&files, "/p/" + std::to_string(i) + ".jpg");
   CHECK(files.size() == 9);
   auto o = parse({"--data", "/tmp/d", "--drop", "/tmp/x.jpg"});
   REQUIRE(o.is_ok());
   CHECK(o->drop == "/tmp/x.jpg");
   CHECK(o->screen == "case");
   CHECK(screen_from_name("photo") == ScreenId::photo);
+  CHECK(screen_from_name("camera") == ScreenId::camera);
+  // The camera's screenshot needs no account; --camera names the device.
+  auto cam = parse({"--data", "/tmp/d", "--screen", "camera", "--screenshot", "/tmp/c.png", "--camera", "/dev/video2"});
+  REQUIRE(cam.is_ok());
+  CHECK(cam->camera == "/dev/video2");
+  CHECK_FALSE(parse({"--data", "/tmp/d", "--screen", "case", "--screenshot", "/tmp/c.png"}).is_ok());
 }
 
 TEST_CASE("photos: a photo dropped on a patrol goes to the open finding, the last one not yet a case") {
