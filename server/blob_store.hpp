@@ -48,6 +48,16 @@ class BlobStore {
   virtual Result<BlobState> append(Db& db, std::string_view hash, int64_t offset, std::string_view bytes,
                                    int64_t size) = 0;
 
+  // Whole blobs at once (a batch, sync/core/blob_batch.hpp): each checked
+  // against its name in memory first, so a mismatch stores nothing of it
+  // (invalid), the rest made durable together before any answer. One answer
+  // a blob, in order; a blob held whole already answers its state. Here:
+  // one append each; a store that can flush many writes at once does.
+  struct Whole {
+    std::string_view hash, bytes;
+  };
+  virtual std::vector<Result<BlobState>> put_whole(Db& db, const std::vector<Whole>& blobs);
+
   // A complete blob's bytes; nullopt while it is incomplete or unknown.
   virtual std::optional<std::string> read(Db& db, std::string_view hash) = 0;
 

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "server/database.hpp"
+#include "server/reader_lease.hpp"
 #include "server/log.hpp"
 #include "server/request_parse.hpp"
 #include "shared/kpi.hpp"
@@ -55,27 +56,6 @@ Reply error_reply(Code c, const std::string& message) {
 }
 
 // ---- readers ---------------------------------------------------------------------
-
-class SyncService::ReaderLease {
- public:
-  explicit ReaderLease(SyncService& s) : s_(s) {
-    std::unique_lock lock(s_.readers_m_);
-    s_.readers_cv_.wait(lock, [&] { return !s_.free_readers_.empty(); });
-    r_ = std::move(s_.free_readers_.back());
-    s_.free_readers_.pop_back();
-  }
-  ~ReaderLease() {
-    std::lock_guard lock(s_.readers_m_);
-    s_.free_readers_.push_back(std::move(r_));
-    s_.readers_cv_.notify_one();
-  }
-  Reader& operator*() { return *r_; }
-  Reader* operator->() { return r_.get(); }
-
- private:
-  SyncService& s_;
-  std::unique_ptr<Reader> r_;
-};
 
 // ---- life ------------------------------------------------------------------------
 
@@ -280,6 +260,7 @@ void SyncService::route(Request& req, Responder& respond) {
   if (p == "/v1/evidence" && get) return evidence(req, respond);
   if (p == "/v1/audit" && get) return audit(req, respond);
   if (p == "/v1/password" && post_) return change_password(req, respond);
+  if (p == "/v1/blobs" && req.method == "PUT") return blob_batch(req, respond);
   if (auto blob_path = parse_blob_path(p)) return blob(req, respond, std::move(*blob_path));
   if (p == "/v1/echo" && req.method == "PUT") return echo(req, respond);
   respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + p));
@@ -584,116 +565,6 @@ void SyncService::change_password(Request& req, Responder& respond) {
       respond(storage_fault(e.what()));
     }
   });
-}
-
-// ---- photo bytes (issue 22, DESIGN §14) ---------------------------------------------
-
-namespace {
-
-// A store's storage fault answers as the database's does (507: the device
-// keeps the photo and tries again); anything else is a verdict.
-Reply blob_error(const Error& e) {
-  return e.code == Code::io ? storage_fault(e.message) : error_reply(e.code, e.message);
-}
-
-std::string blob_json(const BlobState& held) {
-  return "\"received\":" + std::to_string(held.received) + ",\"complete\":" + (held.complete ? "true" : "false");
-}
-
-}  // namespace
-
-// Uploads and fetches run on a reader, never on the writer's queue: photo
-// bytes are written beside the merge (in files, or in rows of their own
-// under a row lock on PostgreSQL), so a slow 2 MB upload holds no push up.
-// The link's ceiling: a body read and its size answered, nothing stored. What
-// a photo upload is measured against (bench-photos), and what a tablet's
-// link check can time; a session is asked, as for every upload.
-void SyncService::echo(Request& req, Responder& respond) {
-  ReaderLease r(*this);
-  auto s = session(req, *r);
-  if (!s) return respond(error_reply(s.error().code, s.error().message));
-  respond(Reply{200, "application/json", "{\"received\":" + std::to_string(req.body.size()) + "}"});
-}
-
-void SyncService::blob(Request& req, Responder& respond, Result<BlobPath> path) {
-  const bool put = req.method == "PUT";
-  if ((!put && req.method != "GET") || (put && path && path->status))
-    return respond(error_reply(Code::not_found, "no endpoint " + req.method + " " + req.path));
-  ReaderLease r(*this);
-  auto s = session(req, *r);
-  if (!s) return respond(error_reply(s.error().code, s.error().message));
-  if (!path) return respond(error_reply(path.error().code, path.error().message));
-  if (put && static_cast<int64_t>(req.body.size()) > tuning::kBlobChunkMaxBytes) {
-    ++metrics_.blob_chunks_refused;
-    return respond(error_reply(Code::too_large, "a chunk of " + std::to_string(req.body.size()) + " bytes: at most " +
-                                                    std::to_string(tuning::kBlobChunkMaxBytes) + " go in one request"));
-  }
-  auto size = blob_size(*r, *s, path->hash);
-  if (!size) {
-    if (put) ++metrics_.blob_chunks_refused;
-    return respond(error_reply(size.error().code, size.error().message));
-  }
-  if (path->status) return blob_status(*r, path->hash, *size, respond);
-  if (put) return blob_put(req, *r, path->hash, *size, respond);
-  blob_get(*r, path->hash, *size, respond);
-}
-
-// Who may touch a photo's bytes is who may read a row that names it: the
-// pull's own rule (Directory::readable_buckets), so a photo is fetched by
-// exactly those who hold its record. Rows taken off their record (deleted)
-// still name it: the chain keeps them as evidence, and so their bytes.
-Result<int64_t> SyncService::blob_size(Reader& r, const Session& s, const std::string& hash) {
-  ReadSnapshot snapshot(*r.db);
-  auto& directory = r.engine->directory();
-  auto user = directory.user(s.user_id);
-  if (!user) return Error{Code::unauthorized, "unknown user"};
-  if (user->disabled) return Error{Code::forbidden, "this account is disabled"};
-  auto named = r.db->prepare(
-      "SELECT grid_id, bytes FROM attachments WHERE hash = ? "
-      "UNION ALL SELECT grid_id, thumb_bytes FROM attachments WHERE thumb_hash = ?");
-  named.bind(1, hash).bind(2, hash);
-  std::vector<std::pair<std::string, int64_t>> rows;
-  while (named.step()) rows.emplace_back("grid:" + std::string(named.text(0)), named.int64(1));
-  if (rows.empty()) return Error{Code::not_found, "no record names this photo: its record is sent first"};
-  auto list = directory.readable_buckets(*user);
-  std::set<std::string> readable(list.begin(), list.end());
-  for (const auto& [bucket, size] : rows)
-    if (readable.count(bucket)) return size;
-  return Error{Code::forbidden, "this photo belongs to a record of a grid you cannot read"};
-}
-
-void SyncService::blob_status(Reader& r, const std::string& hash, int64_t size, Responder& respond) {
-  BlobState held = blobs_->state(*r.db, hash);
-  std::string body = "{\"hash\":";
-  append_json_string(body, hash);
-  body += ",\"size\":" + std::to_string(size) + "," + blob_json(held) + "}";
-  respond(Reply{200, "application/json", std::move(body)});
-}
-
-void SyncService::blob_put(Request& req, Reader& r, const std::string& hash, int64_t size, Responder& respond) {
-  auto offset = parse_blob_offset(req.query);
-  if (!offset) {
-    ++metrics_.blob_chunks_refused;
-    return respond(error_reply(offset.error().code, offset.error().message));
-  }
-  auto held = blobs_->append(*r.db, hash, *offset, req.body, size);
-  if (!held) {
-    ++metrics_.blob_chunks_refused;
-    return respond(blob_error(held.error()));
-  }
-  metrics_.blob_bytes_received += std::max<int64_t>(0, held->received - *offset);
-  respond(Reply{200, "application/json", "{" + blob_json(*held) + "}"});
-}
-
-void SyncService::blob_get(Reader& r, const std::string& hash, int64_t size, Responder& respond) {
-  auto bytes = blobs_->read(*r.db, hash);
-  if (!bytes) {
-    BlobState held = blobs_->state(*r.db, hash);
-    return respond(error_reply(Code::state, "照片上传中 / the photo is still being uploaded (" +
-                                                std::to_string(held.received) + " of " + std::to_string(size) +
-                                                " bytes)"));
-  }
-  respond(Reply{200, "application/octet-stream", std::move(*bytes)});
 }
 
 void SyncService::wait(Request& req, Responder& respond) {

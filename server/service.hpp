@@ -113,8 +113,13 @@ class SyncService {
   void blob_status(Reader& r, const std::string& hash, int64_t size, Responder& respond);
   void blob_put(Request& req, Reader& r, const std::string& hash, int64_t size, Responder& respond);
   void blob_get(Reader& r, const std::string& hash, int64_t size, Responder& respond);
+  void blob_batch(Request& req, Responder& respond);
+  struct PhotoAccess {
+    std::set<std::string> readable;  // the buckets the user reads
+  };
+  Result<PhotoAccess> photo_access(Reader& r, const Session& s);
   // The photo's size, when a row of attachments names it in a grid the user reads.
-  Result<int64_t> blob_size(Reader& r, const Session& s, const std::string& hash);
+  Result<int64_t> blob_size(Reader& r, const PhotoAccess& access, const std::string& hash);
   // A revoked device's session is an Error (Code::revoked, the wipe order)
   // unless revoked_ok: its pushes are still taken, to be held for review.
   Result<Session> session(Request& req, Reader& r, bool revoked_ok = false);

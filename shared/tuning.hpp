@@ -117,5 +117,13 @@ inline constexpr int64_t kBlobChunkBytes = 256LL << 10;
 // picture goes in one request, one fsync at each end instead of eight
 // (bench-photos: 0.16 x a plain PUT with fixed 256 KB chunks).
 inline constexpr int64_t kBlobChunkMaxBytes = kPhotoMaxBytes;
+// Whole photos one batch request carries (sync/core/blob_batch.hpp), their
+// bytes within kBlobChunkMaxBytes in all: a 2 MB request of 30 KB
+// thumbnails, one round trip and one flush where 64 requests took 64.
+inline constexpr int kBlobBatchParts = 64;
+// A batch's first budget: a quarter of a chunk's, so the first request of
+// a sync is a few thumbnails that get through a link cutting every longer
+// one; fast answers double it up to kBlobChunkMaxBytes within ~6 requests.
+inline constexpr int64_t kBlobBatchFirstBytes = 64LL << 10;
 
 }  // namespace gw::tuning

@@ -6,6 +6,7 @@
 
 #include "client/core/tuning.hpp"
 #include "shared/json.hpp"
+#include "sync/core/blob_batch.hpp"
 #include "shared/tuning.hpp"
 
 namespace gw::client {
@@ -30,7 +31,9 @@ bool refused(Code c) { return c == Code::not_found || c == Code::forbidden || c 
 }  // namespace
 
 PhotoSync::PhotoSync(Db& db, const sync::Sealer& sealer, net::HttpTransport& http, std::function<int64_t()> wall)
-    : store_(db, sealer), http_(http), wall_(std::move(wall)), chunk_bytes_(gw::tuning::kBlobChunkBytes) {}
+    : store_(db, sealer), http_(http), wall_(std::move(wall)),
+      chunk_{gw::tuning::kBlobChunkBytes, gw::tuning::kBlobChunkBytes},
+      batch_{gw::tuning::kBlobBatchFirstBytes, gw::tuning::kBlobBatchFirstBytes} {}
 
 Result<bool> PhotoSync::step() {
   auto up = upload_step();
@@ -46,47 +49,122 @@ Result<int64_t> PhotoSync::server_has(const std::string& hash) {
   return bool_field(*j, "complete") ? int_field(*j, "size") : std::max<int64_t>(0, int_field(*j, "received"));
 }
 
-// The next chunks of the first pictures still to go up, one picture at a
-// time until the link has shown it is fast (pace), then kUploadWindow at
-// once: the server's answer to a chunk is then mostly its fsync, and the
-// file system commits concurrent fsyncs together, so three in flight cost
-// little more than one. On a weak link three would share its bandwidth and
-// each outlive the request timeout. The list is read once a sync
-// and kept here; what the server confirms is noted here and written down in
-// batches (save_confirmed): a confirmation lost in a crash costs a status
-// question at the next sync, never a picture, and a write with its fsync a
-// chunk cost the tablet more than the server's whole answer.
+// The next requests of the pictures still to go up, in the queue's order.
+// A picture not yet begun that fits the chunk budget goes whole, with the
+// next such ones in one batch (sync/core/blob_batch.hpp) up to the budget:
+// on a good link a request a picture cost a round trip and a server flush
+// apiece, and thumbnails are half the pictures. Thumbnails never share a
+// batch with pictures: small, they get through a link that cuts every
+// longer request, so a supervisor sees what the case shows. A picture begun, or over
+// the budget, goes on in chunks. One request is in flight until the link
+// has shown it is fast (pace), then kUploadWindow at once: the server's
+// answer is then mostly its flush, and the file system commits concurrent
+// flushes together. On a weak link several would share its bandwidth and
+// each outlive the request timeout. The list is read once a sync and kept
+// here; what the server confirms is noted here and written down in batches
+// (save_confirmed): a confirmation lost in a crash costs a status question
+// at the next sync, never a picture, and a write with its fsync a request
+// cost the tablet more than the server's whole answer.
 Result<bool> PhotoSync::upload_step() {
   if (!queue_) queue_ = store_.uploads();
-  struct Flight {
-    PendingUpload* u;
-    std::string chunk;
-    std::future<Result<std::string>> answer;
-    std::chrono::steady_clock::time_point t0;
-  };
   std::vector<Flight> window;
+  Flight batch;
+  int64_t batch_bytes = 0;
+  auto send_batch = [&](bool full) {
+    batch.full = full;
+    if (!batch.ups.empty()) window.push_back(send(std::move(batch)));
+    batch = Flight{};
+    batch_bytes = 0;
+  };
   for (auto& u : *queue_) {
     if (window.size() == window_) break;
     if (u.sent >= u.bytes || later_.count(u.hash)) continue;
-    const std::string* bytes = opened(u.hash);
-    if (!bytes) {  // the key is gone (a lock under way): the next sync
+    if (!opened(u.hash)) {  // the key is gone (a lock under way): the next sync
       later_.insert(u.hash);
       continue;
     }
-    Flight f{&u, bytes->substr(static_cast<size_t>(u.sent), static_cast<size_t>(chunk_bytes_)), {},
-             std::chrono::steady_clock::now()};
-    std::string path = blob_path(u.hash) + "?offset=" + std::to_string(u.sent);
-    f.answer = std::async(std::launch::async, [this, path, chunk = f.chunk] { return http_.put(path, chunk); });
-    window.push_back(std::move(f));
+    const bool whole = batches_ && u.sent == 0 && u.bytes <= chunk_.bytes;
+    if (!batch.ups.empty()) {
+      const bool fits = batch_bytes + u.bytes <= batch_.bytes &&
+                        static_cast<int>(batch.ups.size()) < gw::tuning::kBlobBatchParts;
+      const bool same = whole && batch.ups.front()->thumb == u.thumb;
+      if (!same || !fits) send_batch(same);  // closed by the budget: a full one
+      if (window.size() == window_) break;
+    }
+    if (!whole) {
+      window.push_back(chunk(u));
+      continue;
+    }
+    batch.ups.push_back(&u);
+    batch_bytes += u.bytes;
   }
+  send_batch(false);  // the queue's end; the window has room, or the batch would be empty
   if (window.empty()) return false;
   std::optional<Error> fault;
   for (auto& f : window) {
-    auto r = f.answer.get();
-    auto moved = settle(*f.u, f.chunk.size(), r, std::chrono::steady_clock::now() - f.t0);
+    Result<bool> moved = true;
+    if (f.batch) {
+      moved = settle_batch(f);
+    } else {
+      auto r = f.answer.get();
+      moved = settle(*f.ups.front(), f.bytes, r, f.took());
+    }
     if (!moved && !fault) fault = moved.error();
   }
   if (fault) return *fault;
+  return true;
+}
+
+// The next chunk of one picture, on its way.
+PhotoSync::Flight PhotoSync::chunk(PendingUpload& u) {
+  const std::string* bytes = opened(u.hash);
+  Flight f;
+  f.ups.push_back(&u);
+  auto piece = bytes->substr(static_cast<size_t>(u.sent), static_cast<size_t>(chunk_.bytes));
+  f.bytes = piece.size();
+  std::string path = blob_path(u.hash) + "?offset=" + std::to_string(u.sent);
+  f.answer = std::async(std::launch::async, [this, path, piece = std::move(piece)] { return http_.put(path, piece); });
+  return f;
+}
+
+// Whole pictures in one request, on their way.
+PhotoSync::Flight PhotoSync::send(Flight f) {
+  std::vector<sync::BlobPart> parts;
+  for (auto* u : f.ups) parts.push_back({u->hash, *opened(u->hash)});
+  std::string body = sync::encode_blob_batch(parts);
+  f.bytes = body.size();
+  f.batch = true;
+  f.answer = std::async(std::launch::async, [this, body = std::move(body)] { return http_.put("/v1/blobs", body); });
+  return f;
+}
+
+// A batch's answer: each picture's verdict as its own chunk's would be. A
+// server without batches (an older one: 404) is sent chunks from now on.
+Result<bool> PhotoSync::settle_batch(Flight& f) {
+  auto r = f.answer.get();
+  const auto took = f.took();
+  if (!r && r.error().code == Code::not_found && r.error().message.find("no endpoint") != std::string::npos) {
+    batches_ = false;
+    return true;
+  }
+  if (!r) return r.error();
+  pace(batch_, f.full, took);
+  std::vector<sync::BlobPart> sent;
+  for (auto* u : f.ups) sent.push_back({u->hash, {}});
+  auto answers = sync::decode_blob_answers(*r, sent);
+  if (!answers) return answers.error();
+  for (size_t i = 0; i < f.ups.size(); ++i) {
+    auto& a = (*answers)[i];
+    auto& u = *f.ups[i];
+    if (a.code != Code::ok) {
+      auto moved = settle(u, 0, Error{a.code, a.message}, {});
+      if (!moved) return moved.error();
+      continue;
+    }
+    confirm(u, a.complete ? u.bytes : a.received);
+    report_.bytes_up += u.bytes;
+  }
+  ++report_.chunks_up;
   return true;
 }
 
@@ -95,7 +173,7 @@ Result<bool> PhotoSync::upload_step() {
 Result<bool> PhotoSync::settle(PendingUpload& u, size_t sent, const Result<std::string>& r,
                                std::chrono::steady_clock::duration took) {
   if (r) {
-    pace(sent, took);
+    pace(chunk_, static_cast<int64_t>(sent) >= chunk_.bytes, took);
     auto j = parse_json(*r);
     int64_t received = j ? int_field(*j, "received") : -1;
     if (received < 0) return Error{Code::invalid, "photo upload answer without `received`"};
@@ -170,14 +248,14 @@ PhotoSync::~PhotoSync() {
 
 void PhotoSync::sweep() { store_.sweep(tuning::kPhotoCacheBytes); }
 
-// As push batches grow (tuning::kPushGrowMs): a chunk answered fast opens
-// the window and, when it was a full one, doubles the next; a slow answer
-// halves it and closes the window to one; within the first size and the
-// server's limit.
-void PhotoSync::pace(size_t sent, std::chrono::steady_clock::duration took) {
+// As push batches grow (tuning::kPushGrowMs): a request answered fast
+// opens the window and, when it was full (a chunk of the whole budget, a
+// batch the budget closed), doubles that budget; a slow answer halves it
+// and closes the window to one; within its first size and the server's limit.
+void PhotoSync::pace(Budget& budget, bool full, std::chrono::steady_clock::duration took) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
   if (ms > gw::tuning::kPushShrinkMs) {
-    chunk_bytes_ = std::max(chunk_bytes_ / 2, gw::tuning::kBlobChunkBytes);
+    budget.bytes = std::max(budget.bytes / 2, budget.first);
     window_ = 1;
     return;
   }
@@ -185,7 +263,7 @@ void PhotoSync::pace(size_t sent, std::chrono::steady_clock::duration took) {
   // Even a thumbnail this fast means some 60 KB/s: three first-size chunks
   // at once then arrive well inside the request timeout.
   window_ = kUploadWindow;
-  if (static_cast<int64_t>(sent) >= chunk_bytes_) chunk_bytes_ = std::min(chunk_bytes_ * 2, gw::tuning::kBlobChunkMaxBytes);
+  if (full) budget.bytes = std::min(budget.bytes * 2, gw::tuning::kBlobChunkMaxBytes);
 }
 
 Status PhotoSync::pull(const std::string& hash, bool thumb, const std::string& grid_id) {

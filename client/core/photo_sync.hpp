@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <vector>
 #include <optional>
@@ -53,11 +54,29 @@ class PhotoSync {
   int64_t uploads_waiting();
 
  private:
+  // A request going up: one picture's chunk, or several whole in a batch.
+  struct Flight {
+    std::vector<PendingUpload*> ups;
+    size_t bytes = 0;  // the body's
+    bool batch = false;
+    bool full = false;  // a batch closed by the budget, not by the queue's end
+    std::future<Result<std::string>> answer;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration took() const { return std::chrono::steady_clock::now() - t0; }
+  };
   Result<bool> upload_step();
+  Flight chunk(PendingUpload& u);
+  Flight send(Flight f);
+  Result<bool> settle_batch(Flight& f);
   Result<bool> download_step();
   Result<int64_t> server_has(const std::string& hash);  // bytes received, or its size when complete
   Status pull(const std::string& hash, bool thumb, const std::string& grid_id);
-  void pace(size_t sent, std::chrono::steady_clock::duration took);
+  // A request size that grows on a good link.
+  struct Budget {
+    int64_t bytes;  // the next request's
+    int64_t first;  // where it starts, and the least it shrinks to
+  };
+  void pace(Budget& budget, bool full, std::chrono::steady_clock::duration took);
   Result<bool> settle(PendingUpload& u, size_t sent, const Result<std::string>& answer,
                       std::chrono::steady_clock::duration took);
   void confirm(PendingUpload& u, int64_t sent);
@@ -76,8 +95,10 @@ class PhotoSync {
   // yet (its record held back), or another's still uploading.
   std::set<std::string> later_;
   std::set<std::string> restarted_;  // sent again from byte 0 once after a refused whole
-  int64_t chunk_bytes_;               // the next chunk's size: grows on a good link
-  size_t window_ = 1;                 // pictures going up at once: opens on a good link
+  Budget chunk_;                      // one picture's next chunk
+  Budget batch_;                      // whole pictures in one request
+  size_t window_ = 1;                 // requests going up at once: opens on a good link
+  bool batches_ = true;               // the server takes whole pictures in batches
   std::optional<std::vector<PendingUpload>> queue_;  // this sync's uploads, read once
   std::map<std::string, int64_t> unsaved_;           // confirmed by the server, not yet written down
   std::map<std::string, std::string> opened_;        // the pictures going up, opened once

@@ -19,6 +19,7 @@
 #include "server/pg_db.hpp"
 #include "shared/codec.hpp"
 #include "shared/tuning.hpp"
+#include "sync/core/blob_batch.hpp"
 #include "tests/server/fixture.hpp"
 #include "tests/server/server_db.hpp"
 #include "tests/support/pg_cluster.hpp"
@@ -146,9 +147,78 @@ void upload(const std::string& url, const Device& d, const Photo& p, int64_t fro
   }
 }
 
+Raw put_batch(const std::string& url, const Device& d, const std::vector<sync::BlobPart>& parts) {
+  return raw(url, "PUT", "/v1/blobs", sync::encode_blob_batch(parts), bearer(d));
+}
+
+// A batch answer's part i: its error code, or "" when taken.
+std::string part_code(const Raw& r, size_t i) {
+  const Json* e = r.json.find("parts")->as_array().at(i).find("error");
+  return e ? e->find("code")->as_string() : "";
+}
+bool part_complete(const Raw& r, size_t i) {
+  const Json* c = r.json.find("parts")->as_array().at(i).find("complete");
+  return c && c->as_bool();
+}
+
 }  // namespace
 
 TEST_SUITE("blobs") {
+  TEST_CASE("whole photos in one batch: each judged on its own, the good ones stored, the rest told why") {
+    auto& s = demo_server();
+    Device w(s.url(), "worker01"), other(s.url(), "worker02");
+    auto a = report_with_photo(w, 11), b = report_with_photo(w, 12), theirs = report_with_photo(other, 13);
+    // a's picture begun in chunks: the whole in a batch takes its place.
+    REQUIRE(put(s.url(), w, a.photo.hash, 0, chunk(a.photo, 0)).status == 200);
+    std::string forged = b.photo.bytes;
+    forged[100] ^= 1;
+    Photo stray = photo_of(500, 14);
+    const std::string short_thumb = b.thumb.bytes.substr(1);
+    std::vector<sync::BlobPart> parts{
+        {a.thumb.hash, a.thumb.bytes},                              // 0: taken
+        {a.photo.hash, a.photo.bytes},                              // 1: taken, the partial superseded
+        {b.photo.hash, forged},                                     // 2: bytes not its name's
+        {b.thumb.hash, short_thumb},                                // 3: not the size its row gives
+        {theirs.thumb.hash, theirs.thumb.bytes},                    // 4: a grid worker01 cannot read
+        {stray.hash, stray.bytes},                                  // 5: no record names it
+    };
+    auto r = put_batch(s.url(), w, parts);
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    CHECK(part_complete(r, 0));
+    CHECK(part_complete(r, 1));
+    CHECK(part_code(r, 2) == "invalid");
+    CHECK(part_code(r, 3) == "invalid");
+    CHECK(part_code(r, 4) == "forbidden");
+    CHECK(part_code(r, 5) == "not_found");
+    CHECK(fetch(s.url(), w, a.thumb.hash).body == a.thumb.bytes);
+    CHECK(fetch(s.url(), w, a.photo.hash).body == a.photo.bytes);
+    for (const auto* p : {&b.photo, &b.thumb}) {
+      CHECK(received(status_of(s.url(), w, p->hash)) == 0);  // nothing stored
+      CHECK(fetch(s.url(), w, p->hash).status == 409);
+    }
+    CHECK(received(status_of(s.url(), other, theirs.thumb.hash)) == 0);
+    if (ServerDb(s.db_path()).dialect() == Dialect::sqlite) {
+      CHECK_FALSE(std::filesystem::exists(s.db_path() + ".blobs/" + a.photo.hash + ".part"));
+      CHECK_FALSE(std::filesystem::exists(s.db_path() + ".blobs/" + b.photo.hash + ".part"));
+    }
+
+    // The same batch again, as after a lost answer: the stored ones answer
+    // their state, nothing is written twice; right bytes now complete b.
+    parts[2].bytes = b.photo.bytes;
+    parts[3].bytes = b.thumb.bytes;
+    r = put_batch(s.url(), w, parts);
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    for (size_t i : {0, 1, 2, 3}) CHECK(part_complete(r, i));
+    CHECK(fetch(s.url(), w, b.photo.hash).body == b.photo.bytes);
+
+    // A malformed batch is refused whole, before any part is looked at.
+    auto body = sync::encode_blob_batch({{b.thumb.hash, b.thumb.bytes}});
+    auto cut = raw(s.url(), "PUT", "/v1/blobs", body.substr(0, body.size() - 1), bearer(w));
+    CHECK(cut.status == 400);
+    CHECK(message(cut).find("ends inside part 1") != std::string::npos);
+    CHECK(raw(s.url(), "PUT", "/v1/blobs", body, {}).status == 401);
+  }
+
   TEST_CASE("a photo in three chunks: progress between them, a wrong resume refused, the same bytes back") {
     auto& s = demo_server();
     Device w(s.url(), "worker01");
@@ -379,6 +449,30 @@ TEST_SUITE("postgres-blobs") {
     CHECK(one.query_int("SELECT count(*) FROM _blob_chunks") == 3);
     CHECK(one.query_int("SELECT count(*) FROM _blobs") == 1);
     CHECK(store->append(two, q.hash, 0, q.bytes, 3000)->complete);
+
+    // A batch in one transaction: a partial upload superseded by its whole,
+    // a mismatch storing nothing, a complete one answering its state.
+    Photo r = photo_of(kPhotoSize, 9), s2 = photo_of(4000, 10);
+    REQUIRE(store->append(one, r.hash, 0, chunk(r, 0), size));
+    std::string forged = s2.bytes;
+    forged[7] ^= 1;
+    auto batch = store->put_whole(two, {{r.hash, r.bytes}, {s2.hash, forged}, {q.hash, q.bytes}});
+    REQUIRE(batch.size() == 3);
+    CHECK(batch[0]->complete);
+    CHECK_FALSE(batch[1]);
+    CHECK(batch[1].error().code == Code::invalid);
+    CHECK(batch[2]->complete);
+    CHECK(store->read(one, r.hash) == r.bytes);
+    CHECK(store->state(one, s2.hash).received == 0);
+    CHECK(one.query_int("SELECT count(*) FROM _blob_chunks WHERE hash = '" + r.hash + "'") == 1);
+    for (auto* h : {&r.hash, &s2.hash}) {
+      auto drop = one.prepare("DELETE FROM _blob_chunks WHERE hash = ?");
+      drop.bind(1, *h);
+      drop.run();
+      auto row = one.prepare("DELETE FROM _blobs WHERE hash = ?");
+      row.bind(1, *h);
+      row.run();
+    }
 
     // A backup's photos go beside its file, and a restore's come back from there.
     char tmpl[] = "/tmp/gridwork-blobs-XXXXXX";
