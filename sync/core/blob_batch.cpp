@@ -23,8 +23,10 @@ std::optional<std::string_view> line(std::string_view& in) {
   return out;
 }
 
+// Decimal digits as the encoder writes them (no sign, no leading zero): one
+// body has one spelling.
 bool to_int(std::string_view text, int64_t& out) {
-  if (text.empty() || text.size() > 18) return false;
+  if (text.empty() || text.size() > 18 || (text.size() > 1 && text[0] == '0')) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && out >= 0;
 }

@@ -43,6 +43,7 @@ TEST_SUITE("blob-batch") {
     CHECK(refused("gridwork-blobs 1\n" + name('A') + " 3\nabc").message.find("BLAKE2b") != std::string::npos);
     CHECK(refused("gridwork-blobs 1\n" + name('a') + " -3\nabc").message.find("no size") != std::string::npos);
     CHECK(refused("gridwork-blobs 1\n" + name('a') + "\nabc").message.find("no header") != std::string::npos);
+    CHECK(refused("gridwork-blobs 1\n" + name('a') + " 03\nabc").message.find("no size") != std::string::npos);
     CHECK(refused(good + name('a') + " 3\nabc").message.find("sent twice") != std::string::npos);
 
     std::vector<BlobPart> many;
