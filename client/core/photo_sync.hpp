@@ -1,9 +1,10 @@
 // Photos on the wire (issue 22, DESIGN §14), on the network thread, after
 // the records: a record never waits behind a picture. Work comes in small
-// steps — one chunk up or one picture down — so the scheduler can stop
-// between any two when a new record is waiting, and a link cut mid-chunk
-// costs that chunk only: an upload resumes from the byte the server last
-// confirmed (GET /v1/blobs/<hash>/status), as tus does.
+// steps — one request up (a chunk, or whole pictures in a batch) or one
+// picture down — so the scheduler can stop between any two when a new
+// record is waiting, and a link cut mid-request costs that request only: an
+// upload resumes from the byte the server last confirmed
+// (GET /v1/blobs/<hash>/status), as tus does.
 //
 // What goes first: a picture the user opened and is waiting for, then the
 // tablet's own uploads (thumbnails before pictures, so a supervisor sees a
