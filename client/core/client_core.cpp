@@ -345,6 +345,7 @@ void ClientCore::end_patrol(const std::string& patrol_id, const std::string& not
 void ClientCore::record_visit(const NewVisit& visit) {
   impl_->on_store([i = impl_.get(), visit] {
     i->command([&] { return made(i->store.actions().record_visit(i->store.me(), visit), "notice.visit_saved"); });
+    i->store.refresh_target();
   });
 }
 

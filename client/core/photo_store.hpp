@@ -62,8 +62,8 @@ class PhotoStore {
   // shown until the cache is within `limit` bytes. Never a picture still to go up.
   int64_t sweep(int64_t limit);
   int64_t cached_bytes();
-  // The photos on a record and on the records under it (a case's steps),
-  // oldest first, with the thumbnails this tablet holds.
+  // The photos on a record (a case, patrol or visit) and on the records under
+  // it (a case's steps), oldest first, with the thumbnails this tablet holds.
   std::vector<PhotoItem> attached(const std::string& record_id);
   Db& db() { return db_; }
 

@@ -314,7 +314,7 @@ TargetList Queries::targets(const Me& me, const TargetQuery& q) {
 }
 
 TargetDetail Queries::target_detail(const Me& me, const std::string& kind, const std::string& id) {
-  TargetDetail d{id, kind, {}};
+  TargetDetail d{id, kind, {}, past_visits(kind, id)};
   if (kind != "household") return d;
   auto s = db_.prepare(
       "SELECT id, gw_open(name, 'residents.name'), IFNULL(relation, ''), IFNULL(gender, ''), IFNULL(birth_year, 0), "
@@ -329,6 +329,18 @@ TargetDetail Queries::target_detail(const Me& me, const std::string& kind, const
                                        masked_number(me, "residents", rid, "phone", str(s, 6))});
   }
   return d;
+}
+
+std::vector<PastVisit> Queries::past_visits(const std::string& kind, const std::string& id) {
+  // rowid breaks a tie of the same millisecond: the later written first.
+  auto s = db_.prepare(
+      "SELECT v.id, v.purpose, IFNULL(v.notes, ''), IFNULL(u.name, ''), v.visited_at FROM visits v "
+      "LEFT JOIN users u ON u.id = v.visitor_id WHERE v.target_kind = ? AND v.target_id = ? AND IFNULL(v.deleted, 0) = 0 "
+      "ORDER BY v.visited_at DESC, v.rowid DESC LIMIT ?");
+  s.bind(1, kind).bind(2, id).bind(3, int64_t{tuning::kPastVisits});
+  std::vector<PastVisit> out;
+  while (s.step()) out.push_back(PastVisit{str(s, 0), str(s, 1), str(s, 2), str(s, 3), s.int64(4), {}});
+  return out;
 }
 
 CaseList Queries::cases(const Me& me, const CaseFilter& f, int64_t now_ms) {

@@ -38,7 +38,8 @@ class Queries {
   HomeView home(const Me& me, int64_t now_ms);
   Catalog catalog(const Me& me);
   TargetList targets(const Me& me, const TargetQuery& q);
-  // A household's members (nothing for an enterprise), numbers masked for me.
+  // A household's members (nothing for an enterprise), numbers masked for me,
+  // and the target's latest visits.
   TargetDetail target_detail(const Me& me, const std::string& kind, const std::string& id);
   CaseList cases(const Me& me, const CaseFilter& f, int64_t now_ms);
   std::optional<CaseDetail> case_detail(const Me& me, const std::string& id, int64_t now_ms);
@@ -58,6 +59,8 @@ class Queries {
 
  private:
   std::vector<NoticeItem> unread_notices(const Me& me, const GridMap& grids);
+  // The target's latest visits, newest first; their photos are the store's.
+  std::vector<PastVisit> past_visits(const std::string& kind, const std::string& id);
   std::vector<CaseItem> case_items(const std::string& where, const std::vector<std::string>& args, int64_t now_ms,
                                    int limit);
   Db& db_;

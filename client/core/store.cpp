@@ -99,13 +99,24 @@ void Store::close_photo() {
 void Store::refresh_targets() {
   if (!r_ || !shown.targets) return;
   auto t = std::make_shared<TargetList>(queries_->targets(me_, *shown.targets));
-  std::shared_ptr<const TargetDetail> detail;
-  if (shown.target)
-    detail = std::make_shared<TargetDetail>(queries_->target_detail(me_, shown.target->first, shown.target->second));
+  auto detail = target_detail();
   board_.publish([&](Snapshot& s) {
     s.targets = t;
     s.target = detail;
   });
+}
+
+void Store::refresh_target() {
+  if (!r_) return;
+  auto detail = target_detail();
+  board_.publish([&](Snapshot& s) { s.target = detail; });
+}
+
+std::shared_ptr<const TargetDetail> Store::target_detail() {
+  if (!shown.target) return nullptr;
+  auto d = queries_->target_detail(me_, shown.target->first, shown.target->second);
+  for (auto& v : d.visits) v.photos = photos_->attached(v.id);
+  return std::make_shared<TargetDetail>(std::move(d));
 }
 
 void Store::publish_revealed() {

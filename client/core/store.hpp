@@ -64,6 +64,7 @@ class Store {
   // the households and enterprises to visit change only with a sync.
   void refresh(bool reference_data);
   void refresh_targets();
+  void refresh_target();  // the opened one only: a visit just recorded joins its list
   void refresh_cases();  // and the other lists an edit changes: dispatch queue, KPIs, office, desk
   void publish_revealed();  // drops those whose time ran out
   // The picture opened (shown.photo) as the tablet holds it: ready, or
@@ -82,6 +83,8 @@ class Store {
   std::unique_ptr<GridOffice> office_;
   std::unique_ptr<ConflictDesk> desk_;
   Me me_;
+
+  std::shared_ptr<const TargetDetail> target_detail();  // shown.target's, with its visits' photos
 };
 
 }  // namespace gw::client

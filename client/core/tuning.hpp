@@ -30,6 +30,10 @@ inline constexpr int kMaxListRows = 20000;
 // desk does not keep showing it to whoever picks it up.
 inline constexpr int64_t kRevealShowMs = 30 * 1000;
 
+// The visits listed under a household or enterprise opened: the recent
+// story a worker needs before knocking, few enough to read each photo row.
+inline constexpr int kPastVisits = 10;
+
 // How often the idle time is looked at (auto-lock, Settings::auto_lock_minutes):
 // a lock comes at most this late.
 inline constexpr int64_t kAutoLockCheckMs = 15 * 1000;

@@ -119,10 +119,6 @@ struct ResidentItem {
   MaskedNumber id_number, phone;
 };
 
-struct TargetDetail {
-  std::string id, kind;
-  std::vector<ResidentItem> residents;  // households: members, the head first
-};
 
 struct TargetQuery {
   std::string text;  // matched against names, addresses, buildings; empty: all
@@ -173,6 +169,20 @@ struct PhotoItem {
   int64_t taken_at = 0;
   std::string thumb_jpeg;  // empty: not on this tablet yet — 照片上传中 at its author's end, or on its way
   bool uploading = false;  // taken here, not yet on the server whole
+};
+
+// A visit already made to the household or enterprise opened: what the
+// worker going there next reads first.
+struct PastVisit {
+  std::string id, purpose, notes, visitor_name;  // notes as stored; visitor_name empty when unknown
+  int64_t visited_at = 0;
+  std::vector<PhotoItem> photos;  // the store's (PhotoStore), oldest first
+};
+
+struct TargetDetail {
+  std::string id, kind;
+  std::vector<ResidentItem> residents;  // households: members, the head first
+  std::vector<PastVisit> visits;        // newest first, at most tuning::kPastVisits
 };
 
 // A picture opened full size (ClientCore::open_photo).

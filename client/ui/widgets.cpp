@@ -183,6 +183,17 @@ bool text_row(Frame& f, std::string_view id, bool selected, const std::vector<Ro
   return pressed;
 }
 
+void muted_line(const std::string& text) {
+  const std::string_view first = std::string_view(text).substr(0, text.find('\n'));
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x, line = ImGui::GetTextLineHeight();
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::RenderTextEllipsis(ImGui::GetWindowDrawList(), at, ImVec2(at.x + width, at.y + line), at.x + width,
+                            at.x + width, first.data(), first.data() + first.size(), nullptr);
+  ImGui::PopStyleColor();
+  ImGui::Dummy(ImVec2(width, line));
+}
+
 void same_line_if_fits(const std::string& label) {
   const ImGuiStyle& st = ImGui::GetStyle();
   const float w = ImGui::CalcTextSize(label.c_str()).x + st.FramePadding.x * 2;

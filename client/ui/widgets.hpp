@@ -64,6 +64,9 @@ void end_panel();
 void heading(const std::string& text);
 void muted(const std::string& text);
 void error_text(const std::string& text);
+// The first line of `text`, muted, cut with an ellipsis at the panel's edge:
+// a preview that never pushes the rows below it down.
+void muted_line(const std::string& text);
 // "label: value" on one line, the label muted.
 void field(const std::string& label, const std::string& value);
 // An ID or phone number: masked with a touch-sized 显示 that reveals it

@@ -344,3 +344,59 @@ TEST_CASE("a revoked tablet hands its unsynced records over for review, then wip
   REQUIRE(fresh);
   CHECK(fresh->find("device_id")->as_string() != device);
 }
+
+// Issue 22: a household's past visits, newest first, each with its photos'
+// thumbnails, under the household opened; a visit just saved joins the list.
+TEST_CASE("the visit screen's household lists its past visits newest first, with their thumbnails") {
+  ServerProcess server({"--demo"});
+  TempDir tablet;
+  auto app = signed_in_app(tablet.path, server.url(), "worker03");
+  std::string hid;
+  {
+    SqliteDb db(tablet.path + "/users/worker03/replica.db");
+    auto q = db.prepare(
+        "SELECT id FROM households h WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.target_id = h.id) "
+        "ORDER BY id LIMIT 1");
+    REQUIRE(q.step());
+    hid = std::string(q.text(0));
+  }
+  app->search_targets(TargetQuery{"", "household"});
+  app->open_target("household", hid);
+  auto s = settle(*app);
+  REQUIRE(s.target);
+  CHECK(s.target->visits.empty());
+
+  Pixels still{64, 48, std::vector<unsigned char>(64 * 48 * 4, 200)};
+  auto photo = prepare_photo_pixels(still);
+  REQUIRE(photo);
+  NewVisit first;
+  first.target_kind = "household";
+  first.target_id = hid;
+  first.notes = "独居老人\n第二行";
+  app->record_visit(first);
+  NewVisit second = first;
+  second.purpose = "care";
+  second.notes = "送米面油";
+  second.photos.emplace_back(std::make_shared<const Photo>(*photo));
+  app->record_visit(second);
+  s = settle(*app);
+  CHECK(first_error(*app).empty());
+
+  REQUIRE(s.target);
+  REQUIRE(s.target->visits.size() == 2);
+  const PastVisit& newest = s.target->visits[0];
+  const PastVisit& older = s.target->visits[1];
+  CHECK(newest.purpose == "care");
+  CHECK(newest.notes == "送米面油");
+  CHECK(newest.visited_at >= older.visited_at);
+  CHECK_FALSE(newest.visitor_name.empty());
+  REQUIRE(newest.photos.size() == 1);
+  const PhotoItem& p = newest.photos[0];
+  CHECK(p.record_table == "visits");
+  CHECK(p.record_id == newest.id);
+  CHECK(p.hash == photo->hash);
+  CHECK(p.thumb_jpeg == photo->thumb_jpeg);
+  CHECK(older.purpose == "routine");
+  CHECK(older.notes == "独居老人\n第二行");
+  CHECK(older.photos.empty());
+}

@@ -67,6 +67,7 @@ void contested_badge(ImDrawList* dl, ImVec2 title_at, const std::string& title, 
 }  // namespace
 
 void VisitScreen::enter(Frame& f) {
+  if (std::exchange(viewing_, false)) return;  // back from a picture
   picked_ = {};
   edit_.reset();
   picker_.close();
@@ -163,6 +164,31 @@ void VisitScreen::form(Frame& f) {
   // A dropped file is seen arriving: the list comes into view (the form scrolls below the fold).
   if (std::exchange(show_photos_, false)) ImGui::SetScrollHereY(1.0f);
   if (primary_button(f, "visit.save", f.s.tr("visit.save"), ImVec2(-1, 0))) save(f);
+  past_visits(f);
+}
+
+// The visits made before, newest first: what was found and seen last time.
+// Probe ids: visit.past.N (each visit), visit.past.N.photo.M (its tiles).
+void VisitScreen::past_visits(Frame& f) {
+  const TargetDetail* d = f.snap.target.get();
+  const size_t n = d && d->id == picked_.id ? d->visits.size() : 0;
+  f.probe.state("visit_past", std::to_string(n));
+  if (!n) return;
+  ImGui::Spacing();
+  heading(f.s.format("visit.past_n", {std::to_string(n)}));
+  for (size_t i = 0; i < n; ++i) {
+    const PastVisit& v = d->visits[i];
+    const std::string id = "visit.past." + std::to_string(i);
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::Separator();
+    ImGui::TextUnformatted((date_time(v.visited_at) + " · " + f.s.tr("purpose." + v.purpose) +
+                            (v.visitor_name.empty() ? "" : " · " + v.visitor_name))
+                               .c_str());
+    probe_item(f, id);
+    if (!v.notes.empty()) muted_line(v.notes);
+    if (photo_gallery(f, id + ".photo", v.photos)) viewing_ = true;
+    ImGui::PopID();
+  }
 }
 
 // A household's members with their ID and phone numbers (masked, each

@@ -39,6 +39,7 @@ class VisitScreen : public Screen {
   void target_list(Frame& f, const TargetList* list);
   void form(Frame& f);
   void residents(Frame& f);
+  void past_visits(Frame& f);
   void save(Frame& f);
   void open_edit(Frame& f);
   void edit_panel(Frame& f);
@@ -69,6 +70,7 @@ class VisitScreen : public Screen {
   std::string text_, kind_;
   int64_t edited_at_ = 0;  // search typed, not yet sent: wait for a pause
   TargetItem picked_;
+  bool viewing_ = false;  // a past visit's picture is up: coming back keeps the form as it was
   const void* seen_targets_ = nullptr;  // the list picked_ was last refreshed from
   std::optional<Edit> edit_;
   std::string purpose_ = "routine", notes_, needs_;
