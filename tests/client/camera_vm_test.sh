@@ -85,7 +85,16 @@ for m in virtio virtio_ring virtio_pci netfs 9pnet 9pnet_virtio 9p vivid; do add
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 root="$work/initramfs"
-mkdir -p "$root"/{bin,modules,proc,sys,dev,host,tmp}
+mkdir -p "$root"/{bin,modules,proc,sys,dev,host,tmp,hosttmp}
+# The guest gets a tmpfs /tmp (Xvfb and the client write there), which would
+# hide a checkout under /tmp (CI clones into one): those folders are
+# mounted again inside it from the host's /tmp.
+keep_tmp=""
+for p in "$here" "$check_bin" "$client_bin"; do
+  [[ $p == /tmp/?* ]] || continue
+  top="${p#/tmp/}"; top="${top%%/*}"
+  [[ " $keep_tmp " == *" $top "* ]] || keep_tmp="$keep_tmp $top"
+done
 cp "$busybox" "$root/bin/busybox"
 : > "$root/modules/order"
 for ko in "${order[@]}"; do
@@ -106,7 +115,10 @@ for m in \$(cat /modules/order); do insmod /modules/\$m || echo "init: insmod \$
 h=/host
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot \$h || { echo 'init: no hostroot'; poweroff -f; }
 mount -t proc proc \$h/proc; mount -t sysfs sys \$h/sys; mount -t devtmpfs dev \$h/dev
-mount -t tmpfs tmp \$h/tmp; mkdir -p \$h/dev/shm; mount -t tmpfs shm \$h/dev/shm; mount -t tmpfs run \$h/run
+mount --bind \$h/tmp /hosttmp
+mount -t tmpfs tmp \$h/tmp
+for d in $keep_tmp; do mkdir -p \$h/tmp/\$d; mount --bind /hosttmp/\$d \$h/tmp/\$d; done
+mkdir -p \$h/dev/shm; mount -t tmpfs shm \$h/dev/shm; mount -t tmpfs run \$h/run
 mount -t tmpfs xkb \$h/var/lib/xkb  # Xvfb writes its compiled keymap there
 mkdir -p \$h/tmp/out
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out \$h/tmp/out || { echo 'init: no out share'; poweroff -f; }
