@@ -35,6 +35,13 @@ Error bad_type(const TableSpec& t, const ColumnSpec& c, std::string_view got) {
 // outbox and in the log, so personal data is not quoted.
 std::string got(const ColumnSpec& c, const std::string& s) { return c.sealed() ? std::string() : "; got '" + s + "'"; }
 
+// The column's own rule; its message never quotes the value.
+Status verify(const TableSpec& t, const ColumnSpec& c, std::string_view s) {
+  if (!c.verify) return Status::ok();
+  if (auto st = c.verify(s); !st) return Error{st.code(), where(t, c) + ": " + st.error().message};
+  return Status::ok();
+}
+
 Status check_text(const TableSpec& t, const ColumnSpec& c, const std::string& s) {
   if (!valid_utf8(s)) return Error{Code::invalid, where(t, c) + " is not valid UTF-8"};
   // JSON may carry \u0000, SQLite would store it, and PostgreSQL refuses it
@@ -58,7 +65,7 @@ Status check_text(const TableSpec& t, const ColumnSpec& c, const std::string& s)
   }
   if (c.check && !c.check(s))
     return Error{Code::invalid, where(t, c) + " must be " + std::string(c.check_what) + got(c, s)};
-  return Status::ok();
+  return verify(t, c, s);
 }
 
 Status check_int(const TableSpec& t, const ColumnSpec& c, int64_t v) {
@@ -92,7 +99,7 @@ Status check_value(const TableSpec& t, const ColumnSpec& c, const Value& v) {
         return Error{Code::too_long, where(t, c) + " is " + std::to_string(s->size()) +
                                          " bytes of JSON, the limit is " + std::to_string(c.limit())};
       if (auto parsed = parse_json(*s); !parsed) return Error{Code::invalid, where(t, c) + ": " + parsed.error().message};
-      return Status::ok();
+      return verify(t, c, *s);
     }
   }
   return Status::ok();
@@ -123,6 +130,7 @@ Result<Value> decode_value(const TableSpec& t, const ColumnSpec& c, const Json& 
       if (text.size() > c.limit())
         return Error{Code::too_long, where(t, c) + " is " + std::to_string(text.size()) +
                                          " bytes of JSON, the limit is " + std::to_string(c.limit())};
+      if (auto st = verify(t, c, text); !st) return st.error();
       return Value{std::move(text)};
     }
   }

@@ -4,6 +4,7 @@
 
 #include "shared/categories.hpp"
 #include "shared/checks.hpp"
+#include "shared/geo.hpp"
 #include "shared/tuning.hpp"
 #include "shared/uuid.hpp"
 #include "shared/workflow.hpp"
@@ -25,6 +26,8 @@ constexpr ColumnSpec Time(sv n) { return Int(n).range(0, 253402300799999); }
 // A reference to another row: its UUID.
 constexpr ColumnSpec Ref(sv n) { return Text(n, 36).checked(&is_uuid_text, "a UUID"); }
 constexpr ColumnSpec Deleted() { return Bool("deleted"); }
+// A position fix (shared/geo.hpp): {"lon","lat","acc","at","src"}.
+constexpr ColumnSpec FixJson(sv n) { return JsonText(n, 256).verified(&geo::verify_fix_text); }
 constexpr ColumnSpec Phone(sv n) {
   return Text(n, 20).personal().masked(Mask::phone).checked(&is_phone_text, "a phone number (digits, '-', '+')");
 }
@@ -62,7 +65,7 @@ constexpr ColumnSpec kGrids[] = {
     Text("code", 24).req().fixed(),
     Text("name", 64).req(),
     Text("kind", 16).req().fixed().in(kGridKinds),
-    JsonText("polygon", 64 * 1024),
+    JsonText("polygon", 128 * 1024).verified(&geo::verify_polygon_text),  // GeoJSON, simple (DESIGN §15)
     Ref("department_id"),
     Text("mode", 16).in(kGridModes),
     Int("epoch").range(0, std::numeric_limits<int32_t>::max()),
@@ -138,6 +141,7 @@ constexpr ColumnSpec kEnterprises[] = {
     Phone("contact_phone").review(),
     Text("notes", 2000),
     Deleted(),
+    FixJson("point"),  // schema 6: its gate, surveyed (src "survey") or pinned by a worker
 };
 
 constexpr ColumnSpec kPatrols[] = {
@@ -151,6 +155,12 @@ constexpr ColumnSpec kPatrols[] = {
     Int("findings").range(0, 1000),
     Text("notes", 2000),
     Deleted(),
+    // Schema 6: where the patrol began and ended (a worker's whereabouts:
+    // sealed on devices), and what its track measured when it ended.
+    FixJson("start_fix").personal(),
+    FixJson("end_fix").personal(),
+    Int("distance_m").range(0, 1'000'000),
+    Int("inside_ms").range(0, 7LL * 24 * 3600 * 1000),  // time inside its grid (KPI)
 };
 
 constexpr ColumnSpec kVisits[] = {
@@ -164,6 +174,7 @@ constexpr ColumnSpec kVisits[] = {
     Text("needs", 1000),
     Time("follow_up_at"),
     Deleted(),
+    FixJson("fix").personal(),  // schema 6: at a household's door, so sealed as its address is
 };
 
 constexpr ColumnSpec kCases[] = {
@@ -197,6 +208,7 @@ constexpr ColumnSpec kCases[] = {
     Text("status_note", 2000),
     Bool("deferred"),   // 缓办: left out of what was due (KPIs)
     Time("closed_at"),  // 结案: on time when not after due_at
+    FixJson("fix"),     // schema 6: where it was found or reported
 };
 
 constexpr ColumnSpec kCaseLog[] = {
@@ -286,6 +298,33 @@ constexpr ColumnSpec kAttachments[] = {
     Deleted(),  // taken off the record; the bytes stay where the chain names them
 };
 
+// Schema version 6 (issue 23). A patrol's track, a segment a row: written
+// once while the patrol runs (every kTrackFlushMs) and at its end, so a
+// long patrol syncs as it walks and no row is rewritten. Each segment
+// starts at the last point of the one before. A worker's movements are
+// personal data: sealed on devices.
+constexpr ColumnSpec kTracks[] = {
+    Ref("patrol_id").req().fixed(),
+    Ref("grid_id").req().fixed(),
+    Ref("worker_id").req().fixed(),
+    Int("seq").req().fixed().range(0, tuning::kTrackSegmentsMax - 1),
+    Time("started_at").req().fixed(),
+    Time("ended_at").req().fixed(),
+    Text("points", 32 * 1024).req().fixed().personal().verified(&geo::verify_track_text),
+    Int("length_m").fixed().range(0, 1'000'000),
+};
+
+// A check-in (签到) at a grid: where the worker stood and whether that is
+// inside the grid's polygon, as the tablet judged it against its copy.
+constexpr ColumnSpec kCheckins[] = {
+    Ref("grid_id").req().fixed(),
+    Ref("user_id").req().fixed(),
+    Ref("patrol_id").fixed(),
+    Time("at").req().fixed(),
+    FixJson("fix").req().fixed().personal(),
+    Bool("inside").fixed(),
+};
+
 constexpr std::array kTables = {
     TableSpec{"grids", kGrids, BucketRule::global, {}, kOffice, 5},
     TableSpec{"departments", kDepartments, BucketRule::global, {}, kOffice, 5},
@@ -305,6 +344,9 @@ constexpr std::array kTables = {
     // After every record it may be attached to (visits: 3), so its record
     // reaches the server first, in the same batch or one before.
     TableSpec{"attachments", kAttachments, BucketRule::grid, "grid_id", kField, 4},
+    // After the patrol they belong to (patrols: 2).
+    TableSpec{"tracks", kTracks, BucketRule::grid, "grid_id", kField, 3},
+    TableSpec{"checkins", kCheckins, BucketRule::grid, "grid_id", kField, 3},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "shared/error.hpp"
 #include "shared/roles.hpp"
 
 namespace gw {
@@ -15,10 +16,11 @@ namespace gw {
 // to a table's spec, never removed or reordered: a store of an older version
 // then gains the new columns on open (sync/row_store), its packed clocks and
 // unsynced records intact; a store of a newer version is refused.
-inline constexpr int kSchemaVersion = 5;  // 2: cases.last_action, status_note, deferred, closed_at
+inline constexpr int kSchemaVersion = 6;  // 2: cases.last_action, status_note, deferred, closed_at
                                           // 3: conflicts.author_id, device, opened_at; grid buckets
                                           // 4: reveals (a masked number shown in clear, audited)
                                           // 5: attachments (evidence photos by name)
+                                          // 6: fixes on records, tracks, checkins, points (issue 23)
 
 enum class ColType : uint8_t { text, integer, real, boolean, json };
 
@@ -47,6 +49,9 @@ enum class Mask : uint8_t {
 };
 
 using TextCheck = bool (*)(std::string_view);
+// A rule that says what is wrong (a track's count against its limit), for
+// values a yes/no check would leave the writer guessing about.
+using TextVerify = Status (*)(std::string_view);
 
 struct ColumnSpec {
   std::string_view name;
@@ -65,6 +70,7 @@ struct ColumnSpec {
   int64_t max = std::numeric_limits<int64_t>::max();
   RoleSet writers{};  // empty: the table's writers
   Mask mask = Mask::none;
+  TextVerify verify = nullptr;  // text and json: the value's own rule, with its reason
 
   // Builders, so the tables below read like a data sheet.
   constexpr ColumnSpec req() const { auto c = *this; c.required = true; return c; }
@@ -78,6 +84,7 @@ struct ColumnSpec {
   constexpr ColumnSpec range(int64_t lo, int64_t hi) const { auto c = *this; c.min = lo; c.max = hi; return c; }
   constexpr ColumnSpec only(RoleSet r) const { auto c = *this; c.writers = r; return c; }
   constexpr ColumnSpec masked(Mask m) const { auto c = *this; c.mask = m; return c; }
+  constexpr ColumnSpec verified(TextVerify f) const { auto c = *this; c.verify = f; return c; }
   constexpr ColumnSpec checked(TextCheck f, std::string_view what) const {
     auto c = *this; c.check = f; c.check_what = what; return c;
   }

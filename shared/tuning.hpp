@@ -126,4 +126,38 @@ inline constexpr int kBlobBatchParts = 64;
 // one; fast answers double it up to kBlobChunkMaxBytes within ~6 requests.
 inline constexpr int64_t kBlobBatchFirstBytes = 64LL << 10;
 
+// ---- location (issue 23) ---------------------------------------------------
+
+// A fix whose error exceeds this is no fix: gpsd reports cell-tower-class
+// guesses up to tens of km, which would place a case in another district.
+inline constexpr double kFixMaxAccuracyM = 100'000;
+// The form calls a fix good at 10 m (a building's frontage) and poor from
+// 100 m (a block): the grades a worker sees beside the pin.
+inline constexpr double kFixGoodM = 10;
+inline constexpr double kFixPoorM = 100;
+
+// A grid's boundary may have this many points: a hand-drawn community grid
+// has tens to hundreds; thousands mean an unsimplified survey, which the
+// map would redraw every frame for nothing.
+inline constexpr size_t kPolygonPoints = 4096;
+
+// A patrol's track keeps a fix that is 5 m from the last kept (a few
+// strides: GPS jitter at rest is 2-5 m) or 60 s after it (a worker talking
+// to a shopkeeper still shows as present), and none poorer than 50 m.
+inline constexpr double kTrackMinMetres = 5;
+inline constexpr int64_t kTrackMaxGapMs = 60'000;
+inline constexpr double kTrackMaxAccuracyM = 50;
+// Douglas-Peucker drops points within 3 m of the line kept: under a fix's
+// own error, so the replay shows the same streets with a tenth of the points.
+inline constexpr double kTrackToleranceM = 3;
+// A segment row holds at most this many points (~8 bytes each encoded):
+// a patrol's hour at one kept fix every 5 m is ~1,000. More is refused as
+// bad input (a runaway receiver), not split.
+inline constexpr size_t kTrackSegmentPoints = 2000;
+// Segments per patrol: a 12-hour patrol flushing every 2 minutes is 360.
+inline constexpr int64_t kTrackSegmentsMax = 1000;
+// The tablet closes a segment this often while a patrol runs, so the track
+// leaves the tablet while the worker walks, not only at the end.
+inline constexpr int64_t kTrackFlushMs = 2 * 60'000;
+
 }  // namespace gw::tuning
