@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct CoreOptions {
   std::function<int64_t()> wall;  // Unix ms; empty: the system clock
   bool auto_sync = true;     // false: only sync_now() syncs (tests)
   bool auto_lock = true;     // false: never locks when idle (tests that drive no input)
+  std::string gpsd;          // "host:port" of gpsd (issue 23); empty: no location
 };
 
 struct NewCase {
@@ -36,6 +38,7 @@ struct NewCase {
   std::string caller_name, caller_phone;
   bool confidential = false;
   std::vector<PhotoSource> photos;  // 现场照片, up to tuning::kPhotosPerRecord
+  std::optional<geo::Fix> fix;      // where: the tablet's fix or a pin placed by hand; none: no location
 };
 
 struct NewVisit {
@@ -44,6 +47,7 @@ struct NewVisit {
   std::string notes, needs;
   int64_t follow_up_at = 0;  // 0: none
   std::vector<PhotoSource> photos;
+  std::optional<geo::Fix> fix;
 };
 
 struct CaseActionInput {
@@ -85,6 +89,9 @@ class ClientCore {
   // A finding on a checklist item becomes a case in one tap.
   void report_finding(const std::string& patrol_id, const std::string& item, const std::string& note);
   void end_patrol(const std::string& patrol_id, const std::string& notes);
+  // 签到: a checkins row at the grid with the current fix, inside or not
+  // (issue 23); no fix is a notice, not a row.
+  void check_in(const std::string& grid_id, const std::string& patrol_id);
   void record_visit(const NewVisit& visit);
   void create_case(const NewCase& c);
   void case_action(const std::string& case_id, const std::string& action, const CaseActionInput& in);
@@ -142,6 +149,9 @@ class ClientCore {
   // once loaded.
   void load_takeover_console();
   void load_grid_map();
+  // Supervisors: a worker's patrols and check-ins of a day (YYYY-MM-DD, China
+  // time) on the map (GridMapView::replay), from the tracks rows held here.
+  void load_replay(const std::string& worker_id, const std::string& day);
   // The conflict queue under a filter, kept fresh; a record's conflicts side
   // by side; the record's history from the server (online only).
   void load_conflicts(const ConflictFilter& f);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "shared/calendar.hpp"
+#include "shared/geo.hpp"
 
 namespace gw::client {
 
@@ -284,9 +285,77 @@ struct MapGrid {
   bool mine = false;
 };
 
+// ---- location (issue 23) ----------------------------------------------------
+
+// Where the tablet is, from gpsd (client/core/location). No fix is never an
+// error a form waits on: it saves with "no location".
+struct LocationView {
+  enum class State : uint8_t {
+    off,        // no gpsd configured (--gpsd off)
+    searching,  // gpsd not reachable yet; retried
+    no_fix,     // gpsd answers, the receiver has no fix
+    fix,
+  };
+  State state = State::off;
+  geo::Fix fix;               // when state == fix
+  std::string grid_id;        // the level-3 grid under the fix, "" outside every grid
+};
+
+// Level-3 grids' polygons for "which grid is this point in" (a case placed
+// by its fix, a finding outside the worker's grids). Built on the store
+// thread when grids change; immutable, shared with the UI thread.
+class GridIndex {
+ public:
+  struct Entry {
+    std::string id, parent_id, code, name;
+    int level = 0;
+    geo::Polygon polygon;
+    geo::Box box;
+  };
+  explicit GridIndex(std::vector<Entry> grids);
+  // The deepest grid containing p (level 3 before its unit grid and zone), or nullptr.
+  const Entry* grid_at(geo::LonLat p) const;
+  const Entry* find(const std::string& id) const;
+  bool contains(const std::string& grid_id, geo::LonLat p) const;
+  const std::vector<Entry>& grids() const { return grids_; }
+
+ private:
+  std::vector<Entry> grids_;  // deepest level first
+};
+
+struct MapPin {  // a case with a fix
+  std::string case_id, title, severity, status, grid_id;
+  geo::LonLat at;
+  bool overdue = false;
+};
+
+struct MapPlace {  // an enterprise at its point
+  std::string id, name, kind;
+  geo::LonLat at;
+};
+
+struct TrackLine {  // a patrol's track, its segments joined
+  std::string patrol_id, grid_id;
+  std::vector<geo::TrackPoint> points;
+};
+
+// A worker's day of patrols as the tablet holds them (the grid buckets it
+// pulls): what a supervisor replays on the map.
+struct ReplayView {
+  std::string worker_id, worker_name, day;  // day: YYYY-MM-DD, China time
+  std::vector<TrackLine> lines;             // by start time
+  std::vector<geo::Fix> checkins;
+  double length_m = 0;
+  int64_t inside_ms = 0;  // inside each patrol's own grid
+};
+
 struct GridMapView {
   std::vector<MapGrid> grids;                // zones first, then unit grids, then level 3
   double west = 0, south = 0, east = 0, north = 0;  // bounds of every ring
+  std::vector<MapPin> pins;                  // open cases with a fix in the grids shown
+  std::vector<MapPlace> places;              // enterprises with a point
+  TrackLine live;                            // the user's running patrol so far, if any
+  std::shared_ptr<const ReplayView> replay;  // load_replay()'s, if asked
 };
 
 enum class CheckMark : uint8_t { unchecked, ok, problem };
@@ -432,6 +501,8 @@ struct Snapshot {
   std::shared_ptr<const RecordConflicts> conflict_record;
   std::shared_ptr<const RecordHistory> history;
   std::shared_ptr<const PhotoViewer> photo;  // the picture opened full size, if any
+  LocationView location;
+  std::shared_ptr<const GridIndex> grid_index;  // level-3, unit and zone polygons
 };
 
 // A message for the user about a command's outcome.
