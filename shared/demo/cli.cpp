@@ -84,11 +84,11 @@ void print_counts(const ParkCounts& c, long long elapsed_ms) {
       "households: %d; residents: %d\n"
       "departments: %d; users: %d (%d full-time, %d part-time workers, %d chiefs, %d cadres)\n"
       "assignments: %d\n"
-      "patrols: %d; visits: %d; cases: %d; case log: %d\n"
+      "patrols: %d (tracks: %d, check-ins: %d); visits: %d; cases: %d; case log: %d\n"
       "generated in %lld ms\n",
       c.zones, c.unit_grids, c.level3_grids, c.communities, c.enterprises, c.large_enterprises, c.households,
       c.residents, c.departments, c.users, c.full_time_workers, c.part_time_workers, c.chiefs, c.cadres,
-      c.assignments, c.patrols, c.visits, c.cases, c.case_log, elapsed_ms);
+      c.assignments, c.patrols, c.tracks, c.checkins, c.visits, c.cases, c.case_log, elapsed_ms);
 }
 
 int write_file(const std::string& path, const ParkOptions& options, int parks) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
@@ -13,6 +15,8 @@
 #include "shared/checks.hpp"
 #include "shared/codec.hpp"
 #include "shared/demo/names.hpp"
+#include "shared/demo/park_map.hpp"
+#include "shared/geo.hpp"
 #include "shared/json.hpp"
 #include "shared/uuid.hpp"
 #include "shared/workflow.hpp"
@@ -208,14 +212,11 @@ class Ids {
 };
 
 // ---- geometry --------------------------------------------------------------
-// Integer micro-degrees, so children partition their parent exactly.
+// Planned in integer micro-degrees, so children partition their parent
+// exactly; drawn bent (park_map.hpp), as roads and walls run.
 
-struct Rect {
-  int64_t west = 0, south = 0, east = 0, north = 0;
-};
-
-// The park: about 8 km by 6.7 km around Qingmeng.
-constexpr Rect kPark{118'600'000, 24'920'000, 118'680'000, 24'980'000};
+// The park: about 8 km by 6.7 km around Qingmeng (118.55° E, 24.87° N).
+constexpr Rect kPark{118'510'000, 24'840'000, 118'590'000, 24'900'000};
 
 // A city's park N lies on a map of 8 parks a row, east then north of park 1.
 Rect park_rect(int park) {
@@ -223,23 +224,6 @@ Rect park_rect(int park) {
   int64_t col = (park - 1) % 8, row = (park - 1) / 8;
   return {kPark.west + col * kStepLon, kPark.south + row * kStepLat, kPark.east + col * kStepLon,
           kPark.north + row * kStepLat};
-}
-
-double degrees(int64_t micro) { return static_cast<double>(micro) / 1e6; }
-
-Json point(int64_t lon, int64_t lat) { return Json(Json::Array{Json(degrees(lon)), Json(degrees(lat))}); }
-
-Json polygon(const Rect& r) {
-  Json ring = Json::array();
-  ring.push(point(r.west, r.south));
-  ring.push(point(r.east, r.south));
-  ring.push(point(r.east, r.north));
-  ring.push(point(r.west, r.north));
-  ring.push(point(r.west, r.south));
-  Json p = Json::object();
-  p.set("type", "Polygon");
-  p.set("coordinates", Json(Json::Array{std::move(ring)}));
-  return p;
 }
 
 // A cut somewhere in the middle of [lo, hi], so grids differ in size.
@@ -455,6 +439,7 @@ struct Grid {
   int zone = 0;     // 0-based zone number
   int unit = -1;    // 0-based unit grid number (levels 2 and 3)
   Rect rect;
+  geo::Polygon polygon;  // the rect as drawn (ParkMap)
   std::vector<int> children;
   // Level 3 only:
   std::vector<int> communities;  // indices in communities()
@@ -569,6 +554,10 @@ class Generator {
   int user_for_grid(Rng& rng, int grid);
   std::string place_in(Rng& rng, int grid);
   std::string person_name(Rng& rng);
+  // A place in a grid, drawn from where_; a fix there.
+  geo::LonLat somewhere(int grid);
+  std::string fix_in(int grid, int64_t at, geo::FixSource src, double min_acc, double max_acc);
+  void emit_track(const Patrol& p, const std::vector<geo::TrackPoint>& points);
 
   std::string account(std::string_view name) const { return park_account(options_.park, name); }
   // "" in park 1, so its names stay the demo park's; "05园区·" in park 5.
@@ -588,6 +577,11 @@ class Generator {
 
   std::vector<Grid> grids_;
   std::vector<int> zones_, units_, level3_;
+  std::optional<ParkMap> map_;
+  // Where things are (fixes, points, tracks): a stream of its own, so the
+  // streams of the records themselves draw as they did before issue 23.
+  Rng where_;
+  Ids track_ids_, checkin_ids_;
   std::vector<std::string> department_ids_;
   std::vector<User> users_;
   int admin_ = 0, supervisor_ = 0;
@@ -620,7 +614,12 @@ int64_t reference_now() {
   return days_from_civil({2026, 11, 27}) * kDay - kChinaOffsetMs;
 }
 
-Generator::Generator(const ParkOptions& options, RecordSink& sink) : options_(for_park(options)), out_(sink) {
+Generator::Generator(const ParkOptions& options, RecordSink& sink)
+    : options_(for_park(options)),
+      out_(sink),
+      where_(stream_seed(options_.seed, salt("where"))),
+      track_ids_(stream_seed(options_.seed, salt("track ids"))),
+      checkin_ids_(stream_seed(options_.seed, salt("checkin ids"))) {
   if (options_.history_days < 0 || options_.history_days > 3660)
     throw std::invalid_argument("demo park: history_days must be 0..3660");
   now_ = options_.now_ms > 0 ? options_.now_ms : reference_now();
@@ -725,6 +724,10 @@ void Generator::plan_grids() {
     }
   }
   for (auto& g : grids_) g.name = label() + g.name;
+  std::vector<Rect> rects;
+  for (const auto& g : grids_) rects.push_back(g.rect);
+  map_.emplace(rects);
+  for (auto& g : grids_) g.polygon = map_->polygon(g.rect);
   if (level3_.size() != 47 || next_large != 4 || next_community != communities().size() ||
       next_landmark != landmark_enterprises().size() || next_group != std::size(kGroupSizes))
     throw std::logic_error("demo park: the layout does not match the park's figures");
@@ -740,7 +743,7 @@ void Generator::emit_grids() {
     Row row(t);
     if (g.parent >= 0) row.text("parent_id", grids_[static_cast<size_t>(g.parent)].id);
     row.integer("level", g.level).text("code", g.code).text("name", g.name).text("kind", std::string(g.kind));
-    row.json("polygon", polygon(g.rect));
+    row.text("polygon", geo::polygon_json(g.polygon));
     if (g.level == 2) row.text("department_id", department_ids_[static_cast<size_t>(g.unit)]);
     row.text("mode", "normal").integer("epoch", 0);
     out_.put(row, g.id);
@@ -884,6 +887,7 @@ void Generator::make_enterprises() {
     row.text("address", e.address).text("industry", std::string(industry)).integer("employees", employees);
     row.boolean("large", is_large).text("contact_name", person_name(rng)).text("contact_phone", mobile(rng));
     if (is_large) row.text("notes", "规模以上工业企业");
+    row.text("point", fix_in(grid, t_id, geo::FixSource::survey, 2, 5));
     out_.put(row, e.id);
     grids_[static_cast<size_t>(grid)].enterprises.push_back(static_cast<int>(enterprises_.size()));
     enterprises_.push_back(std::move(e));
@@ -1088,21 +1092,53 @@ int Generator::random_grid(Rng& rng, char where) {
   }
 }
 
-// A random walk inside the grid: what the tablet's GPS recorded.
-Json route(Rng& rng, const Rect& r) {
+// A patrol's waypoints: a random walk across the grid, kept off its border.
+std::vector<geo::LonLat> route(Rng& rng, const Rect& r) {
   int64_t lon = rng.between(r.west, r.east), lat = rng.between(r.south, r.north);
   int64_t step_lon = (r.east - r.west) / 8, step_lat = (r.north - r.south) / 8;
-  Json coords = Json::array();
+  std::vector<geo::LonLat> out;
   int n = rng.between_i(6, 14);
   for (int i = 0; i < n; ++i) {
-    coords.push(point(lon, lat));
+    auto [x, y] = ParkMap::planned(r, static_cast<double>(lon - r.west) / static_cast<double>(r.east - r.west),
+                                   static_cast<double>(lat - r.south) / static_cast<double>(r.north - r.south));
+    out.push_back(ParkMap::bend(x, y));
     lon = std::clamp(lon + rng.between(-step_lon, step_lon), r.west, r.east);
     lat = std::clamp(lat + rng.between(-step_lat, step_lat), r.south, r.north);
   }
-  Json line = Json::object();
-  line.set("type", "LineString");
-  line.set("coordinates", std::move(coords));
-  return line;
+  return out;
+}
+
+geo::LonLat Generator::somewhere(int grid) {
+  auto unit = [&] { return static_cast<double>(where_.below(1'000'000)) / 1e6; };
+  double u = unit(), v = unit();
+  return map_->place(grids_[static_cast<size_t>(grid)].rect, u, v);
+}
+
+std::string Generator::fix_in(int grid, int64_t at, geo::FixSource src, double min_acc, double max_acc) {
+  geo::LonLat p = somewhere(grid);
+  double acc = min_acc + static_cast<double>(where_.below(1000)) / 1000 * (max_acc - min_acc);
+  return geo::fix_json({p, acc, at, src});
+}
+
+// The patrol's track as a tablet would have kept it, in one segment (the
+// tablet writes one every tuning::kTrackFlushMs; history needs no more),
+// and the check-in at its start.
+void Generator::emit_track(const Patrol& p, const std::vector<geo::TrackPoint>& points) {
+  const Grid& g = grids_[static_cast<size_t>(p.grid)];
+  const std::string& worker = users_[static_cast<size_t>(p.worker)].id;
+  Row track(table("tracks"));
+  track.text("patrol_id", p.id).text("grid_id", g.id).text("worker_id", worker).integer("seq", 0);
+  track.integer("started_at", points.front().at_ms).integer("ended_at", points.back().at_ms);
+  track.text("points", geo::encode_track(points)).integer("length_m", std::llround(geo::length_m(points)));
+  out_.put(track, track_ids_.next(points.front().at_ms));
+  ++counts_.tracks;
+
+  Row checkin(table("checkins"));
+  checkin.text("grid_id", g.id).text("user_id", worker).text("patrol_id", p.id).integer("at", p.started_at);
+  checkin.text("fix", geo::fix_json({points.front().p, 5, p.started_at, geo::FixSource::gps}));
+  checkin.boolean("inside", geo::contains(g.polygon, points.front().p));
+  out_.put(checkin, checkin_ids_.next(p.started_at));
+  ++counts_.checkins;
 }
 
 void Generator::make_patrols() {
@@ -1157,10 +1193,19 @@ void Generator::make_patrols() {
     Row row(t);
     row.text("grid_id", g.id).text("worker_id", users_[static_cast<size_t>(p.worker)].id);
     row.integer("started_at", p.started_at).integer("ended_at", p.ended_at).text("status", "done");
-    row.json("checklist", checklist).json("route", route(rng, g.rect));
+    row.json("checklist", checklist);
+    auto waypoints = route(rng, g.rect);
     row.integer("findings", static_cast<int64_t>(p.failed.size())).text("notes", notes);
+    auto track = walk_track(waypoints, p.started_at, p.ended_at, where_.next());
+    if (track.size() >= 2) {
+      row.text("start_fix", geo::fix_json({track.front().p, 5, p.started_at, geo::FixSource::gps}))
+          .text("end_fix", geo::fix_json({track.back().p, 5, p.ended_at, geo::FixSource::gps}))
+          .integer("distance_m", std::llround(geo::length_m(track)))
+          .integer("inside_ms", geo::time_inside_ms(track, g.polygon));
+    }
     out_.put(row, p.id);
     ++counts_.patrols;
+    if (track.size() >= 2) emit_track(p, track);
   }
 }
 
@@ -1228,6 +1273,7 @@ void Generator::make_visits() {
       row.text("needs", std::string(text.need));
       row.integer("follow_up_at", v.at + rng.between(2, 7) * kDay);
     }
+    row.text("fix", fix_in(v.grid, v.at, geo::FixSource::gps, 3, 25));
     out_.put(row, v.id);
     ++counts_.visits;
   }
@@ -1537,6 +1583,10 @@ void Generator::emit_case(Rng& rng, size_t index) {
     if (steps[k].action == "close") row.integer("closed_at", times[k]);
   if (c.patrol >= 0) row.text("patrol_id", patrols_[static_cast<size_t>(c.patrol)].id);
   if (c.visit >= 0) row.text("visit_id", visits_[static_cast<size_t>(c.visit)].id);
+  // A caller's words carry no fix; an assigned task is pinned by the office.
+  if (!hotline)
+    row.text("fix", fix_in(c.grid, c.reported_at, c.source == "assigned" ? geo::FixSource::manual : geo::FixSource::gps,
+                           c.source == "assigned" ? 0 : 3, c.source == "assigned" ? 0 : 30));
   out_.put(row, c.id);
   ++counts_.cases;
 }
@@ -1556,7 +1606,7 @@ ParkCounts& operator+=(ParkCounts& sum, const ParkCounts& c) {
       &ParkCounts::users,        &ParkCounts::full_time_workers, &ParkCounts::part_time_workers,
       &ParkCounts::chiefs,       &ParkCounts::cadres,            &ParkCounts::assignments,
       &ParkCounts::patrols,      &ParkCounts::visits,            &ParkCounts::cases,
-      &ParkCounts::case_log};
+      &ParkCounts::case_log,     &ParkCounts::tracks,            &ParkCounts::checkins};
   for (auto field : kAll) sum.*field += c.*field;
   return sum;
 }

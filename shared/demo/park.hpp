@@ -59,6 +59,8 @@ struct ParkCounts {
   int visits = 0;
   int cases = 0;
   int case_log = 0;
+  int tracks = 0;    // patrol track segments (one a patrol in the demo's history)
+  int checkins = 0;  // 签到, one at each patrol's start
 };
 
 ParkCounts& operator+=(ParkCounts& sum, const ParkCounts& c);

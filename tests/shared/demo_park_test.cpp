@@ -18,6 +18,7 @@
 #include "shared/demo/names.hpp"
 #include "shared/demo/park.hpp"
 #include "shared/demo/sqlite_sink.hpp"
+#include "shared/geo.hpp"
 #include "shared/json.hpp"
 #include "shared/sqlite.hpp"
 #include "shared/uuid.hpp"
@@ -118,28 +119,11 @@ Park& park() {
   return *p;
 }
 
-struct Box {
-  double west = 1e9, south = 1e9, east = -1e9, north = -1e9;
-  double area() const { return (east - west) * (north - south); }
-};
-
-Box polygon_box(const std::string& text) {
-  auto json = parse_json(text);
-  REQUIRE(json);
-  REQUIRE(json->find("type"));
-  CHECK(json->find("type")->as_string() == "Polygon");
-  const auto& ring = json->find("coordinates")->as_array().at(0).as_array();
-  CHECK(ring.size() == 5);
-  CHECK(ring.front() == ring.back());
-  Box b;
-  for (const auto& p : ring) {
-    double lon = p.as_array().at(0).as_double(), lat = p.as_array().at(1).as_double();
-    b.west = std::min(b.west, lon);
-    b.east = std::max(b.east, lon);
-    b.south = std::min(b.south, lat);
-    b.north = std::max(b.north, lat);
-  }
-  return b;
+// Shoelace area of a ring, in square degrees.
+double area(const geo::Ring& r) {
+  double twice = 0;
+  for (size_t i = 0, j = r.size() - 1; i < r.size(); j = i++) twice += (r[j].lon - r[i].lon) * (r[j].lat + r[i].lat);
+  return std::abs(twice) / 2;
 }
 
 // Calls f with each code point of UTF-8 text (already checked valid by the
@@ -301,51 +285,108 @@ TEST_SUITE("demo park") {
 
   TEST_CASE("polygons tile the park: children exactly partition their parent") {
     Park& p = park();
-    std::map<std::string, Box> box;
+    std::map<std::string, geo::Polygon> shape;
     std::map<std::string, std::vector<std::string>> children;
+    std::vector<std::string> zones, level3;
     for (const auto* g : p.rows("grids")) {
-      CHECK(g->text("polygon").size() < 64 * 1024);
-      box[g->id] = polygon_box(g->text("polygon"));
+      auto polygon = geo::parse_polygon(g->text("polygon"));  // simple, in range, not too many points
+      REQUIRE_MESSAGE(polygon, g->text("code"));
+      CHECK(polygon->outer().size() > 4);  // bent, not a rectangle
+      shape[g->id] = std::move(*polygon);
       if (g->get("parent_id")) children[g->text("parent_id")].push_back(g->id);
+      if (g->integer("level") == 1) zones.push_back(g->id);
+      if (g->integer("level") == 3) level3.push_back(g->id);
     }
-    Box park_box;
-    double zone_area = 0;
-    for (const auto* g : p.rows("grids")) {
-      if (g->integer("level") == 1) {
-        const Box& b = box[g->id];
-        zone_area += b.area();
-        park_box.west = std::min(park_box.west, b.west);
-        park_box.east = std::max(park_box.east, b.east);
-        park_box.south = std::min(park_box.south, b.south);
-        park_box.north = std::max(park_box.north, b.north);
-      }
-      if (g->integer("level") == 3) continue;
-      const Box& parent = box[g->id];
-      const auto& kids = children[g->id];
-      REQUIRE(!kids.empty());
+    // Areas add up: the children cover their parent without overlap.
+    double park_area = 0;
+    geo::Box park_box{{180, 90}, {-180, -90}};
+    for (const auto& z : zones) {
+      park_area += area(shape[z].outer());
+      geo::Box b = geo::bounds(shape[z].outer());
+      park_box = {{std::min(park_box.min.lon, b.min.lon), std::min(park_box.min.lat, b.min.lat)},
+                  {std::max(park_box.max.lon, b.max.lon), std::max(park_box.max.lat, b.max.lat)}};
+    }
+    for (const auto& [parent, kids] : children) {
       double sum = 0;
-      for (size_t i = 0; i < kids.size(); ++i) {
-        const Box& k = box[kids[i]];
-        CHECK(k.area() > 0);
-        sum += k.area();
-        CHECK(k.west >= parent.west - 1e-9);
-        CHECK(k.east <= parent.east + 1e-9);
-        CHECK(k.south >= parent.south - 1e-9);
-        CHECK(k.north <= parent.north + 1e-9);
-        for (size_t j = 0; j < i; ++j) {  // no two children overlap
-          const Box& o = box[kids[j]];
-          double w = std::min(k.east, o.east) - std::max(k.west, o.west);
-          double h = std::min(k.north, o.north) - std::max(k.south, o.south);
-          CHECK((w <= 1e-9 || h <= 1e-9));
-        }
-      }
-      CHECK(sum == doctest::Approx(parent.area()).epsilon(1e-9));
+      for (const auto& k : kids) sum += area(shape[k].outer());
+      CHECK(sum == doctest::Approx(area(shape[parent].outer())).epsilon(1e-9));
     }
-    CHECK(zone_area == doctest::Approx(park_box.area()).epsilon(1e-9));
-    CHECK(park_box.west >= 118.5);
-    CHECK(park_box.east <= 118.8);
-    CHECK(park_box.south >= 24.9);
-    CHECK(park_box.north <= 25.0);
+    // Every point of the park lies in exactly one level-3 grid, and in its
+    // parent: sampled on a lattice that avoids the borders' own points.
+    int outside = 0, twice = 0, orphan = 0;
+    std::map<std::string, std::string> parent_of;
+    for (const auto* g : p.rows("grids"))
+      if (g->get("parent_id")) parent_of[g->id] = g->text("parent_id");
+    for (int i = 0; i < 120; ++i)
+      for (int j = 0; j < 100; ++j) {
+        geo::LonLat q{park_box.min.lon + (park_box.max.lon - park_box.min.lon) * (i + 0.5137) / 120,
+                      park_box.min.lat + (park_box.max.lat - park_box.min.lat) * (j + 0.4713) / 100};
+        bool in_park = false;
+        for (const auto& z : zones) in_park = in_park || geo::contains(shape[z], q);
+        if (!in_park) continue;
+        int hits = 0;
+        for (const auto& l : level3)
+          if (geo::contains(shape[l], q)) {
+            ++hits;
+            orphan += !geo::contains(shape[parent_of[l]], q);
+          }
+        outside += hits == 0;
+        twice += hits > 1;
+      }
+    CHECK(outside == 0);
+    CHECK(twice == 0);
+    CHECK(orphan == 0);
+    // Around Qingmeng, Quanzhou (about 118.55° E, 24.87° N).
+    CHECK(park_box.min.lon >= 118.50);
+    CHECK(park_box.max.lon <= 118.60);
+    CHECK(park_box.min.lat >= 24.83);
+    CHECK(park_box.max.lat <= 24.91);
+  }
+
+  TEST_CASE("points, fixes and tracks lie in their grids") {
+    Park& p = park();
+    std::map<std::string, geo::Polygon> shape;
+    for (const auto* g : p.rows("grids")) shape[g->id] = *geo::parse_polygon(g->text("polygon"));
+    auto in_grid = [&](const Record* r, std::string_view column) {
+      auto fix = geo::parse_fix(r->text(column));
+      REQUIRE(fix);
+      return geo::contains(shape[r->text("grid_id")], fix->at_point);
+    };
+    int enterprises = 0, visits = 0, cases = 0;
+    for (const auto* e : p.rows("enterprises")) enterprises += in_grid(e, "point");
+    CHECK(enterprises == 332);
+    for (const auto* v : p.rows("visits")) visits += in_grid(v, "fix");
+    CHECK(visits == static_cast<int>(p.rows("visits").size()));
+    int with_fix = 0;
+    for (const auto* c : p.rows("cases")) {
+      if (!c->get("fix")) {
+        CHECK(c->text("source") == "hotline");  // a caller's words carry no fix
+        continue;
+      }
+      ++with_fix;
+      cases += in_grid(c, "fix");
+    }
+    CHECK(cases == with_fix);
+    CHECK(with_fix > 0);
+
+    std::map<std::string, const Record*> patrol;
+    for (const auto* r : p.rows("patrols")) patrol[r->id] = r;
+    CHECK(p.rows("tracks").size() == patrol.size());
+    for (const auto* t : p.rows("tracks")) {
+      auto points = geo::decode_track(t->text("points"));
+      REQUIRE(points);
+      REQUIRE(points->size() >= 2);
+      const Record* pr = patrol[t->text("patrol_id")];
+      REQUIRE(pr);
+      CHECK(t->text("grid_id") == pr->text("grid_id"));
+      CHECK(t->text("worker_id") == pr->text("worker_id"));
+      CHECK(points->front().at_ms >= pr->integer("started_at"));
+      CHECK(points->back().at_ms <= pr->integer("ended_at"));
+      CHECK(pr->integer("distance_m") == std::llround(geo::length_m(*points)));
+      // The walk stays in its grid, so nearly all its time is inside.
+      CHECK(pr->integer("inside_ms") * 10 >= (points->back().at_ms - points->front().at_ms) * 9);
+    }
+    CHECK(p.rows("checkins").size() == patrol.size());
   }
 
   TEST_CASE("accounts and responsibility assignments follow DESIGN §10") {
@@ -555,7 +596,7 @@ class CitySink : public RecordSink {
     HashSink hash;
     std::map<std::string, size_t> rows;  // by table
     std::vector<std::string> usernames;
-    std::vector<Box> zones;
+    std::vector<geo::Box> zones;
   };
   void put(const TableSpec& table, const std::string& id, const Fields& fields) override {
     if (table.name == "grids" && last_ != "grids") parks.emplace_back();
@@ -569,7 +610,7 @@ class CitySink : public RecordSink {
     if (table.name == "grids") {
       duplicate_codes += !codes.insert(r.text("code")).second;
       duplicate_grid_names += !grid_names.insert(r.text("name")).second;
-      if (r.integer("level") == 1) p.zones.push_back(polygon_box(r.text("polygon")));
+      if (r.integer("level") == 1) p.zones.push_back(geo::bounds(geo::parse_polygon(r.text("polygon"))->outer()));
     }
   }
   std::vector<ParkSeen> parks;
@@ -591,8 +632,8 @@ CitySink& city() {
   return *c;
 }
 
-bool overlaps(const Box& a, const Box& b) {
-  return a.west < b.east && b.west < a.east && a.south < b.north && b.south < a.north;
+bool overlaps(const geo::Box& a, const geo::Box& b) {
+  return a.min.lon < b.max.lon && b.min.lon < a.max.lon && a.min.lat < b.max.lat && b.min.lat < a.max.lat;
 }
 
 }  // namespace
