@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "client/core/checklists.hpp"
@@ -219,17 +220,43 @@ std::vector<NoticeItem> Queries::unread_notices(const Me& me, const GridMap& all
 }
 
 // Every grid with its ring and what colours it on the map.
+// Open cases with a fix, as pins (issue 23). The tablet holds only the cases
+// of the grids its user may see, so every row here is one they may see.
+void Queries::map_pins(const std::unordered_map<std::string, bool>& open_overdue, std::vector<MapPin>* out) {
+  auto s = db_.prepare("SELECT id, title, severity, status, grid_id, fix FROM cases WHERE fix IS NOT NULL AND " +
+                       std::string(kLive) + " AND status IN " + std::string(kOpenCaseStatusesSql));
+  while (s.step()) {
+    auto open = open_overdue.find(str(s, 0));
+    auto fix = geo::parse_fix(str(s, 5));
+    if (open == open_overdue.end() || !fix) continue;  // a bad fix is no pin, never a failed map
+    out->push_back(MapPin{str(s, 0), str(s, 1), str(s, 2), str(s, 3), str(s, 4), fix->at_point, open->second});
+  }
+}
+
+// Enterprises at their points (issue 23).
+void Queries::map_places(std::vector<MapPlace>* out) {
+  auto s = db_.prepare("SELECT id, name, industry, point FROM enterprises WHERE point IS NOT NULL AND " +
+                       std::string(kLive) + " ORDER BY name");
+  while (s.step())
+    if (auto fix = geo::parse_fix(str(s, 3)))
+      out->push_back(MapPlace{str(s, 0), str(s, 1), str(s, 2), fix->at_point});
+}
+
 GridMapView Queries::grid_map(const Me& me, int64_t now_ms) {
   GridMapView v;
   auto all = grids();
   auto held = held_grids(me, true);
   std::unordered_set<std::string> mine(held.begin(), held.end());
   std::map<std::string, std::pair<int64_t, int64_t>> counts;  // grid -> open, overdue
+  std::unordered_map<std::string, bool> open_overdue;          // open case -> overdue, for its pin
   for (const auto& c : case_items("c.status IN " + std::string(kOpenCaseStatusesSql), {}, now_ms, 1 << 30)) {
     auto& n = counts[c.grid_id];
     ++n.first;
     n.second += c.overdue;
+    open_overdue.emplace(c.id, c.overdue);
   }
+  map_pins(open_overdue, &v.pins);
+  map_places(&v.places);
   auto s = db_.prepare("SELECT id, polygon FROM grids WHERE " + std::string(kLive));
   bool first = true;
   while (s.step()) {

@@ -63,6 +63,9 @@ class Queries {
   std::vector<PastVisit> past_visits(const std::string& kind, const std::string& id);
   std::vector<CaseItem> case_items(const std::string& where, const std::vector<std::string>& args, int64_t now_ms,
                                    int limit);
+  // The grid map's pins (open cases with a fix) and places (enterprises with a point).
+  void map_pins(const std::unordered_map<std::string, bool>& open_overdue, std::vector<MapPin>* out);
+  void map_places(std::vector<MapPlace>* out);
   Db& db_;
 };
 

@@ -70,4 +70,14 @@ inline constexpr int kCameraBuffers = 4;
 // stretches its exposure to ~5 fps, never to seconds.
 inline constexpr int kCameraFrameTimeoutMs = 3000;
 
+// The grid map (client/ui/screens/map.*, issue 23). Closer than 0.1 m a
+// pixel shows nothing a GPS fix could tell apart; farther out than 4 times
+// the whole park shows the park as a speck.
+inline constexpr double kMapMinMetresPerPx = 0.1;
+inline constexpr double kMapMaxZoomOut = 4.0;
+// A fingertip's half width, design px: a tap this near a pin opens it.
+inline constexpr float kMapPinHitPx = 28.0f;
+// A press that moves less than this, design px, is a tap; more is a pan.
+inline constexpr float kMapTapSlopPx = 12.0f;
+
 }  // namespace gw::client::tuning

@@ -158,7 +158,7 @@ Status App::open() {
 int App::run() {
   if (Status st = open(); !st) return fail(st.error().message);
   if (!options_.screenshot.empty()) return run_screenshot();
-  if (options_.bench) return run_bench();
+  if (options_.bench) return options_.bench_map ? run_bench_map() : run_bench();
   return run_interactive();
 }
 
@@ -199,14 +199,18 @@ void App::back() {
   // The camera is a step of the form under it: back there, the form is not
   // entered again (which would clear what was typed) but takes the still.
   const bool from_camera = stack_.back() == ScreenId::camera;
+  // The map in pick mode is a step of its form the same way.
+  const bool from_pick = stack_.back() == ScreenId::map && !map_pick_.asked_by.empty();
+  if (from_pick) map_pick_.asked_by.clear();
   if (stack_.size() > 1) stack_.pop_back();
-  entered_ = from_camera;
+  entered_ = from_camera || from_pick;
 }
 
 void App::home() {
   if (std::find(stack_.begin(), stack_.end(), ScreenId::photo) != stack_.end()) leave_photo();
   stack_ = {core_->snapshot().session.signed_in ? ScreenId::home : ScreenId::login};
   entered_ = false;
+  map_pick_ = MapPickDesk{};  // the form that asked is gone
 }
 
 void App::leave_photo() {
@@ -402,7 +406,7 @@ void App::frame() {
   probe_.begin_frame();
   textures_->begin_frame();
   Frame f{*core_, strings_, snap, probe_, *this, now, window_->ui_scale(), textures_.get(), window_->take_pinch(),
-          &camera_desk_};
+          &camera_desk_, &map_pick_};
   draw(f);
   if (stack_.back() != ScreenId::camera) camera_->close();  // left by any way: back, home, sign-out, lock
   route_drops(f, window_->take_dropped());  // after draw: the screen has had enter()

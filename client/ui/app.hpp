@@ -45,6 +45,13 @@ class App : public Nav {
   // --screen camera: the preview once the camera has sent a few frames.
   void settle_camera();
   int run_bench();
+  // --bench-map: the map with every grid, 1,000 pins and a day's tracks.
+  int run_bench_map();
+  struct FrameTimes {
+    std::vector<double> total, gl, swap;  // ms, sorted
+  };
+  FrameTimes time_frames(int n);
+  void print_frame_times(const FrameTimes& t);
   Status sign_in_and_sync();
   Status prepare_screen(ScreenId id);
   void stage_takeover(ScreenId id);
@@ -83,6 +90,7 @@ class App : public Nav {
   VisitScreen* visit_ = nullptr;
   CameraScreen* camera_ = nullptr;
   CameraDesk camera_desk_;
+  MapPickDesk map_pick_;
   CasesScreen* cases_ = nullptr;
   TakeoverScreen* takeover_ = nullptr;
   GridMapScreen* map_ = nullptr;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <random>
 
 #include "client/ui/app.hpp"
 #include "client/ui/screens/camera.hpp"
@@ -33,6 +34,38 @@ long peak_rss_kb() {
     in.ignore(1 << 12, '\n');
   }
   return 0;
+}
+
+// 1,000 open cases pinned inside the park's bounds, a fixed seed so runs
+// compare; and a worker's day: eight one-hour patrols, a point every 5 s
+// of a walk (2,880 points unsimplified: more than the stored, simplified
+// track would hold), each with a check-in.
+void add_bench_load(GridMapView* m) {
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<double> lon(m->west, m->east), lat(m->south, m->north), unit(-1, 1);
+  const char* severities[] = {"low", "normal", "high", "urgent"};
+  for (int i = 0; i < 1000; ++i)
+    m->pins.push_back(MapPin{"bench-" + std::to_string(i), "bench", severities[i % 4], "reported", "",
+                             geo::LonLat{lon(rng), lat(rng)}, i % 7 == 0});
+  auto replay = std::make_shared<ReplayView>();
+  replay->worker_id = "bench";
+  replay->day = "2026-12-07";
+  const int64_t day0 = 1'796'600'000'000;
+  for (int p = 0; p < 8; ++p) {
+    TrackLine line;
+    line.patrol_id = "bench-" + std::to_string(p);
+    geo::LonLat at{lon(rng), lat(rng)};
+    const int64_t start = day0 + p * 3'600'000;
+    for (int k = 0; k < 720; ++k) {  // 6 m a step in a wandering direction
+      at.lon += unit(rng) * 6e-5;
+      at.lat += unit(rng) * 5e-5;
+      line.points.push_back(geo::TrackPoint{at, start + k * 5'000});
+    }
+    replay->length_m += geo::length_m(line.points);
+    replay->checkins.push_back(geo::Fix{line.points.front().p, 5, start, geo::FixSource::gps});
+    replay->lines.push_back(std::move(line));
+  }
+  m->replay = replay;
 }
 
 }  // namespace
@@ -91,6 +124,11 @@ void App::stage_takeover(ScreenId id) {
   if (!snap.takeover || snap.takeover->units.empty()) return;
   const std::vector<UnitGridItem>& units = snap.takeover->units;
   if (id == ScreenId::map) map_->select(units.front().grid.id);
+  if (id == ScreenId::map && !options_.replay.empty()) {
+    const size_t colon = options_.replay.find(':');
+    map_->replay_first(options_.replay.substr(0, colon),
+                       colon == std::string::npos ? std::string() : options_.replay.substr(colon + 1));
+  }
   if (id == ScreenId::takeover && units.size() > 1) takeover_->preselect(units[1].grid.id);
 }
 
@@ -182,27 +220,65 @@ int App::run_bench() {
   const Snapshot snap = core_->snapshot();
   const size_t rows = snap.targets ? snap.targets->items.size() : 0;
   visit_->set_auto_scroll(23.0f * window_->ui_scale());
-  std::vector<double> times, gl, swap;
-  times.reserve(static_cast<size_t>(options_.bench_frames));
-  for (int i = 0; i < options_.bench_frames; ++i) {
-    const auto t = std::chrono::steady_clock::now();
+  const FrameTimes t = time_frames(options_.bench_frames);
+  std::printf("bench rows %zu\n", rows);
+  print_frame_times(t);
+  std::printf("bench rss_kb %ld\n", peak_rss_kb());
+  std::fflush(stdout);
+  return 0;
+}
+
+App::FrameTimes App::time_frames(int n) {
+  FrameTimes t;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
     window_->pump_events(0);
     frame();
-    times.push_back(ms_since(t));
-    gl.push_back(window_->last_gl_ms());
-    swap.push_back(window_->last_swap_ms());
+    t.total.push_back(ms_since(t0));
+    t.gl.push_back(window_->last_gl_ms());
+    t.swap.push_back(window_->last_swap_ms());
   }
-  std::sort(times.begin(), times.end());
-  std::sort(gl.begin(), gl.end());
-  std::sort(swap.begin(), swap.end());
+  for (auto* v : {&t.total, &t.gl, &t.swap}) std::sort(v->begin(), v->end());
+  return t;
+}
+
+void App::print_frame_times(const FrameTimes& t) {
+  const std::vector<double>& times = t.total;
   auto pct = [&](double p) { return times[std::min(times.size() - 1, static_cast<size_t>(p * times.size()))]; };
-  std::printf("bench gl_p50_ms %.2f\n", gl[gl.size() / 2]);
-  std::printf("bench swap_p50_ms %.2f\n", swap[swap.size() / 2]);
-  std::printf("bench rows %zu\n", rows);
+  std::printf("bench gl_p50_ms %.2f\n", t.gl[t.gl.size() / 2]);
+  std::printf("bench swap_p50_ms %.2f\n", t.swap[t.swap.size() / 2]);
   std::printf("bench frames %zu\n", times.size());
   std::printf("bench frame_p50_ms %.2f\n", pct(0.50));
   std::printf("bench frame_p99_ms %.2f\n", pct(0.99));
   std::printf("bench frame_max_ms %.2f\n", times.back());
+}
+
+// The map as a supervisor sees it on a busy day: the replica's grids, and
+// 1,000 open cases pinned and a worker's day of tracks added to what the
+// core built (the replica has neither in that number), drawn frame after
+// frame while the view pans across the park.
+int App::run_bench_map() {
+  if (options_.user.empty()) return fail("--bench-map needs --user and --password");
+  core_->sign_in(options_.user, options_.password);
+  core_->wait_idle();
+  if (!core_->snapshot().session.signed_in) return fail("sign-in failed in --bench-map");
+  stack_ = {ScreenId::home, ScreenId::map};
+  entered_ = false;
+  forced_ = true;
+  settle(6, 400);
+  const Snapshot snap = core_->snapshot();
+  if (!snap.grid_map || snap.grid_map->grids.empty()) return fail("no grids to draw in --bench-map");
+  auto m = std::make_shared<GridMapView>(*snap.grid_map);
+  add_bench_load(m.get());
+  map_->show_for_bench(m);
+  settle(3, 60);
+  size_t points = 0;
+  for (const TrackLine& l : m->replay->lines) points += l.points.size();
+  const FrameTimes t = time_frames(options_.bench_frames);
+  std::printf("bench grids %zu\n", m->grids.size());
+  std::printf("bench pins %zu\n", m->pins.size());
+  std::printf("bench track_points %zu\n", points);
+  print_frame_times(t);
   std::printf("bench rss_kb %ld\n", peak_rss_kb());
   std::fflush(stdout);
   return 0;

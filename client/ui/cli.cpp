@@ -35,6 +35,11 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
                       shown or the form open; with --screenshot, before the picture
   --bench             benchmark run: first frame, scroll the visit list, report
   --bench-frames N    frames to time in --bench (default 600)
+  --bench-map         benchmark run of the map: every grid, 1,000 pins and a
+                      day's tracks, panning; reports frame times
+  --replay WORKER:DAY the map's 轨迹回放 first shows this worker (a user id or
+                      name; empty: the first listed) on DAY (YYYY-MM-DD;
+                      empty: today), e.g. with --screen map --screenshot
   --verbose           log screens and notices to stderr
   --help              this text
 
@@ -75,6 +80,8 @@ Result<Options> parse_cli(int argc, char** argv) {
     else if (a == "--drop") st = value(&o.drop);
     else if (a == "--camera") st = value(&o.camera);
     else if (a == "--bench") o.bench = true;
+    else if (a == "--bench-map") o.bench = o.bench_map = true;
+    else if (a == "--replay") st = value(&o.replay);
     else if (a == "--verbose") o.verbose = true;
     else if (a == "--size") {
       st = value(&tmp);

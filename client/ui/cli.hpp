@@ -15,6 +15,8 @@ struct Options {
   std::string drop;                // a file dropped on the window once --screen is up (tests)
   std::string camera;              // the V4L2 device for 拍照; empty: the first found
   bool bench = false;              // the benchmark's run: start, scroll, report, exit
+  bool bench_map = false;          // with bench: the map with 1,000 pins and a day's tracks instead
+  std::string replay;              // --screen map: a supervisor's replay first, WORKER:DAY
   int bench_frames = 600;
   bool verbose = false;
   bool help = false;

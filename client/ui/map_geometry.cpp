@@ -6,8 +6,6 @@
 namespace gw::client::ui {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
 double cross(const Pt& a, const Pt& b, const Pt& c) {
   return static_cast<double>(b.x - a.x) * (c.y - a.y) - static_cast<double>(b.y - a.y) * (c.x - a.x);
 }
@@ -28,20 +26,62 @@ bool inside_triangle(const Pt& p, const Pt& a, const Pt& b, const Pt& c) {
 
 }  // namespace
 
-MapFit::MapFit(double west, double south, double east, double north, float x0, float y0, float w, float h)
-    : west_(west), north_(north), kx_(std::cos((south + north) * 0.5 * kPi / 180.0)) {
-  const double dx = std::max((east - west) * kx_, 1e-9), dy = std::max(north - south, 1e-9);
-  scale_ = std::min(static_cast<double>(w) / dx, static_cast<double>(h) / dy);
-  ox_ = x0 + (w - dx * scale_) * 0.5;
-  oy_ = y0 + (h - dy * scale_) * 0.5;
+void MapCamera::set_view(float x0, float y0, float w, float h) {
+  x0_ = x0;
+  y0_ = y0;
+  w_ = std::max(w, 1.0f);
+  h_ = std::max(h, 1.0f);
 }
 
-Pt MapFit::to_screen(double lon, double lat) const {
-  return {static_cast<float>(ox_ + (lon - west_) * kx_ * scale_), static_cast<float>(oy_ + (north_ - lat) * scale_)};
+void MapCamera::fit(geo::Xy min, geo::Xy max, float pad) {
+  const double w = std::max(1.0, static_cast<double>(w_) - 2 * pad), h = std::max(1.0, static_cast<double>(h_) - 2 * pad);
+  centre_ = {(min.x + max.x) / 2, (min.y + max.y) / 2};
+  mpp_ = std::max({(max.x - min.x) / w, (max.y - min.y) / h, 1e-3});
 }
 
-std::pair<double, double> MapFit::to_lonlat(float x, float y) const {
-  return {west_ + (x - ox_) / (kx_ * scale_), north_ - (y - oy_) / scale_};
+Pt MapCamera::to_screen(geo::Xy p) const {
+  return {static_cast<float>(x0_ + w_ / 2 + (p.x - centre_.x) / mpp_),
+          static_cast<float>(y0_ + h_ / 2 - (p.y - centre_.y) / mpp_)};
+}
+
+geo::Xy MapCamera::to_plane(Pt p) const {
+  return {centre_.x + (p.x - x0_ - w_ / 2) * mpp_, centre_.y - (p.y - y0_ - h_ / 2) * mpp_};
+}
+
+void MapCamera::zoom_about(double factor, Pt at, double min_mpp, double max_mpp) {
+  if (!(factor > 0)) return;
+  const geo::Xy held = to_plane(at);
+  mpp_ = std::clamp(mpp_ / factor, min_mpp, std::max(min_mpp, max_mpp));
+  // Put the held ground back under `at`.
+  const geo::Xy now = to_plane(at);
+  centre_.x += held.x - now.x;
+  centre_.y += held.y - now.y;
+}
+
+void MapCamera::pan(float dx, float dy) {
+  centre_.x -= dx * mpp_;
+  centre_.y += dy * mpp_;
+}
+
+bool MapCamera::visible(Pt p, float margin) const {
+  return p.x >= x0_ - margin && p.x <= x0_ + w_ + margin && p.y >= y0_ - margin && p.y <= y0_ + h_ + margin;
+}
+
+bool MapCamera::visible(Pt min, Pt max) const {
+  return max.x >= x0_ && min.x <= x0_ + w_ && max.y >= y0_ && min.y <= y0_ + h_;
+}
+
+int nearest_within(const std::vector<Pt>& points, Pt at, float radius) {
+  int best = -1;
+  float best_d2 = radius * radius;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const float dx = points[i].x - at.x, dy = points[i].y - at.y, d2 = dx * dx + dy * dy;
+    if (d2 <= best_d2) {  // NaN compares false: off screen never hits
+      best_d2 = d2;
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
 }
 
 Ring open_ring(const Ring& ring) {
@@ -99,8 +139,10 @@ std::vector<int> triangulate(const std::vector<Pt>& poly) {
   return out;
 }
 
+bool is_clockwise(const std::vector<Pt>& poly) { return poly.size() < 3 || signed_area(poly) >= 0; }
+
 std::vector<Pt> clockwise(std::vector<Pt> poly) {
-  if (poly.size() > 2 && signed_area(poly) < 0) std::reverse(poly.begin(), poly.end());
+  if (!is_clockwise(poly)) std::reverse(poly.begin(), poly.end());
   return poly;
 }
 

@@ -47,6 +47,17 @@ struct CameraDesk {
   std::shared_ptr<const Photo> still;  // used, not yet taken by asked_by
 };
 
+// The map's pick mode (issue 23): a form's 在地图上标注 names itself here
+// and opens the map, which places or moves one pin and, on 使用此位置,
+// leaves the fix here for that form; back there the form is not entered
+// again, so what was typed is kept (as from the camera).
+struct MapPickDesk {
+  std::string asked_by;            // the form picking; empty: the map is not in pick mode
+  std::optional<geo::Fix> start;   // the pin the map opens with (the form's fix so far)
+  std::optional<geo::Fix> placed;  // used (使用此位置), not yet taken by the form
+  std::string placed_for;          // that form (asked_by is cleared as the map goes)
+};
+
 struct Frame {
   ClientCore& core;
   const Strings& s;
@@ -58,6 +69,7 @@ struct Frame {
   PhotoTextures* photos = nullptr;  // evidence photos as textures (photo_textures.hpp)
   float pinch = 0.0f;  // two fingers spread (> 0) or closed since the last frame: SDL's dDist
   CameraDesk* camera = nullptr;  // the tablet's camera and the still on its way to a form
+  MapPickDesk* map_pick = nullptr;  // a form's pin on its way from the map
 };
 
 class Screen {

@@ -16,6 +16,12 @@ const Value& col(const TableSpec& t, const Row& r, std::string_view name) {
   return r.values[static_cast<size_t>(t.index_of(name))];
 }
 
+// A text column as the patch sets it, "" when it does not.
+std::string patch_text(const Patch& p, std::string_view column) {
+  const Value* v = p.value_of(static_cast<uint16_t>(p.table->index_of(column)));
+  return v ? text_or_empty(*v) : std::string();
+}
+
 }  // namespace
 
 // Cases and their log: every step judged by the workflow's move table; a
@@ -94,11 +100,7 @@ class AttachmentRule final : public ParkRule {
   explicit AttachmentRule(ServerEngine& e) : e_(e) {}
   Verdict check(const UserInfo& u, const Patch& p, const Row& held) override {
     if (held.exists) return {};  // every column but `deleted` is fixed: the general checks judged it
-    const TableSpec& t = *p.table;
-    auto text = [&](const char* c) {
-      const Value* v = p.value_of(static_cast<uint16_t>(t.index_of(c)));
-      return v ? text_or_empty(*v) : std::string();
-    };
+    auto text = [&](const char* c) { return patch_text(p, c); };
     if (text("author_id") != u.id) return {Code::forbidden, "a photo is attached in its author's name only"};
     const TableSpec* record_table = find_table(text("record_table"));
     Row record;
@@ -119,6 +121,45 @@ class AttachmentRule final : public ParkRule {
   ServerEngine& e_;
 };
 
+// A patrol's track segment (issue 23) is recorded by its worker, on a
+// patrol the server holds in the same grid (a patrol walked by two shows
+// two tracks); each worker's segment number once: a segment resent under a
+// new id would draw the walk twice.
+class TrackRule final : public ParkRule {
+ public:
+  explicit TrackRule(ServerEngine& e) : e_(e) {}
+  Verdict check(const UserInfo& u, const Patch& p, const Row& held) override {
+    if (held.exists) return {};  // every column is fixed
+    if (patch_text(p, "worker_id") != u.id) return {Code::forbidden, "a patrol's track is recorded by its worker only"};
+    const TableSpec& patrols = *find_table("patrols");
+    Row patrol;
+    if (!e_.store().load(patrols, patch_text(p, "patrol_id"), patrol) || !patrol.exists)
+      return {Code::not_found, "the patrol of this track is not on the server: send the patrol first"};
+    if (text_or_empty(col(patrols, patrol, "grid_id")) != patch_text(p, "grid_id"))
+      return {Code::invalid, "a track is recorded in its patrol's grid"};
+    const Value* seq = p.value_of(static_cast<uint16_t>(p.table->index_of("seq")));
+    if (!seq || !std::holds_alternative<int64_t>(*seq)) return {};  // the schema's checks refuse it
+    auto same = e_.store().db().prepare("SELECT count(*) FROM tracks WHERE patrol_id = ? AND worker_id = ? AND seq = ?");
+    same.bind(1, patch_text(p, "patrol_id"));
+    same.bind(2, u.id);
+    same.bind(3, std::get<int64_t>(*seq));
+    if (same.step() && same.int64(0) > 0) return {Code::invalid, "this segment of the patrol's track is already held"};
+    return {};
+  }
+
+ private:
+  ServerEngine& e_;
+};
+
+// A check-in (签到) is its user's own.
+class CheckinRule final : public ParkRule {
+ public:
+  Verdict check(const UserInfo& u, const Patch& p, const Row& held) override {
+    if (!held.exists && patch_text(p, "user_id") != u.id) return {Code::forbidden, "a check-in is made in its user's name only"};
+    return {};
+  }
+};
+
 ParkRules park_rules(ServerEngine& engine) {
   ParkRules rules;
   auto add = [&](std::string_view table, std::unique_ptr<ParkRule> rule) {
@@ -130,6 +171,8 @@ ParkRules park_rules(ServerEngine& engine) {
   add("assignments", std::make_unique<AssignmentRule>(engine));
   add("conflicts", std::make_unique<ConflictDecisionRule>(engine));
   add("attachments", std::make_unique<AttachmentRule>(engine));
+  add("tracks", std::make_unique<TrackRule>(engine));
+  add("checkins", std::make_unique<CheckinRule>());
   return rules;
 }
 

@@ -30,6 +30,7 @@ std::vector<std::string> Checker::run() {
   check_replay();
   check_write_rules();
   check_photo_quota();
+  check_tracks();
   return failures_;
 }
 
@@ -226,6 +227,20 @@ void Checker::check_photo_quota() {
   while (q.step())
     fail("record " + std::string(q.text(0)) + " carries " + std::to_string(q.int64(1)) + " photos, over the " +
          std::to_string(tuning::kPhotosPerRecord) + " allowed");
+}
+
+// A patrol's track: each worker's segment number once, in its patrol's
+// grid (park_rules.cpp TrackRule).
+void Checker::check_tracks() {
+  auto q = server_.store().db().prepare(
+      "SELECT t.patrol_id, t.worker_id, t.seq, count(*), max(p.grid_id IS NULL OR t.grid_id != p.grid_id) "
+      "FROM tracks t LEFT JOIN patrols p ON p.id = t.patrol_id GROUP BY t.patrol_id, t.worker_id, t.seq");
+  while (q.step()) {
+    std::string segment = "patrol " + std::string(q.text(0)) + " segment " + std::to_string(q.int64(2)) + " of " +
+                          std::string(q.text(1));
+    if (q.int64(3) > 1) fail(segment + " is held " + std::to_string(q.int64(3)) + " times");
+    if (q.int64(4) != 0) fail(segment + " is not in its patrol's grid, or its patrol is missing");
+  }
 }
 
 void Checker::check_replay() {

@@ -40,6 +40,7 @@ class Checker {
   void check_quarantine();
   void check_replay();
   void check_photo_quota();
+  void check_tracks();
   void check_write_rules();  // rules_oracle.cpp
   void fail(std::string what);
 

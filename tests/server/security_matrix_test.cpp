@@ -24,6 +24,7 @@
 #include "shared/categories.hpp"
 #include "shared/checks.hpp"
 #include "shared/codec.hpp"
+#include "shared/geo.hpp"
 #include "shared/workflow.hpp"
 #include "sync/core/patch.hpp"
 #include "sync/core/protocol.hpp"
@@ -82,7 +83,7 @@ struct World {
   std::vector<std::string> free_units;      // unit grids under no takeover, for new takeovers
   std::string takeover_department;          // a department cadre01 is not of
   std::vector<std::string> departments;
-  std::map<std::string, std::string> household, a_case;  // grid -> a row of it (fixtures)
+  std::map<std::string, std::string> household, a_case, a_patrol;  // grid -> a row of it (fixtures)
   UuidV7 ids;
   int64_t counter = 0;
 
@@ -92,7 +93,7 @@ struct World {
 
   // Candidates for a value of column c, written by actor a in grid `grid`;
   // the first one differing from `avoid` is used.
-  std::vector<Value> candidates(const TableSpec& /*t*/, const ColumnSpec& c, const Actor& a, const std::string& grid,
+  std::vector<Value> candidates(const TableSpec& t, const ColumnSpec& c, const Actor& a, const std::string& grid,
                                 const std::string& user) {
     ++counter;
     std::string_view n = c.name;
@@ -104,8 +105,25 @@ struct World {
       const std::string& elsewhere = grid == g_out ? actors[0].in_grid : g_out;
       if (n == "household_id" || n == "target_id") return {household.at(grid), household.at(elsewhere)};
       if (n == "case_id" || n == "record_id") return {a_case.at(grid), a_case.at(elsewhere)};
+      if (n == "patrol_id" && t.name == "tracks") return {a_patrol.at(grid), a_patrol.at(elsewhere)};  // TrackRule
       if (n == "department_id") return {departments.at(0), departments.at(1)};
       return {uuid()};  // takeover_id, patrol_id, visit_id, ref_id, row_id: no rule ties them
+    }
+    // Values with a rule of their own (issue 23): a fix, a grid's polygon, a track.
+    if (c.verify == &geo::verify_fix_text)
+      return {geo::fix_json({{118.55, 24.87}, 5.0 + static_cast<double>(counter % 50), now_ms(), geo::FixSource::gps}),
+              geo::fix_json({{118.56, 24.88}, 8, now_ms(), geo::FixSource::manual})};
+    if (c.verify == &geo::verify_polygon_text) {
+      double d = 0.001 * static_cast<double>(1 + counter % 9);
+      return {geo::polygon_json({{{{118.5, 24.8}, {118.5 + d, 24.8}, {118.5 + d, 24.8 + d}}}}),
+              geo::polygon_json({{{{118.5, 24.8}, {118.6, 24.8}, {118.6, 24.9}, {118.5, 24.9}}}})};
+    }
+    if (c.verify == &geo::verify_track_text) {
+      std::vector<geo::TrackPoint> track{{{118.55, 24.87}, 1'765'000'000'000 + counter * 1000},
+                                         {{118.551, 24.871}, 1'765'000'010'000 + counter * 1000}};
+      std::string first = geo::encode_track(track);
+      track.pop_back();
+      return {first, geo::encode_track(track)};
     }
     if (!c.one_of.empty()) {
       for (auto o : c.one_of) v.emplace_back(std::string(o));
@@ -425,6 +443,7 @@ TEST_SUITE("security matrix") {
           fixtures[tn][g] = fixture(sup, w, t, w.new_row(t, office, g, office.id()));
           if (tn == "households") w.household[g] = fixtures[tn][g];
           if (tn == "cases") w.a_case[g] = fixtures[tn][g];
+          if (tn == "patrols") w.a_patrol[g] = fixtures[tn][g];
         }
       } else if (t.bucket == BucketRule::user) {
         for (auto& a : w.actors) {

@@ -16,6 +16,30 @@ void CaseDraftEditor::reset(std::string source) {
   major_.clear();
   problem_key_.clear();
   picker_.close();
+  location_.reset();
+  grid_chosen_ = false;
+}
+
+void CaseDraftEditor::grid_from_fix(Frame& f, const Catalog& cat) {
+  const GridIndex* index = f.snap.grid_index.get();
+  if (!draft_.fix || !index) return;
+  const geo::LonLat at = draft_.fix->at_point;
+  bool suggested = false;
+  if (const GridIndex::Entry* e = index->grid_at(at); e && !grid_chosen_)
+    for (const GridItem& g : cat.grids)
+      if (g.id == e->id) {
+        draft_.grid_id = g.id;
+        suggested = true;
+      }
+  if (suggested) muted(f.s.tr("loc.grid_suggested"));
+  bool has_mine = false, inside = false;
+  for (const GridItem& g : cat.grids) {
+    if (!g.mine) continue;
+    has_mine = true;
+    inside = inside || index->contains(g.id, at);
+  }
+  if (has_mine && !inside) error_text(f.s.tr("loc.outside"));
+  f.probe.state(prefix_ + ".outside", has_mine && !inside ? "1" : "0");
 }
 
 void CaseDraftEditor::where_and_what(Frame& f, const Catalog& cat) {
@@ -23,7 +47,8 @@ void CaseDraftEditor::where_and_what(Frame& f, const Catalog& cat) {
   ImGui::TextUnformatted(f.s.c("case_form.grid"));
   std::vector<std::pair<std::string, std::string>> grids;
   for (const GridItem& g : cat.grids) grids.emplace_back(g.id, g.name + "  " + g.code);
-  combo(f, id("grid"), grids, &draft_.grid_id);
+  if (combo(f, id("grid"), grids, &draft_.grid_id)) grid_chosen_ = true;
+  grid_from_fix(f, cat);
 
   ImGui::TextUnformatted(f.s.c("case_form.category"));
   const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
@@ -62,6 +87,9 @@ void CaseDraftEditor::details(Frame& f, bool with_parties) {
   }
   ImGui::TextUnformatted(f.s.c("case_form.location"));
   input_text(f, id("location"), f.s.tr("case_form.location_hint"), &draft_.location);
+  // A hotline call is about somewhere else than where the tablet is: its
+  // pin only ever comes from the map.
+  location_.draw(f, &draft_.fix, draft_.source != "hotline");
   ImGui::TextUnformatted(f.s.c("case_form.description"));
   input_multiline(f, id("description"), &draft_.description, ImGui::GetTextLineHeight() * 4);
   ImGui::TextUnformatted(f.s.c("photos.report_label"));

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "client/ui/location_line.hpp"
 #include "client/ui/photo_widgets.hpp"
 #include "client/ui/screen.hpp"
 
@@ -30,6 +31,9 @@ class CaseDraftEditor {
 
  private:
   void where_and_what(Frame& f, const Catalog& cat);
+  // The grid under the fix, suggested while the worker has not chosen one;
+  // a warning when the fix lies outside every grid of theirs.
+  void grid_from_fix(Frame& f, const Catalog& cat);
   void details(Frame& f, bool with_parties);
   std::string id(std::string_view part) const { return prefix_ + "." + std::string(part); }
   // The i18n key of what the draft still lacks, empty when it can be saved.
@@ -40,6 +44,8 @@ class CaseDraftEditor {
   std::string major_;
   std::string problem_key_;  // why the last save was refused, empty when fine
   PhotoPicker picker_{prefix_};
+  LocationLine location_{prefix_};
+  bool grid_chosen_ = false;  // the worker picked the grid: a fix no longer suggests one
 };
 
 }  // namespace gw::client::ui

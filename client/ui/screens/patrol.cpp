@@ -111,9 +111,13 @@ void PatrolScreen::checklist(Frame& f, const PatrolView& p) {
   for (size_t i = 0; i < p.checklist.size(); ++i) entry_row(f, p, p.checklist[i], i);
   patrol_photos(f, p);
   end_panel();
-  const float end_w = 220.0f * f.scale;
+  const float end_w = 220.0f * f.scale, check_w = 160.0f * f.scale;
   input_text(f, "patrol.notes", f.s.tr("patrol.notes_hint"), &patrol_notes_, 0,
-             ImGui::GetContentRegionAvail().x - end_w - ImGui::GetStyle().ItemSpacing.x);
+             ImGui::GetContentRegionAvail().x - end_w - check_w - ImGui::GetStyle().ItemSpacing.x * 2);
+  ImGui::SameLine();
+  // 签到 (issue 23): at the grid, with the tablet's fix; the core says how it went.
+  if (primary_button(f, "patrol.check_in", f.s.tr("patrol.check_in"), ImVec2(check_w, 0)))
+    f.core.check_in(p.grid_id, p.id);
   ImGui::SameLine();
   if (danger_button(f, "patrol.end", f.s.tr("patrol.end"), ImVec2(-1, 0))) {
     ended_id_ = p.id;

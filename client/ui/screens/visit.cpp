@@ -71,6 +71,7 @@ void VisitScreen::enter(Frame& f) {
   picked_ = {};
   edit_.reset();
   picker_.close();
+  location_.reset();
   f.core.search_targets(TargetQuery{text_, kind_});
 }
 
@@ -163,6 +164,7 @@ void VisitScreen::form(Frame& f) {
   picker_.draw(f, &photos_);
   // A dropped file is seen arriving: the list comes into view (the form scrolls below the fold).
   if (std::exchange(show_photos_, false)) ImGui::SetScrollHereY(1.0f);
+  location_.draw(f, &fix_, true);
   if (primary_button(f, "visit.save", f.s.tr("visit.save"), ImVec2(-1, 0))) save(f);
   past_visits(f);
 }
@@ -223,7 +225,9 @@ void VisitScreen::save(Frame& f) {
   v.needs = needs_;
   v.follow_up_at = follow_up_days_ ? start_of_day(f.now_ms) + int64_t{follow_up_days_} * 86'400'000 : 0;
   v.photos = photos_;
+  v.fix = fix_;
   f.core.record_visit(v);
+  location_.reset();
   picked_ = {};
   notes_.clear();
   photos_.clear();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "client/ui/location_line.hpp"
 #include "client/ui/photo_widgets.hpp"
 #include "client/ui/screen.hpp"
 
@@ -77,6 +78,8 @@ class VisitScreen : public Screen {
   int follow_up_days_ = 0;
   std::vector<PhotoSource> photos_;  // for the visit being written
   PhotoPicker picker_{"visit"};
+  LocationLine location_{"visit"};
+  std::optional<geo::Fix> fix_;  // where the visit is made: the tablet's fix or a pin placed on the map
   bool show_photos_ = false;  // a file was dropped: scroll the form to its list
   float auto_scroll_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "client/ui/cli.hpp"
@@ -137,17 +138,59 @@ gw::client::MapGrid square(std::string id, int level, double w, double s, double
 
 }  // namespace
 
-TEST_CASE("map: fit keeps the ground's aspect, taps find the finest grid") {
-  // 0.1° of longitude at 60° north is as long as 0.05° of latitude.
-  const MapFit fit(10.0, 59.95, 10.1, 60.05, 0, 0, 400, 400);
-  const Pt a = fit.to_screen(10.0, 60.05), b = fit.to_screen(10.1, 59.95);
-  CHECK(b.x - a.x == doctest::Approx(200).epsilon(0.01));
-  CHECK(b.y - a.y == doctest::Approx(400).epsilon(0.01));
-  CHECK(a.x == doctest::Approx(100).epsilon(0.01));  // centred
-  const auto [lon, lat] = fit.to_lonlat(300, 200);
-  CHECK(lon == doctest::Approx(10.1));
-  CHECK(lat == doctest::Approx(60.0));
+TEST_CASE("map: the camera fits the park in metres, zooms about a point, pans, culls") {
+  // A 2,000 x 1,000 m park in an 800 x 600 view: the width decides, 2.5 m a pixel.
+  MapCamera cam;
+  cam.set_view(100, 50, 800, 600);
+  cam.fit({-1000, -500}, {1000, 500}, 0);
+  CHECK(cam.metres_per_px() == doctest::Approx(2.5));
+  const Pt nw = cam.to_screen({-1000, 500}), se = cam.to_screen({1000, -500});
+  CHECK(nw.x == doctest::Approx(100));
+  CHECK(se.x == doctest::Approx(900));
+  CHECK(nw.y == doctest::Approx(150));  // centred: 100 px above and below
+  CHECK(se.y == doctest::Approx(550));
+  const gw::geo::Xy back = cam.to_plane({300, 400});
+  CHECK(back.x == doctest::Approx(-500));
+  CHECK(back.y == doctest::Approx(-125));  // y runs up on the ground, down on screen
 
+  // Zooming keeps the ground under the finger where it is.
+  const Pt finger{700, 200};
+  const gw::geo::Xy under = cam.to_plane(finger);
+  cam.zoom_about(2.0, finger, 0.1, 10);
+  CHECK(cam.metres_per_px() == doctest::Approx(1.25));
+  CHECK(cam.to_screen(under).x == doctest::Approx(700));
+  CHECK(cam.to_screen(under).y == doctest::Approx(200));
+  cam.zoom_about(1000.0, finger, 0.1, 10);  // held at the closest allowed
+  CHECK(cam.metres_per_px() == doctest::Approx(0.1));
+  cam.zoom_about(1e-6, finger, 0.1, 10);  // and the farthest
+  CHECK(cam.metres_per_px() == doctest::Approx(10));
+  CHECK(cam.to_screen(under).x == doctest::Approx(700));
+
+  // A drag moves the ground with the finger.
+  const Pt before = cam.to_screen({0, 0});
+  cam.pan(30, -20);
+  CHECK(cam.to_screen({0, 0}).x == doctest::Approx(before.x + 30));
+  CHECK(cam.to_screen({0, 0}).y == doctest::Approx(before.y - 20));
+
+  // Culling: the view, grown by a margin; boxes that overlap it.
+  CHECK(cam.visible(Pt{500, 300}, 0));
+  CHECK(!cam.visible(Pt{95, 300}, 0));
+  CHECK(cam.visible(Pt{95, 300}, 10));
+  CHECK(cam.visible(Pt{0, 0}, Pt{120, 60}));
+  CHECK(!cam.visible(Pt{0, 0}, Pt{90, 40}));
+}
+
+TEST_CASE("map: a tap hits the nearest pin within a finger, never one off screen") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<Pt> pins{{100, 100}, {120, 100}, {nan, nan}, {400, 400}};
+  CHECK(nearest_within(pins, {112, 101}, 28) == 1);
+  CHECK(nearest_within(pins, {105, 100}, 28) == 0);
+  CHECK(nearest_within(pins, {250, 250}, 28) == -1);
+  CHECK(nearest_within({{nan, nan}}, {0, 0}, 1e9f) == -1);
+  CHECK(nearest_within({}, {0, 0}, 28) == -1);
+}
+
+TEST_CASE("map: taps find the finest grid") {
   gw::client::GridMapView m;
   m.grids = {square("zone", 1, 0, 0, 10, 10), square("unit", 2, 0, 0, 5, 10), square("leaf", 3, 0, 0, 5, 5)};
   CHECK(pick_grid(m, 1, 1) == 2);
