@@ -45,6 +45,7 @@ class App : public Nav {
   // --screen camera: the preview once the camera has sent a few frames.
   void settle_camera();
   int run_bench();
+  Status bench_sign_in(ScreenId screen);
   // --bench-map: the map with every grid, 1,000 pins and a day's tracks.
   int run_bench_map();
   struct FrameTimes {

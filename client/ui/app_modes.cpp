@@ -201,6 +201,19 @@ int App::run_screenshot() {
   return 0;
 }
 
+// A benchmark's start: signed in from the replica (no sync), `screen` up over home, settled.
+Status App::bench_sign_in(ScreenId screen) {
+  if (options_.user.empty()) return Error{Code::missing, "a benchmark run needs --user and --password"};
+  core_->sign_in(options_.user, options_.password);
+  core_->wait_idle();
+  if (!core_->snapshot().session.signed_in) return Error{Code::unauthorized, "sign-in failed in the benchmark run"};
+  stack_ = {ScreenId::home, screen};
+  entered_ = false;
+  forced_ = true;
+  settle(6, 400);
+  return Status::ok();
+}
+
 // Prints `bench KEY VALUE` lines that bench-client reads.
 int App::run_bench() {
   const auto t0 = std::chrono::steady_clock::now();
@@ -209,14 +222,7 @@ int App::run_bench() {
   std::printf("bench first_frame_unix_ms %lld\n", static_cast<long long>(now_ms()));
   std::printf("bench first_frame_in_process_ms %.1f\n", ms_since(t0));
   std::fflush(stdout);
-  if (options_.user.empty()) return fail("--bench needs --user and --password");
-  core_->sign_in(options_.user, options_.password);
-  core_->wait_idle();
-  if (!core_->snapshot().session.signed_in) return fail("sign-in failed in --bench");
-  stack_ = {ScreenId::home, ScreenId::visit};
-  entered_ = false;
-  forced_ = true;
-  settle(6, 400);
+  if (Status st = bench_sign_in(ScreenId::visit); !st) return fail(st.error().message);
   const Snapshot snap = core_->snapshot();
   const size_t rows = snap.targets ? snap.targets->items.size() : 0;
   visit_->set_auto_scroll(23.0f * window_->ui_scale());
@@ -258,14 +264,7 @@ void App::print_frame_times(const FrameTimes& t) {
 // core built (the replica has neither in that number), drawn frame after
 // frame while the view pans across the park.
 int App::run_bench_map() {
-  if (options_.user.empty()) return fail("--bench-map needs --user and --password");
-  core_->sign_in(options_.user, options_.password);
-  core_->wait_idle();
-  if (!core_->snapshot().session.signed_in) return fail("sign-in failed in --bench-map");
-  stack_ = {ScreenId::home, ScreenId::map};
-  entered_ = false;
-  forced_ = true;
-  settle(6, 400);
+  if (Status st = bench_sign_in(ScreenId::map); !st) return fail(st.error().message);
   const Snapshot snap = core_->snapshot();
   if (!snap.grid_map || snap.grid_map->grids.empty()) return fail("no grids to draw in --bench-map");
   auto m = std::make_shared<GridMapView>(*snap.grid_map);
