@@ -218,9 +218,20 @@ Result<KpiReport> compute_kpi(Db& db, const KpiQuery& q) {
       tally.add(key(grid, user, names.department_of(user)), [&](KpiRow& row) { ++(row.*field); });
     }
   };
-  count_work("SELECT grid_id, worker_id FROM patrols WHERE status = 'done' AND started_at >= ? AND started_at < ? "
-             "AND coalesce(deleted, 0) <> 1",
-             &KpiRow::patrols);
+  auto patrols = db.prepare(
+      "SELECT grid_id, worker_id, coalesce(distance_m, 0), coalesce(inside_ms, 0) FROM patrols "
+      "WHERE status = 'done' AND started_at >= ? AND started_at < ? AND coalesce(deleted, 0) <> 1");
+  patrols.bind(1, r.from_ms).bind(2, r.to_ms);
+  while (patrols.step()) {
+    std::string grid(patrols.text(0)), user(patrols.text(1));
+    if (!wanted(grid)) continue;
+    int64_t metres = patrols.int64(2), inside = patrols.int64(3);
+    tally.add(key(grid, user, names.department_of(user)), [&](KpiRow& row) {
+      ++row.patrols;
+      row.patrol_m += metres;
+      row.patrol_inside_ms += inside;
+    });
+  }
   count_work("SELECT grid_id, visitor_id FROM visits WHERE visited_at >= ? AND visited_at < ? "
              "AND coalesce(deleted, 0) <> 1",
              &KpiRow::visits);
@@ -241,6 +252,8 @@ std::vector<std::pair<const char*, Figure>> figures(const KpiRow& r) {
           {"rework", r.rework},
           {"mean_handling_hours", r.mean_handling_hours()},
           {"patrols", r.patrols},
+          {"patrol_distance_m", r.patrol_m},
+          {"patrol_inside_ms", r.patrol_inside_ms},
           {"visits", r.visits},
           {"evaluated", r.evaluated},
           {"satisfaction", r.satisfaction()}};

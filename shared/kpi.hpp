@@ -13,7 +13,8 @@
 //   handling   mean closed_at − reported_at of the closed ones, hours
 //   satisfaction  mean call-back score (1–5) of the evaluated ones
 // Patrols (done, by start time) and visits (by visit time) count in the
-// period they happened. Periods are China dates, both ends inclusive.
+// period they happened; so do the patrols' distance and time inside their
+// grid (patrols.distance_m, inside_ms, measured on the tablet at the end). Periods are China dates, both ends inclusive.
 //
 // Groups: `grid` is the unit grid (单元网格, level 2) a record's grid lies in,
 // so a row is one worker's area; `worker` is the case's handler (assignee),
@@ -53,6 +54,9 @@ struct KpiRow {
   int64_t handling_ms = 0;  // summed over the closed cases
   int64_t evaluated = 0, score_sum = 0;
   int64_t patrols = 0, visits = 0;
+  // Of the done patrols: metres walked (their tracks' length) and time
+  // inside the patrol's own grid (issue 23); a patrol with no track adds 0.
+  int64_t patrol_m = 0, patrol_inside_ms = 0;
 
   // nullopt where the denominator is zero: "no case was due" is not 0%.
   std::optional<double> close_rate() const;

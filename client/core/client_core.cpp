@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "client/core/board.hpp"
+#include "client/core/location.hpp"
 #include "client/core/reveals.hpp"
 #include "client/core/session.hpp"
 #include "client/core/settings_file.hpp"
@@ -55,6 +56,8 @@ struct ClientCore::Impl {
   // The last touch of the UI (Unix ms): auto-lock counts idle time from it.
   std::atomic<int64_t> last_touch{0};
   std::atomic<uint64_t> lock_generation{0};
+  // gpsd's reports (--gpsd), handed to the store thread; none without it.
+  std::unique_ptr<LocationSource> location;
 
   void on_store(std::function<void()> job) { board.post(store_worker, std::move(job)); }
   void on_net(std::function<void()> job) { board.post(net_worker, std::move(job)); }
@@ -91,12 +94,25 @@ ClientCore::Impl::Impl(CoreOptions o)
   store_worker.start();
   net_worker.start();
   watch_worker.start();
+  if (!opt.gpsd.empty()) {
+    // Not counted by the board: a receiver's steady reports must not keep
+    // wait_idle() waiting. Fixes reach the store thread in order.
+    LocationSource::Sink sink{
+        [this](LocationView::State st) { store_worker.post([this, st] { store.on_location_state(st); }); },
+        [this](const geo::Fix& f) {
+          store_worker.post([this, f] {
+            if (store.on_fix(f)) on_net([this] { scheduler.plan(tuning::kSyncAfterEditMs); });
+          });
+        }};
+    location = std::make_unique<LocationSource>(opt.gpsd, std::move(sink), wall);
+  }
 }
 
 ClientCore::Impl::~Impl() {
-  // The network first: the long-poll is cut short, a sync in flight
-  // finishes its exchange, then the store thread drains the refreshes it
-  // queued.
+  // Location first (it posts to the store thread), then the network: the
+  // long-poll is cut short, a sync in flight finishes its exchange, then
+  // the store thread drains the refreshes it queued.
+  location.reset();
   scheduler.close();
   watch_worker.stop();
   net_worker.stop();
@@ -308,7 +324,10 @@ void ClientCore::start_patrol(const std::string& grid_id) {
   impl_->on_store([i = impl_.get(), grid_id] {
     i->command([&] {
       auto id = i->store.actions().start_patrol(i->store.me(), grid_id);
-      if (id) i->store.shown.open_patrol = *id;
+      if (id) {
+        i->store.shown.open_patrol = *id;
+        i->store.track_patrol(*id);  // its track records from the next fix
+      }
       return made(id, "notice.patrol_started");
     });
   });
@@ -338,7 +357,18 @@ void ClientCore::report_finding(const std::string& patrol_id, const std::string&
 
 void ClientCore::end_patrol(const std::string& patrol_id, const std::string& notes) {
   impl_->on_store([i = impl_.get(), patrol_id, notes] {
-    i->command([&] { return done(i->store.actions().end_patrol(patrol_id, notes), "notice.patrol_ended"); });
+    i->command([&] {
+      return done(i->store.actions().end_patrol(patrol_id, notes, i->store.track()), "notice.patrol_ended");
+    });
+  });
+}
+
+void ClientCore::check_in(const std::string& grid_id, const std::string& patrol_id) {
+  impl_->on_store([i = impl_.get(), grid_id, patrol_id] {
+    i->command([&] {
+      if (i->store.is_open() && !i->store.where().fix) return Notice{true, "error.no_fix", "", ""};
+      return made(i->store.actions().check_in(i->store.me(), grid_id, patrol_id), "notice.checked_in");
+    });
   });
 }
 
@@ -503,6 +533,13 @@ void ClientCore::load_grid_map() {
     if (!i->store.is_open()) return i->board.notify(Notice{true, "error.not_signed_in", "", ""});
     i->store.shown.grid_map = true;
     i->store.refresh_cases();
+  });
+}
+
+void ClientCore::load_replay(const std::string& worker_id, const std::string& day) {
+  impl_->on_store([i = impl_.get(), worker_id, day] {
+    if (!i->store.is_open()) return i->board.notify(Notice{true, "error.not_signed_in", "", ""});
+    i->store.load_replay(worker_id, day);
   });
 }
 

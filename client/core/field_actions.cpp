@@ -1,7 +1,10 @@
 #include "client/core/field_actions.hpp"
 
+#include <cmath>
+
 #include "client/core/checklists.hpp"
 #include "client/core/conflict_desk.hpp"
+#include "client/core/patrol_track.hpp"
 #include "shared/categories.hpp"
 #include "shared/codec.hpp"
 #include "shared/json.hpp"
@@ -67,9 +70,10 @@ Result<std::string> FieldActions::start_patrol(const Me& me, const std::string& 
   if (grid_id.empty()) return missing("choose the grid to patrol");
   if (!queries_.grids().count(grid_id)) return Error{Code::not_found, "no such grid on this tablet"};
   const auto& t = table("patrols");
-  return replica_.create(t, fields_of(t, {{"grid_id", grid_id}, {"worker_id", me.user_id},
-                                          {"started_at", now()}, {"status", "active"}, {"checklist", "[]"},
-                                          {"findings", int64_t{0}}}));
+  Fields set = fields_of(t, {{"grid_id", grid_id}, {"worker_id", me.user_id}, {"started_at", now()},
+                             {"status", "active"}, {"checklist", "[]"}, {"findings", int64_t{0}}});
+  if (where_->fix) add_field(set, t, "start_fix", geo::fix_json(*where_->fix));
+  return replica_.create(t, set);
 }
 
 Status FieldActions::write_checklist(const std::string& patrol_id, const std::string& item, CheckMark mark,
@@ -122,6 +126,7 @@ Result<std::string> FieldActions::report_finding(const Me& me, const std::string
   c.description = note;
   c.source = "patrol";
   c.patrol_id = patrol_id;
+  c.fix = where_->fix;  // where the worker stands: flagged when outside the patrol's grid
   sync::Txn txn(replica_.store());  // the case, its log row and the checklist: all or none
   auto id = create_case(me, c);
   if (!id) return id.error();
@@ -130,16 +135,40 @@ Result<std::string> FieldActions::report_finding(const Me& me, const std::string
   return id;
 }
 
-Status FieldActions::end_patrol(const std::string& patrol_id, const std::string& notes) {
+Status FieldActions::end_patrol(const std::string& patrol_id, const std::string& notes, PatrolTrack* running) {
   auto view = queries_.patrol(patrol_id);
   if (!view) return Error{Code::not_found, "no such patrol on this tablet"};
   if (view->status != "active") return Error{Code::state, "this patrol has already ended"};
+  sync::Txn txn(replica_.store());  // the last segment and the patrol's end: all or none
+  if (running && running->patrol_id() == patrol_id)
+    if (auto r = running->finish(); !r) return r.error();
+  // Measured on the rows held, so a restart mid-patrol loses no distance.
+  auto track = PatrolTrack::load(replica_.store().db(), patrol_id);
+  if (!track) return track.error();
+  int64_t inside = 0;
+  if (where_->grids)
+    if (const GridIndex::Entry* g = where_->grids->find(view->grid_id)) inside = geo::time_inside_ms(*track, g->polygon);
   const auto& t = table("patrols");
-  Fields set = fields_of(t, {{"status", "done"}, {"ended_at", now()}});
+  Fields set = fields_of(t, {{"status", "done"}, {"ended_at", now()},
+                             {"distance_m", static_cast<int64_t>(std::llround(geo::length_m(*track)))},
+                             {"inside_ms", inside}});
   if (!notes.empty()) add_field(set, t, "notes", notes);
+  if (where_->fix) add_field(set, t, "end_fix", geo::fix_json(*where_->fix));
   auto w = replica_.write(t, patrol_id, set);
   if (!w) return w.error();
+  txn.commit();
   return Status::ok();
+}
+
+Result<std::string> FieldActions::check_in(const Me& me, const std::string& grid_id, const std::string& patrol_id) {
+  if (!where_->fix) return Error{Code::missing, "no location yet: wait for a fix"};
+  if (!queries_.grids().count(grid_id)) return Error{Code::not_found, "no such grid on this tablet"};
+  bool inside = where_->grids && where_->grids->contains(grid_id, where_->fix->at_point);
+  const auto& t = table("checkins");
+  Fields set = fields_of(t, {{"grid_id", grid_id}, {"user_id", me.user_id}, {"at", now()},
+                             {"fix", geo::fix_json(*where_->fix)}, {"inside", int64_t{inside ? 1 : 0}}});
+  if (!patrol_id.empty()) add_field(set, t, "patrol_id", patrol_id);
+  return replica_.create(t, set);
 }
 
 Result<std::string> FieldActions::record_visit(const Me& me, const NewVisit& v) {
@@ -160,6 +189,10 @@ Result<std::string> FieldActions::record_visit(const Me& me, const NewVisit& v) 
   if (!v.notes.empty()) add_field(set, t, "notes", v.notes);
   if (!v.needs.empty()) add_field(set, t, "needs", v.needs);
   if (v.follow_up_at > 0) add_field(set, t, "follow_up_at", v.follow_up_at);
+  if (v.fix) {
+    if (auto st = geo::check_fix(*v.fix); !st) return st.error();
+    add_field(set, t, "fix", geo::fix_json(*v.fix));
+  }
   auto photos = prepare_files(v.photos, 0);
   if (!photos) return photos.error();
   sync::Txn txn(replica_.store());  // a visit and its photos: all or none
@@ -170,7 +203,14 @@ Result<std::string> FieldActions::record_visit(const Me& me, const NewVisit& v) 
   return id;
 }
 
-Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
+Result<std::string> FieldActions::create_case(const Me& me, const NewCase& in) {
+  NewCase c = in;
+  if (c.fix)
+    if (auto st = geo::check_fix(*c.fix); !st) return st.error();
+  // No grid chosen: the one under the fix (the deepest, a level-3 grid
+  // where the park has them), as the form suggests it.
+  if (c.grid_id.empty() && c.fix && where_->grids)
+    if (const GridIndex::Entry* g = where_->grids->grid_at(c.fix->at_point)) c.grid_id = g->id;
   if (c.grid_id.empty()) return missing("choose the grid");
   if (!find_category(c.category)) return missing("choose a category");
   if (c.title.find_first_not_of(' ') == std::string::npos) return missing("give the case a title");
@@ -194,6 +234,7 @@ Result<std::string> FieldActions::create_case(const Me& me, const NewCase& c) {
   if (!c.parties.empty()) add_field(set, t, "parties", parties_json(c.parties));
   if (!c.patrol_id.empty()) add_field(set, t, "patrol_id", c.patrol_id);
   if (!c.visit_id.empty()) add_field(set, t, "visit_id", c.visit_id);
+  if (c.fix) add_field(set, t, "fix", geo::fix_json(*c.fix));
   auto photos = prepare_files(c.photos, 0);
   if (!photos) return photos.error();
   sync::Txn txn(replica_.store());  // a case never without its report row, nor its photos

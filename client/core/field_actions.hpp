@@ -3,6 +3,8 @@
 // user can act on; nothing is written when the input is wrong.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,16 +16,31 @@
 
 namespace gw::client {
 
+class PatrolTrack;
+
+// Where the tablet is, as the store thread last heard (issue 23): the
+// current fix, if any, and the grids' polygons.
+struct Whereabouts {
+  std::optional<geo::Fix> fix;
+  std::shared_ptr<const GridIndex> grids;
+};
+
 class FieldActions {
  public:
-  FieldActions(sync::Replica& replica, Queries& queries, PhotoStore& photos)
-      : replica_(replica), queries_(queries), photos_(photos) {}
+  FieldActions(sync::Replica& replica, Queries& queries, PhotoStore& photos, const Whereabouts* where = nullptr)
+      : replica_(replica), queries_(queries), photos_(photos), where_(where ? where : &nowhere_) {}
 
+  // The patrol's start_fix is the current fix, if any.
   Result<std::string> start_patrol(const Me& me, const std::string& grid_id);
   Status mark_check(const std::string& patrol_id, const std::string& item, CheckMark mark, const std::string& note);
   Result<std::string> report_finding(const Me& me, const std::string& patrol_id, const std::string& item,
                                      const std::string& note);
-  Status end_patrol(const std::string& patrol_id, const std::string& notes);
+  // Its end_fix is the current fix; `running`, when it records this
+  // patrol, writes its last segment first; distance_m and inside_ms are
+  // measured on every segment held.
+  Status end_patrol(const std::string& patrol_id, const std::string& notes, PatrolTrack* running = nullptr);
+  // 签到 at a grid with the current fix; none is an error, nothing written.
+  Result<std::string> check_in(const Me& me, const std::string& grid_id, const std::string& patrol_id);
   Result<std::string> record_visit(const Me& me, const NewVisit& v);
   Result<std::string> create_case(const Me& me, const NewCase& c);
   Status case_action(const Me& me, const std::string& case_id, const std::string& action, const CaseActionInput& in);
@@ -50,6 +67,8 @@ class FieldActions {
   sync::Replica& replica_;
   Queries& queries_;
   PhotoStore& photos_;
+  Whereabouts nowhere_;
+  const Whereabouts* where_;
 };
 
 }  // namespace gw::client

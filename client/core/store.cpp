@@ -1,5 +1,9 @@
 #include "client/core/store.hpp"
 
+#include <cstdio>
+
+#include "shared/calendar.hpp"
+
 namespace gw::client {
 
 Store::Store(Board& board, std::function<int64_t()> wall) : board_(board), wall_(std::move(wall)) {}
@@ -10,15 +14,21 @@ void Store::open(const std::string& path, const std::string& device_id, Me me, H
   r_ = std::make_unique<DeviceReplica>(path, device_id, wall_, start, std::move(key));
   queries_ = std::make_unique<Queries>(r_->db);
   photos_ = std::make_unique<PhotoStore>(r_->db, *r_->key);
-  actions_ = std::make_unique<FieldActions>(r_->replica, *queries_, *photos_);
+  actions_ = std::make_unique<FieldActions>(r_->replica, *queries_, *photos_, &where_);
+  track_ = std::make_unique<PatrolTrack>(r_->replica);
   office_ = std::make_unique<GridOffice>(r_->replica, *queries_);
   desk_ = std::make_unique<ConflictDesk>(r_->replica, *queries_);
   me_ = std::move(me);
   refresh(true);
+  resume_patrol();
 }
 
 void Store::close() {
   // The parts hold references into the replica: they go first.
+  track_.reset();  // points not yet written are lost: at most one flush period
+  replay_.reset();
+  replay_view_.reset();
+  where_.grids.reset();
   desk_.reset();
   office_.reset();
   actions_.reset();
@@ -46,7 +56,10 @@ void Store::refresh(bool reference_data) {
   if (!r_) return;
   auto home = std::make_shared<HomeView>(queries_->home(me_, wall_()));
   std::shared_ptr<const Catalog> catalog;
-  if (reference_data) catalog = std::make_shared<Catalog>(queries_->catalog(me_));
+  if (reference_data) {
+    catalog = std::make_shared<Catalog>(queries_->catalog(me_));
+    build_grid_index();
+  }
   for (const auto& p : r_->replica.problems())
     home->problems.push_back(ProblemItem{p.table, p.row, p.state, p.code, p.reason, p.id});
   int64_t pending = r_->replica.pending_count();
@@ -63,6 +76,7 @@ void Store::refresh(bool reference_data) {
       for (const auto& p : home->problems)
         if (p.row == shown.open_case) d->problems.push_back(p);
       d->photos = photos_->attached(shown.open_case);
+      d->outside_grid = case_outside_grid(shown.open_case);
       detail = std::make_shared<CaseDetail>(std::move(*d));
     }
   board_.publish([&](Snapshot& s) {
@@ -137,7 +151,12 @@ void Store::refresh_cases() {
   std::shared_ptr<const ConflictQueue> conflicts;
   std::shared_ptr<const RecordConflicts> record;
   if (shown.takeover_console) console = std::make_shared<TakeoverConsole>(office_->console());
-  if (shown.grid_map) map = std::make_shared<GridMapView>(queries_->grid_map(me_, now));
+  if (shown.grid_map) {
+    auto m = std::make_shared<GridMapView>(queries_->grid_map(me_, now));
+    if (track_ && track_->active()) m->live = TrackLine{track_->patrol_id(), "", track_->live()};
+    m->replay = replay_view_;
+    map = std::move(m);
+  }
   if (shown.conflicts) conflicts = std::make_shared<ConflictQueue>(desk_->queue(*shown.conflicts, now));
   if (shown.conflict_record) {
     auto r = std::make_shared<RecordConflicts>(
@@ -163,6 +182,142 @@ void Store::refresh_cases() {
     if (conflicts) s.conflicts = conflicts;
     if (record) s.conflict_record = record;
   });
+}
+
+// ---- location (issue 23) ------------------------------------------------------
+
+// Only grids with a polygon: a grid drawn nowhere places nothing.
+void Store::build_grid_index() {
+  std::vector<GridIndex::Entry> entries;
+  auto s = r_->db.prepare(
+      "SELECT id, IFNULL(parent_id, ''), IFNULL(code, ''), IFNULL(name, ''), IFNULL(level, 0), polygon FROM grids "
+      "WHERE IFNULL(deleted, 0) = 0 AND polygon IS NOT NULL");
+  while (s.step()) {
+    auto poly = geo::parse_polygon(s.text(5));
+    if (!poly) continue;  // refused where it was written; a bad copy here places nothing
+    entries.push_back(GridIndex::Entry{std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)),
+                                       std::string(s.text(3)), static_cast<int>(s.int64(4)), std::move(*poly),
+                                       geo::Box{}});
+  }
+  where_.grids = std::make_shared<const GridIndex>(std::move(entries));
+  board_.publish([&](Snapshot& snap) { snap.grid_index = where_.grids; });
+  publish_location();  // the grid under the fix may have changed
+}
+
+// A patrol of this user still active when the app opened (it was closed or
+// crashed mid-patrol): its track goes on.
+void Store::resume_patrol() {
+  auto s = r_->db.prepare(
+      "SELECT id FROM patrols WHERE worker_id = ? AND status = 'active' AND IFNULL(deleted, 0) = 0 "
+      "ORDER BY started_at DESC LIMIT 1");
+  s.bind(1, me_.user_id);
+  std::string id = s.step() ? std::string(s.text(0)) : std::string();
+  s.reset();
+  if (!id.empty()) track_patrol(id);
+}
+
+void Store::track_patrol(const std::string& patrol_id) {
+  if (!r_) return;
+  auto view = queries_->patrol(patrol_id);
+  if (!view || view->status != "active") return;
+  if (auto st = track_->begin(patrol_id, view->grid_id, me_.user_id); !st) board_.notify(error_notice(st.error()));
+}
+
+bool Store::on_fix(const geo::Fix& f) {
+  if (!geo::check_fix(f)) return false;  // the source filters; this is the last line
+  where_.fix = f;
+  location_.state = LocationView::State::fix;
+  location_.fix = f;
+  publish_location();
+  if (!r_ || !track_ || !track_->active()) return false;
+  size_t before = track_->live().size();
+  auto wrote = track_->offer(f);
+  if (!wrote) {
+    board_.notify(error_notice(wrote.error()));
+    return false;
+  }
+  if (*wrote) refresh(false);  // the unsynced count
+  if (*wrote || track_->live().size() != before) publish_live();
+  return *wrote;
+}
+
+void Store::on_location_state(LocationView::State st) {
+  location_.state = st;
+  if (st != LocationView::State::fix) where_.fix.reset();  // an old fix is not where the tablet is now
+  publish_location();
+}
+
+void Store::publish_location() {
+  location_.grid_id.clear();
+  if (location_.state == LocationView::State::fix && where_.grids)
+    if (const GridIndex::Entry* g = where_.grids->grid_at(location_.fix.at_point)) location_.grid_id = g->id;
+  board_.publish([&](Snapshot& s) { s.location = location_; });
+}
+
+// Only the running line changes: the rest of the map is shared as it was.
+void Store::publish_live() {
+  if (!shown.grid_map) return;
+  TrackLine line{track_->patrol_id(), "", track_->live()};
+  board_.publish([&](Snapshot& s) {
+    if (!s.grid_map) return;
+    auto m = std::make_shared<GridMapView>(*s.grid_map);
+    m->live = std::move(line);
+    s.grid_map = std::move(m);
+  });
+}
+
+bool Store::case_outside_grid(const std::string& case_id) {
+  auto s = r_->db.prepare("SELECT fix, grid_id FROM cases WHERE id = ? AND fix IS NOT NULL");
+  s.bind(1, case_id);
+  if (!s.step() || !where_.grids) return false;
+  auto fix = geo::parse_fix(s.text(0));
+  const GridIndex::Entry* g = where_.grids->find(std::string(s.text(1)));
+  // A grid drawn nowhere cannot say: not flagged.
+  return fix && g && !geo::contains(g->polygon, fix->at_point);
+}
+
+void Store::load_replay(const std::string& worker_id, const std::string& day) {
+  replay_.emplace(worker_id, day);
+  auto v = std::make_shared<ReplayView>();
+  v->worker_id = worker_id;
+  v->day = day;
+  v->worker_name = queries_->user_name(worker_id);
+  int y = 0, mo = 0, d = 0;
+  if (std::sscanf(day.c_str(), "%d-%d-%d", &y, &mo, &d) != 3) {
+    board_.notify(Notice{true, "error.bad_day", day, ""});
+    return;
+  }
+  int64_t from = days_from_civil(CivilDate{y, mo, d}) * 86'400'000 - kChinaOffsetMs;
+  int64_t to = from + 86'400'000;
+  // Patrols with a segment that day, by their first segment's start.
+  auto s = r_->db.prepare(
+      "SELECT patrol_id, grid_id FROM tracks WHERE worker_id = ? AND started_at >= ? AND started_at < ? "
+      "GROUP BY patrol_id, grid_id ORDER BY MIN(started_at)");
+  s.bind(1, worker_id).bind(2, from).bind(3, to);
+  std::vector<std::pair<std::string, std::string>> patrols;
+  while (s.step()) patrols.emplace_back(s.text(0), s.text(1));
+  s.reset();
+  for (const auto& [patrol, grid] : patrols) {
+    auto points = PatrolTrack::load(r_->db, patrol);
+    if (!points) {
+      board_.notify(error_notice(points.error()));
+      continue;
+    }
+    v->length_m += geo::length_m(*points);
+    if (where_.grids)
+      if (const GridIndex::Entry* g = where_.grids->find(grid)) v->inside_ms += geo::time_inside_ms(*points, g->polygon);
+    v->lines.push_back(TrackLine{patrol, grid, std::move(*points)});
+  }
+  auto c = r_->db.prepare(
+      "SELECT gw_open(fix, 'checkins.fix') FROM checkins WHERE user_id = ? AND at >= ? AND at < ? "
+      "ORDER BY at");
+  c.bind(1, worker_id).bind(2, from).bind(3, to);
+  while (c.step())
+    if (auto f = geo::parse_fix(c.text(0))) v->checkins.push_back(*f);
+  c.reset();
+  replay_view_ = v;
+  shown.grid_map = true;  // the replay is drawn on the map: loaded with it
+  refresh_cases();
 }
 
 }  // namespace gw::client

@@ -17,6 +17,7 @@
 #include "client/core/device_replica.hpp"
 #include "client/core/field_actions.hpp"
 #include "client/core/grid_office.hpp"
+#include "client/core/patrol_track.hpp"
 #include "client/core/photo_store.hpp"
 #include "client/core/queries.hpp"
 #include "shared/kpi.hpp"
@@ -73,6 +74,19 @@ class Store {
   void close_photo();
   bool has_photo(const std::string& hash) { return r_ && photos_->has(hash); }
 
+  // ---- location (issue 23) ----
+  // A fix from gpsd: the current one for records and check-ins, offered to
+  // the running patrol's track. true when a track segment was written.
+  bool on_fix(const geo::Fix& f);
+  void on_location_state(LocationView::State s);
+  const Whereabouts& where() const { return where_; }
+  // Starts recording a patrol this user just started; the one ending
+  // writes its last segment inside end_patrol.
+  void track_patrol(const std::string& patrol_id);
+  PatrolTrack* track() { return track_ ? track_.get() : nullptr; }
+  // A worker's day (GridMapView::replay), kept with the map once asked.
+  void load_replay(const std::string& worker_id, const std::string& day);
+
  private:
   Board& board_;
   std::function<int64_t()> wall_;
@@ -83,8 +97,18 @@ class Store {
   std::unique_ptr<GridOffice> office_;
   std::unique_ptr<ConflictDesk> desk_;
   Me me_;
+  Whereabouts where_;
+  LocationView location_;
+  std::unique_ptr<PatrolTrack> track_;
+  std::optional<std::pair<std::string, std::string>> replay_;  // worker, day
+  std::shared_ptr<const ReplayView> replay_view_;
 
-  std::shared_ptr<const TargetDetail> target_detail();  // shown.target's, with its visits' photos
+  std::shared_ptr<const TargetDetail> target_detail();
+  void build_grid_index();
+  void resume_patrol();
+  void publish_location();
+  void publish_live();
+  bool case_outside_grid(const std::string& case_id);  // shown.target's, with its visits' photos
 };
 
 }  // namespace gw::client

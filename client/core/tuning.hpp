@@ -70,6 +70,18 @@ inline constexpr int kCameraBuffers = 4;
 // stretches its exposure to ~5 fps, never to seconds.
 inline constexpr int kCameraFrameTimeoutMs = 3000;
 
+// Location (client/core/location.*). gpsd is asked for reports and waited
+// on this long at a time, so stopping the app never waits longer.
+inline constexpr int kGpsPollMs = 500;
+// gpsd not there (not started yet, restarting): tried again after 1 s,
+// doubling to 30 s, so a tablet without a receiver costs nothing.
+inline constexpr int64_t kGpsRetryFirstMs = 1000;
+inline constexpr int64_t kGpsRetryMaxMs = 30'000;
+// A receiver that gives no error estimate: what a 2D and a 3D fix usually
+// are outdoors (a 2D fix has too few satellites to be good).
+inline constexpr double kGps2dAccuracyM = 50;
+inline constexpr double kGps3dAccuracyM = 15;
+
 // The grid map (client/ui/screens/map.*, issue 23). Closer than 0.1 m a
 // pixel shows nothing a GPS fix could tell apart; farther out than 4 times
 // the whole park shows the park as a speck.

@@ -209,6 +209,7 @@ struct CaseDetail {
   std::vector<ProblemItem> problems;  // refusals of this case's records
   std::vector<std::string> contested;  // columns with an open conflict: shown before editing
   std::vector<PhotoItem> photos;       // the report's and its steps', oldest first
+  bool outside_grid = false;  // its fix lies outside its grid's polygon (issue 23): flagged for the office
 };
 
 // The centre's and the chiefs' work list (分流): cases waiting for a step

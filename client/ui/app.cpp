@@ -119,6 +119,7 @@ Status App::open() {
   co.data_dir = options_.data;
   co.server_url = options_.server;
   co.ca_file = options_.ca_file;
+  co.gpsd = options_.gpsd;
   // Screenshots and benchmarks sync when they say so, not on a timer.
   co.auto_sync = options_.screenshot.empty() && !options_.bench;
   core_ = std::make_unique<ClientCore>(co);

@@ -19,6 +19,8 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
   --data DIR          this device's data: replica, key, account, settings
   --ca-file FILE      also trust this PEM CA or certificate for an https server
                       (e.g. the server's self-signed one) besides the system's CAs
+  --gpsd HOST:PORT    location from gpsd, e.g. 127.0.0.1:2947 (default: off, no
+                      location; records save without a fix)
   --user NAME         sign in at start (with --password)
   --password PW
   --lang zh_CN|en     interface language (default: the stored setting, zh_CN)
@@ -72,6 +74,7 @@ Result<Options> parse_cli(int argc, char** argv) {
     else if (a == "--server") st = value(&o.server);
     else if (a == "--data") st = value(&o.data);
     else if (a == "--ca-file") st = value(&o.ca_file);
+    else if (a == "--gpsd") st = value(&o.gpsd);
     else if (a == "--user") st = value(&o.user);
     else if (a == "--password") st = value(&o.password);
     else if (a == "--lang") st = value(&o.lang);

@@ -10,6 +10,7 @@ namespace gw::client::ui {
 struct Options {
   std::string server, data, user, password, lang;
   std::string ca_file;  // PEM also trusted for an https server (a self-signed one's certificate)
+  std::string gpsd;     // HOST:PORT of gpsd for the tablet's location; empty: off
   int width = 1280, height = 800;
   std::string screenshot, screen;  // write a PNG of that screen and exit
   std::string drop;                // a file dropped on the window once --screen is up (tests)

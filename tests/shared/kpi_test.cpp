@@ -51,9 +51,14 @@ struct Park {
     s.bind(13, int64_t{deleted});
     s.run();
   }
-  void add_patrol(const char* id, const char* grid, const char* worker, int64_t at, const char* status = "done") {
-    db.prepare("INSERT INTO patrols (id, grid_id, worker_id, started_at, status) VALUES (?, ?, ?, ?, ?)")
-        .bind(1, id).bind(2, grid).bind(3, worker).bind(4, at).bind(5, status).run();
+  void add_patrol(const char* id, const char* grid, const char* worker, int64_t at, const char* status = "done",
+                  std::optional<int64_t> metres = {}, std::optional<int64_t> inside_ms = {}) {
+    auto s = db.prepare(
+        "INSERT INTO patrols (id, grid_id, worker_id, started_at, status, distance_m, inside_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, id).bind(2, grid).bind(3, worker).bind(4, at).bind(5, status);
+    if (metres) s.bind(6, *metres);
+    if (inside_ms) s.bind(7, *inside_ms);
+    s.run();
   }
   void add_visit(const char* id, const char* grid, const char* visitor, int64_t at) {
     db.prepare("INSERT INTO visits (id, grid_id, target_kind, target_id, visitor_id, visited_at, purpose) "
@@ -84,11 +89,12 @@ November::November() {
   p.add_case("c9", "L1", "handling", cst(11, 8, 9), cst(11, 10, 17, 30), {}, "w1", 0, {}, false, nullptr, true);
   p.add_case("c0", "L1", "reported", cst(10, 31, 9), cst(10, 31, 23, 59), {}, "w1", 0, {});  // October
   // Patrols: p3 ends October 31 23:30 China time, p4 is November 30 23:30;
-  // p2 is still running.
-  p.add_patrol("p1", "L1", "w1", cst(11, 3, 9));
-  p.add_patrol("p2", "L1", "w1", cst(11, 4, 9), "active");
-  p.add_patrol("p3", "L2", "w2", cst(10, 31, 23, 30));
-  p.add_patrol("p4", "L2", "w2", cst(11, 30, 23, 30));
+  // p2 is still running. Their tracks: p1 1,200 m, 30 min inside its grid;
+  // p4 800 m, 10 min; p5 recorded none (no GPS); p2 and p3 do not count.
+  p.add_patrol("p1", "L1", "w1", cst(11, 3, 9), "done", 1200, 30 * 60'000);
+  p.add_patrol("p2", "L1", "w1", cst(11, 4, 9), "active", 300, 5 * 60'000);
+  p.add_patrol("p3", "L2", "w2", cst(10, 31, 23, 30), "done", 700, 20 * 60'000);
+  p.add_patrol("p4", "L2", "w2", cst(11, 30, 23, 30), "done", 800, 10 * 60'000);
   p.add_patrol("p5", "L2", "k1", cst(11, 15, 10));
   // Visits: v2 is December 1 00:30 China time (still November 30 in UTC).
   p.add_visit("v1", "L1", "w1", cst(11, 5, 10));
@@ -122,6 +128,8 @@ TEST_SUITE("kpi") {
     CHECK(t.evaluated == 2);
     CHECK(*t.satisfaction() == doctest::Approx(4.5));
     CHECK(t.patrols == 3);  // p1 p4 p5
+    CHECK(t.patrol_m == 2000);  // 1,200 + 800 + 0
+    CHECK(t.patrol_inside_ms == 40 * 60'000);  // 30 + 10 minutes
     CHECK(t.visits == 2);   // v1 v3
   }
 
@@ -140,6 +148,8 @@ TEST_SUITE("kpi") {
     CHECK(*u1.on_time_rate() == doctest::Approx(1.0 / 3));
     CHECK(*u1.mean_handling_hours() == doctest::Approx(112.0));  // (48 + 72 + 216) / 3
     CHECK(u1.patrols == 1);
+    CHECK(u1.patrol_m == 1200);
+    CHECK(u1.patrol_inside_ms == 30 * 60'000);
     CHECK(u1.visits == 1);
     const KpiRow& u2 = row(*g, "U2");
     CHECK(u2.due == 2);
@@ -147,6 +157,8 @@ TEST_SUITE("kpi") {
     CHECK(u2.rework == 2);
     CHECK(*u2.satisfaction() == doctest::Approx(5.0));
     CHECK(u2.patrols == 2);
+    CHECK(u2.patrol_m == 800);  // p4; p5 had no track
+    CHECK(u2.patrol_inside_ms == 10 * 60'000);
     CHECK(u2.visits == 1);
 
     auto w = compute_kpi(p.db, {"2026-11-01", "2026-11-30", KpiGroup::worker, {}});
@@ -156,6 +168,8 @@ TEST_SUITE("kpi") {
     CHECK(row(*w, "w1").patrols == 1);
     CHECK(row(*w, "w2").due == 1);
     CHECK(row(*w, "w2").patrols == 1);
+    CHECK(row(*w, "w2").patrol_m == 800);
+    CHECK(row(*w, "k1").patrol_m == 0);
     CHECK(row(*w, "w2").visits == 1);
     CHECK(row(*w, "k1").closed_on_time == 1);
     CHECK(row(*w, "k1").visits == 0);
@@ -188,8 +202,11 @@ TEST_SUITE("kpi") {
     CHECK(j->find("rows")->as_array().size() == 2);
     CHECK(j->find("group")->as_string() == "grid");
     std::string csv = kpi_csv(*r);
-    CHECK(csv.find("total,,,total,6,1,4,2,0.8000,0.4000,3,90.0000,3,2,2,4.5000\r\n") != std::string::npos);
-    CHECK(csv.find("grid,U1,1-01,一号单元,4,1,3,1,1.0000,0.3333,1,112.0000,1,1,1,4.0000\r\n") != std::string::npos);
+    CHECK(csv.find("patrols,patrol_distance_m,patrol_inside_ms,visits") != std::string::npos);
+    CHECK(csv.find("total,,,total,6,1,4,2,0.8000,0.4000,3,90.0000,3,2000,2400000,2,2,4.5000\r\n") != std::string::npos);
+    CHECK(csv.find("grid,U1,1-01,一号单元,4,1,3,1,1.0000,0.3333,1,112.0000,1,1200,1800000,1,1,4.0000\r\n") !=
+          std::string::npos);
+    CHECK(j->find("total")->find("patrol_distance_m")->as_int() == 2000);
   }
 
   TEST_CASE("bad periods are refused with a reason") {
