@@ -157,7 +157,10 @@ inline constexpr size_t kTrackSegmentPoints = 2000;
 // Segments per patrol: a 12-hour patrol flushing every 2 minutes is 360.
 inline constexpr int64_t kTrackSegmentsMax = 1000;
 // The tablet closes a segment this often while a patrol runs, so the track
-// leaves the tablet while the worker walks, not only at the end.
-inline constexpr int64_t kTrackFlushMs = 2 * 60'000;
+// leaves the tablet while the worker walks, not only at the end. A row costs
+// the tablet ~1.4 KB (row, sealed outbox, chain) whatever its points
+// (`./dev bench tracks`: 42 KB an hour at 2 minutes, for 1.4 KB of points):
+// 5 minutes is as fresh as a supervisor watching a patrol needs, at 12 rows.
+inline constexpr int64_t kTrackFlushMs = 5 * 60'000;
 
 }  // namespace gw::tuning
