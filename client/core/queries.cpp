@@ -521,6 +521,8 @@ KpiView Queries::kpi(const std::string& from, const std::string& to, const std::
     b.patrols = row.patrols;
     b.visits = row.visits;
     b.evaluated = row.evaluated;
+    b.patrol_m = row.patrol_m;
+    b.patrol_inside_ms = row.patrol_inside_ms;
     b.close_rate = row.close_rate().value_or(-1);
     b.on_time_rate = row.on_time_rate().value_or(-1);
     b.mean_handling_hours = row.mean_handling_hours().value_or(-1);

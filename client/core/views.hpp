@@ -233,6 +233,7 @@ struct KpiBar {
   std::string label;  // grid code and name, user's name, department's name
   int64_t due = 0, closed = 0, closed_on_time = 0, deferred = 0, rework = 0, patrols = 0, visits = 0;
   int64_t evaluated = 0;
+  int64_t patrol_m = 0, patrol_inside_ms = 0;  // done patrols: metres walked, time inside their grid
   double close_rate = -1, on_time_rate = -1, mean_handling_hours = -1, satisfaction = -1;  // -1: undefined
 };
 

@@ -122,7 +122,9 @@ void table_row(const KpiBar& r, const std::string& label) {
   for (const std::string& cell :
        {count_text(r.due), count_text(r.closed), count_text(r.closed_on_time), count_text(r.deferred),
         count_text(r.rework), percent(r.close_rate), percent(r.on_time_rate), one_decimal(r.mean_handling_hours),
-        count_text(r.patrols), count_text(r.visits), one_decimal(r.satisfaction)}) {
+        count_text(r.patrols), one_decimal(static_cast<double>(r.patrol_m) / 1000),
+        one_decimal(static_cast<double>(r.patrol_inside_ms) / 3'600'000), count_text(r.visits),
+        one_decimal(r.satisfaction)}) {
     ImGui::TableNextColumn();
     right_aligned(cell);
   }
@@ -245,7 +247,8 @@ void KpiScreen::totals(Frame& f, const KpiBar& t) {
       {"kpi.tile.rework", f.s.tr("kpi.rework"), count_text(t.rework),
        f.s.format("kpi.deferred_n", {count_text(t.deferred)}), t.rework ? kRed : text},
       {"kpi.tile.handling", f.s.tr("kpi.handling"), one_decimal(t.mean_handling_hours), f.s.tr("kpi.hours"), text},
-      {"kpi.tile.patrols", f.s.tr("kpi.patrols"), count_text(t.patrols), std::string(), primary},
+      {"kpi.tile.patrols", f.s.tr("kpi.patrols"), count_text(t.patrols),
+       f.s.format("kpi.patrol_km", {one_decimal(static_cast<double>(t.patrol_m) / 1000)}), primary},
       {"kpi.tile.visits", f.s.tr("kpi.visits"), count_text(t.visits), std::string(), kVisitsColor},
       {"kpi.tile.satisfaction", f.s.tr("kpi.satisfaction"), one_decimal(t.satisfaction),
        f.s.format("kpi.evaluated_n", {count_text(t.evaluated)}), kGreen},
@@ -304,6 +307,7 @@ void KpiScreen::table(Frame& f, const KpiView& v) {
   const char* columns[] = {f.s.c("kpi.col.due"),      f.s.c("kpi.col.closed"),     f.s.c("kpi.col.on_time"),
                            f.s.c("kpi.col.deferred"), f.s.c("kpi.col.rework"),     f.s.c("kpi.col.close_rate"),
                            f.s.c("kpi.col.on_time_rate"), f.s.c("kpi.col.hours"), f.s.c("kpi.col.patrols"),
+                           f.s.c("kpi.col.patrol_km"), f.s.c("kpi.col.inside_hours"),
                            f.s.c("kpi.col.visits"),   f.s.c("kpi.col.satisfaction")};
   const int flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersInnerV |
                     ImGuiTableFlags_SizingFixedFit;
