@@ -104,7 +104,7 @@ ClientCore::Impl::Impl(CoreOptions o)
             if (store.on_fix(f)) on_net([this] { scheduler.plan(tuning::kSyncAfterEditMs); });
           });
         }};
-    location = std::make_unique<LocationSource>(opt.gpsd, std::move(sink), wall);
+    location = std::make_unique<LocationSource>(opt.gpsd, std::move(sink));
   }
 }
 

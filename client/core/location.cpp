@@ -10,22 +10,22 @@
 
 namespace gw::client {
 
-std::optional<geo::Fix> fix_from_reading(const GpsReading& r, int64_t now_ms) {
-  if (r.mode < MODE_2D) return std::nullopt;
+std::optional<geo::Fix> fix_from_reading(const GpsReading& r) {
+  if (r.mode < MODE_2D || r.time_ms <= 0) return std::nullopt;
   if (!std::isfinite(r.lat) || !std::isfinite(r.lon)) return std::nullopt;
   geo::Fix f;
   f.at_point = geo::LonLat{r.lon, r.lat};
   f.accuracy_m = std::isfinite(r.eph) && r.eph >= 0 ? r.eph
                  : r.mode >= MODE_3D                ? tuning::kGps3dAccuracyM
                                                     : tuning::kGps2dAccuracyM;
-  f.at_ms = r.time_ms > 0 ? r.time_ms : now_ms;
+  f.at_ms = r.time_ms;
   f.source = geo::FixSource::gps;
   if (!geo::check_fix(f)) return std::nullopt;  // out of range: a receiver's garbage, not a place
   return f;
 }
 
-LocationSource::LocationSource(std::string host_port, Sink sink, std::function<int64_t()> wall)
-    : host_port_(std::move(host_port)), sink_(std::move(sink)), wall_(std::move(wall)) {
+LocationSource::LocationSource(std::string host_port, Sink sink)
+    : host_port_(std::move(host_port)), sink_(std::move(sink)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -84,8 +84,10 @@ void LocationSource::run() {
           r.eph = data.fix.eph;
           if (data.fix.time.tv_sec > 0)
             r.time_ms = static_cast<int64_t>(data.fix.time.tv_sec) * 1000 + data.fix.time.tv_nsec / 1'000'000;
-          auto f = fix_from_reading(r, wall_());
-          set_state(f ? LocationView::State::fix : LocationView::State::no_fix);
+          auto f = fix_from_reading(r);
+          // A position with no time yet changes nothing; no position is no fix.
+          if (f) set_state(LocationView::State::fix);
+          else if (r.mode < MODE_2D || !std::isfinite(r.lat) || !std::isfinite(r.lon)) set_state(LocationView::State::no_fix);
           // A SKY report after a TPV still carries the TPV's fix: passed on once.
           if (!f || (last && last->at_ms == f->at_ms && last->at_point == f->at_point)) continue;
           last = f;

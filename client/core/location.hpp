@@ -33,8 +33,10 @@ struct GpsReading {
 // A fix to keep, or none: a 2D or 3D fix with finite, in-range
 // coordinates (gpsd reports NaN before a fix and on some receivers after
 // losing one). No eph: a default by mode (tuning::kGps2dAccuracyM / 3d).
-// No time: `now_ms`.
-std::optional<geo::Fix> fix_from_reading(const GpsReading& r, int64_t now_ms);
+// No time: none (gpsd's first report of a cycle may come before the
+// sentence with the date; stamped with the tablet's clock it would sit in
+// the track out of order and block every later fix).
+std::optional<geo::Fix> fix_from_reading(const GpsReading& r);
 
 class LocationSource {
  public:
@@ -43,7 +45,7 @@ class LocationSource {
     std::function<void(const geo::Fix&)> fix;         // every fix kept
   };
   // host_port: "host:port" (":port" or "host" alone take gpsd's defaults).
-  LocationSource(std::string host_port, Sink sink, std::function<int64_t()> wall);
+  LocationSource(std::string host_port, Sink sink);
   ~LocationSource();  // stops the thread; returns within ~tuning::kGpsPollMs
   LocationSource(const LocationSource&) = delete;
   LocationSource& operator=(const LocationSource&) = delete;
@@ -56,7 +58,6 @@ class LocationSource {
 
   std::string host_port_;
   Sink sink_;
-  std::function<int64_t()> wall_;
   std::atomic<bool> stop_{false};
   std::mutex m_;
   std::condition_variable cv_;

@@ -25,6 +25,25 @@ Result<std::vector<geo::TrackPoint>> PatrolTrack::load(Db& db, const std::string
   return out;
 }
 
+int64_t PatrolTrack::time_inside_ms(std::span<const geo::TrackPoint> track, const geo::Polygon& grid) {
+  std::vector<geo::TrackPoint> dense;
+  for (size_t i = 0; i < track.size(); ++i) {
+    if (i > 0) {
+      const geo::TrackPoint &a = track[i - 1], &b = track[i];
+      // At most a point a metre over a run of 10 km: a broken fix never makes millions.
+      double steps = std::min(std::ceil(geo::distance_m(a.p, b.p) / tuning::kTrackMinMetres), 10'000.0);
+      int n = static_cast<int>(steps);
+      for (int k = 1; k < n; ++k) {
+        double t = static_cast<double>(k) / n;
+        dense.push_back({{a.p.lon + (b.p.lon - a.p.lon) * t, a.p.lat + (b.p.lat - a.p.lat) * t},
+                         a.at_ms + static_cast<int64_t>(static_cast<double>(b.at_ms - a.at_ms) * t)});
+      }
+    }
+    dense.push_back(track[i]);
+  }
+  return geo::time_inside_ms(dense, grid);
+}
+
 Status PatrolTrack::begin(const std::string& patrol_id, const std::string& grid_id, const std::string& worker_id) {
   drop();
   auto s = replica_.store().db().prepare("SELECT IFNULL(MAX(seq) + 1, 0) FROM tracks WHERE patrol_id = ?");
@@ -50,32 +69,39 @@ void PatrolTrack::drop() {
   worker_id_.clear();
   next_seq_ = 0;
   sampler_ = geo::TrackSampler{};
+  newest_.reset();
   written_.clear();
 }
 
 Result<bool> PatrolTrack::offer(const geo::Fix& f) {
   if (!active()) return false;
+  if (geo::check_fix(f) && f.accuracy_m <= tuning::kTrackMaxAccuracyM &&
+      (!newest_ || f.at_ms > newest_->at_ms))
+    newest_ = geo::quantize({f.at_point, f.at_ms});
   if (!sampler_.offer(f)) return false;
   const auto& pts = sampler_.points();
   bool due = pts.size() > 1 && (pts.back().at_ms - pts.front().at_ms >= tuning::kTrackFlushMs ||
                                 pts.size() >= tuning::kTrackSegmentPoints);
   if (!due) return false;
-  return flush();
+  return flush(false);
 }
 
 Result<bool> PatrolTrack::finish() {
-  auto r = active() ? flush() : Result<bool>(false);
+  auto r = active() ? flush(true) : Result<bool>(false);
   drop();
   return r;
 }
 
-Result<bool> PatrolTrack::flush() {
+Result<bool> PatrolTrack::flush(bool last) {
+  // The end: the newest fix too, when the sampler passed it over.
+  bool end_point = last && newest_ && sampler_.size() > 0 && newest_->at_ms > sampler_.points().back().at_ms;
   // take() keeps the last point as the next segment's start: a lone point
   // is that start, nothing to write.
-  if (sampler_.size() < 2) return false;
+  if (sampler_.size() + (end_point ? 1 : 0) < 2) return false;
   if (next_seq_ >= tuning::kTrackSegmentsMax)
     return Error{Code::too_large, "this patrol's track is full (" + std::to_string(tuning::kTrackSegmentsMax) + " segments)"};
   std::vector<geo::TrackPoint> kept = sampler_.take();
+  if (end_point) kept.push_back(*newest_);
   std::vector<geo::TrackPoint> pts = geo::simplify(kept, tuning::kTrackToleranceM);
   for (auto& p : pts) p = geo::quantize(p);  // as it will decode: live shows what is stored
   const TableSpec& t = *find_table("tracks");

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,18 +44,27 @@ class PatrolTrack {
   // The running patrol so far: written segments, joined, then the points
   // not yet written.
   std::vector<geo::TrackPoint> live() const;
+  size_t kept() const { return written_.size() + sampler_.size(); }  // grows when live() changes
 
   // Every segment of a patrol as held here, joined by seq (the shared
   // first point of each next segment once).
   static Result<std::vector<geo::TrackPoint>> load(Db& db, const std::string& patrol_id);
+  // Time inside a grid along a stored (simplified) track: its straight
+  // runs are walked again every kTrackMinMetres first, so a run that
+  // crosses the border counts up to the crossing, not nothing (a
+  // simplified track may go from one grid into the next in one step).
+  static int64_t time_inside_ms(std::span<const geo::TrackPoint> track, const geo::Polygon& grid);
 
  private:
-  Result<bool> flush();
+  Result<bool> flush(bool last);
 
   sync::Replica& replica_;
   std::string patrol_id_, grid_id_, worker_id_;
   int64_t next_seq_ = 0;
   geo::TrackSampler sampler_;
+  // The newest fix good enough for a track, kept or not: the patrol's end
+  // is where the worker stood, not the last point 5 m before it.
+  std::optional<geo::TrackPoint> newest_;
   std::vector<geo::TrackPoint> written_;
 };
 

@@ -230,14 +230,14 @@ bool Store::on_fix(const geo::Fix& f) {
   location_.fix = f;
   publish_location();
   if (!r_ || !track_ || !track_->active()) return false;
-  size_t before = track_->live().size();
+  size_t before = track_->kept();
   auto wrote = track_->offer(f);
   if (!wrote) {
     board_.notify(error_notice(wrote.error()));
     return false;
   }
   if (*wrote) refresh(false);  // the unsynced count
-  if (*wrote || track_->live().size() != before) publish_live();
+  if (*wrote || track_->kept() != before) publish_live();
   return *wrote;
 }
 
@@ -305,7 +305,7 @@ void Store::load_replay(const std::string& worker_id, const std::string& day) {
     }
     v->length_m += geo::length_m(*points);
     if (where_.grids)
-      if (const GridIndex::Entry* g = where_.grids->find(grid)) v->inside_ms += geo::time_inside_ms(*points, g->polygon);
+      if (const GridIndex::Entry* g = where_.grids->find(grid)) v->inside_ms += PatrolTrack::time_inside_ms(*points, g->polygon);
     v->lines.push_back(TrackLine{patrol, grid, std::move(*points)});
   }
   auto c = r_->db.prepare(
