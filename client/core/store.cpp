@@ -27,7 +27,6 @@ void Store::close() {
   // The parts hold references into the replica: they go first.
   track_.reset();  // points not yet written are lost: at most one flush period
   replay_.reset();
-  replay_view_.reset();
   where_.grids.reset();
   desk_.reset();
   office_.reset();
@@ -154,7 +153,7 @@ void Store::refresh_cases() {
   if (shown.grid_map) {
     auto m = std::make_shared<GridMapView>(queries_->grid_map(me_, now));
     if (track_ && track_->active()) m->live = TrackLine{track_->patrol_id(), "", track_->live()};
-    m->replay = replay_view_;
+    if (replay_) m->replay = replay_view();
     map = std::move(m);
   }
   if (shown.conflicts) conflicts = std::make_shared<ConflictQueue>(desk_->queue(*shown.conflicts, now));
@@ -276,18 +275,31 @@ bool Store::case_outside_grid(const std::string& case_id) {
   return fix && g && !geo::contains(g->polygon, fix->at_point);
 }
 
+namespace {
+std::optional<CivilDate> parse_day(const std::string& day) {
+  int y = 0, mo = 0, d = 0;
+  if (day.size() != 10 || std::sscanf(day.c_str(), "%4d-%2d-%2d", &y, &mo, &d) != 3) return std::nullopt;
+  CivilDate c{y, mo, d};
+  if (mo < 1 || mo > 12 || d < 1 || civil_from_days(days_from_civil(c)) != c) return std::nullopt;
+  return c;
+}
+}  // namespace
+
 void Store::load_replay(const std::string& worker_id, const std::string& day) {
+  if (!parse_day(day)) return board_.notify(Notice{true, "error.bad_day", day, ""});
   replay_.emplace(worker_id, day);
+  shown.grid_map = true;  // the replay is drawn on the map: loaded with it
+  refresh_cases();
+}
+
+// Rebuilt with the map, so a sync bringing more of the day's segments shows them.
+std::shared_ptr<const ReplayView> Store::replay_view() {
+  const auto& [worker_id, day] = *replay_;
   auto v = std::make_shared<ReplayView>();
   v->worker_id = worker_id;
   v->day = day;
   v->worker_name = queries_->user_name(worker_id);
-  int y = 0, mo = 0, d = 0;
-  if (std::sscanf(day.c_str(), "%d-%d-%d", &y, &mo, &d) != 3) {
-    board_.notify(Notice{true, "error.bad_day", day, ""});
-    return;
-  }
-  int64_t from = days_from_civil(CivilDate{y, mo, d}) * 86'400'000 - kChinaOffsetMs;
+  int64_t from = days_from_civil(*parse_day(day)) * 86'400'000 - kChinaOffsetMs;
   int64_t to = from + 86'400'000;
   // Patrols with a segment that day, by their first segment's start.
   auto s = r_->db.prepare(
@@ -315,9 +327,7 @@ void Store::load_replay(const std::string& worker_id, const std::string& day) {
   while (c.step())
     if (auto f = geo::parse_fix(c.text(0))) v->checkins.push_back(*f);
   c.reset();
-  replay_view_ = v;
-  shown.grid_map = true;  // the replay is drawn on the map: loaded with it
-  refresh_cases();
+  return v;
 }
 
 }  // namespace gw::client

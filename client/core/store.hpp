@@ -101,14 +101,14 @@ class Store {
   LocationView location_;
   std::unique_ptr<PatrolTrack> track_;
   std::optional<std::pair<std::string, std::string>> replay_;  // worker, day
-  std::shared_ptr<const ReplayView> replay_view_;
 
   std::shared_ptr<const TargetDetail> target_detail();
   void build_grid_index();
   void resume_patrol();
   void publish_location();
   void publish_live();
-  bool case_outside_grid(const std::string& case_id);  // shown.target's, with its visits' photos
+  bool case_outside_grid(const std::string& case_id);
+  std::shared_ptr<const ReplayView> replay_view();  // shown.target's, with its visits' photos
 };
 
 }  // namespace gw::client

@@ -379,4 +379,14 @@ TEST_CASE("gpsfake walks a worker across two grids: track recorded, simplified, 
   CHECK(replay.length_m >= geo::length_m(server_pts) - 1);
   CHECK(replay.inside_ms >= inside - 1000);
   if (china_day(now_ms()) == day) CHECK(replay.checkins.size() >= 1);
+
+  // A day that is not one: said so, the replay shown stays.
+  sup->load_replay(worker_id, "2026-02-30");
+  v = settle(*sup);
+  bool bad_day = false;
+  for (const auto& n : sup->take_notices()) bad_day |= n.error && n.key == "error.bad_day";
+  CHECK(bad_day);
+  REQUIRE(v.grid_map);
+  REQUIRE(v.grid_map->replay);
+  CHECK(v.grid_map->replay->day == day);
 }
