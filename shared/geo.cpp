@@ -433,15 +433,36 @@ double length_m(std::span<const TrackPoint> track) {
   return d;
 }
 
-int64_t time_inside_ms(std::span<const TrackPoint> track, const Polygon& grid) {
-  int64_t ms = 0;
-  bool was_in = !track.empty() && contains(grid, track.front().p);
-  for (size_t i = 1; i < track.size(); ++i) {
-    bool in = contains(grid, track[i].p);
-    if (in && was_in) ms += track[i].at_ms - track[i - 1].at_ms;
-    was_in = in;
+// The part of the segment ab inside the polygon, as a fraction of ab: the
+// boundary's crossings cut ab into pieces wholly in or out, each told by
+// its midpoint. A simplified track steps over borders (one kept point in
+// one grid, the next in another), so its ends alone would not say.
+double inside_fraction(const Polygon& poly, LonLat a, LonLat b) {
+  std::vector<double> cuts{0, 1};
+  const double rx = b.lon - a.lon, ry = b.lat - a.lat;
+  for (const Ring& ring : poly.rings)
+    for (size_t i = 0; i < ring.size(); ++i) {
+      LonLat c = ring[i], d = ring[(i + 1) % ring.size()];
+      double sx = d.lon - c.lon, sy = d.lat - c.lat, denom = rx * sy - ry * sx;
+      if (denom == 0) continue;  // parallel: a touch along an edge cuts nothing
+      double qx = c.lon - a.lon, qy = c.lat - a.lat;
+      double t = (qx * sy - qy * sx) / denom, u = (qx * ry - qy * rx) / denom;
+      if (t > 0 && t < 1 && u >= 0 && u <= 1) cuts.push_back(t);
+    }
+  std::sort(cuts.begin(), cuts.end());
+  double in = 0;
+  for (size_t i = 1; i < cuts.size(); ++i) {
+    double mid = (cuts[i - 1] + cuts[i]) / 2;
+    if (contains(poly, {a.lon + rx * mid, a.lat + ry * mid})) in += cuts[i] - cuts[i - 1];
   }
-  return ms;
+  return in;
+}
+
+int64_t time_inside_ms(std::span<const TrackPoint> track, const Polygon& grid) {
+  double ms = 0;
+  for (size_t i = 1; i < track.size(); ++i)
+    ms += inside_fraction(grid, track[i - 1].p, track[i].p) * static_cast<double>(track[i].at_ms - track[i - 1].at_ms);
+  return std::llround(ms);
 }
 
 // ---- sampler ---------------------------------------------------------------

@@ -132,7 +132,8 @@ Status verify_track_text(std::string_view text);
 TrackPoint quantize(TrackPoint t);
 
 double length_m(std::span<const TrackPoint> track);
-// Time spent inside the polygon: each step counts when both its ends are in.
+// Time spent inside the polygon, walking each step at an even pace: a step
+// counts for the part of it inside, where the border cuts it.
 int64_t time_inside_ms(std::span<const TrackPoint> track, const Polygon& grid);
 
 // Keeps a patrol's fixes worth keeping: one at least kTrackMinMetres from

@@ -147,7 +147,7 @@ Status FieldActions::end_patrol(const std::string& patrol_id, const std::string&
   if (!track) return track.error();
   int64_t inside = 0;
   if (where_->grids)
-    if (const GridIndex::Entry* g = where_->grids->find(view->grid_id)) inside = PatrolTrack::time_inside_ms(*track, g->polygon);
+    if (const GridIndex::Entry* g = where_->grids->find(view->grid_id)) inside = geo::time_inside_ms(*track, g->polygon);
   const auto& t = table("patrols");
   Fields set = fields_of(t, {{"status", "done"}, {"ended_at", now()},
                              {"distance_m", static_cast<int64_t>(std::llround(geo::length_m(*track)))},

@@ -25,25 +25,6 @@ Result<std::vector<geo::TrackPoint>> PatrolTrack::load(Db& db, const std::string
   return out;
 }
 
-int64_t PatrolTrack::time_inside_ms(std::span<const geo::TrackPoint> track, const geo::Polygon& grid) {
-  std::vector<geo::TrackPoint> dense;
-  for (size_t i = 0; i < track.size(); ++i) {
-    if (i > 0) {
-      const geo::TrackPoint &a = track[i - 1], &b = track[i];
-      // At most a point a metre over a run of 10 km: a broken fix never makes millions.
-      double steps = std::min(std::ceil(geo::distance_m(a.p, b.p) / tuning::kTrackMinMetres), 10'000.0);
-      int n = static_cast<int>(steps);
-      for (int k = 1; k < n; ++k) {
-        double t = static_cast<double>(k) / n;
-        dense.push_back({{a.p.lon + (b.p.lon - a.p.lon) * t, a.p.lat + (b.p.lat - a.p.lat) * t},
-                         a.at_ms + static_cast<int64_t>(static_cast<double>(b.at_ms - a.at_ms) * t)});
-      }
-    }
-    dense.push_back(track[i]);
-  }
-  return geo::time_inside_ms(dense, grid);
-}
-
 Status PatrolTrack::begin(const std::string& patrol_id, const std::string& grid_id, const std::string& worker_id) {
   drop();
   auto s = replica_.store().db().prepare("SELECT IFNULL(MAX(seq) + 1, 0) FROM tracks WHERE patrol_id = ?");

@@ -49,11 +49,6 @@ class PatrolTrack {
   // Every segment of a patrol as held here, joined by seq (the shared
   // first point of each next segment once).
   static Result<std::vector<geo::TrackPoint>> load(Db& db, const std::string& patrol_id);
-  // Time inside a grid along a stored (simplified) track: its straight
-  // runs are walked again every kTrackMinMetres first, so a run that
-  // crosses the border counts up to the crossing, not nothing (a
-  // simplified track may go from one grid into the next in one step).
-  static int64_t time_inside_ms(std::span<const geo::TrackPoint> track, const geo::Polygon& grid);
 
  private:
   Result<bool> flush(bool last);

@@ -317,7 +317,7 @@ std::shared_ptr<const ReplayView> Store::replay_view() {
     }
     v->length_m += geo::length_m(*points);
     if (where_.grids)
-      if (const GridIndex::Entry* g = where_.grids->find(grid)) v->inside_ms += PatrolTrack::time_inside_ms(*points, g->polygon);
+      if (const GridIndex::Entry* g = where_.grids->find(grid)) v->inside_ms += geo::time_inside_ms(*points, g->polygon);
     v->lines.push_back(TrackLine{patrol, grid, std::move(*points)});
   }
   auto c = r_->db.prepare(

@@ -238,4 +238,14 @@ TEST_CASE("geo: length and time inside a grid") {
   REQUIRE(grid);
   // 0..350 m east at 1.4 m/s: 250 s inside.
   CHECK(time_inside_ms(track, *grid) == doctest::Approx(250'000).epsilon(0.01));
+  // A simplified track steps over the border in one step: the part inside counts.
+  std::vector<TrackPoint> two{{proj.to_lonlat({250, 0}), 0}, {proj.to_lonlat({450, 0}), 200'000}};
+  CHECK(time_inside_ms(two, *grid) == doctest::Approx(100'000).epsilon(0.001));
+  // In, out and in again through a notch: only the inside parts.
+  auto notch = parse_polygon(polygon_json({{{proj.to_lonlat({0, -10}), proj.to_lonlat({100, -10}), proj.to_lonlat({100, 10}),
+                                             proj.to_lonlat({60, 10}), proj.to_lonlat({60, -5}), proj.to_lonlat({40, -5}),
+                                             proj.to_lonlat({40, 10}), proj.to_lonlat({0, 10})}}}));
+  REQUIRE(notch);
+  std::vector<TrackPoint> across{{proj.to_lonlat({-50, 0}), 0}, {proj.to_lonlat({150, 0}), 200'000}};
+  CHECK(time_inside_ms(across, *notch) == doctest::Approx(80'000).epsilon(0.001));
 }
