@@ -99,6 +99,7 @@ App::App(Options options, std::string assets_dir) : options_(std::move(options))
 App::~App() {
   // The core's threads go before the window: nothing may draw after SDL quits.
   camera_->close();  // its thread, and its texture while the GL context lives
+  map_->close();     // the pins' texture, likewise
   core_.reset();
   textures_.reset();
   window_.reset();
@@ -406,8 +407,9 @@ void App::frame() {
   window_->begin_frame();
   probe_.begin_frame();
   textures_->begin_frame();
+  const auto drag = window_->take_drag();
   Frame f{*core_, strings_, snap, probe_, *this, now, window_->ui_scale(), textures_.get(), window_->take_pinch(),
-          &camera_desk_, &map_pick_};
+          &camera_desk_, &map_pick_, ImVec2(drag.first, drag.second)};
   draw(f);
   if (stack_.back() != ScreenId::camera) camera_->close();  // left by any way: back, home, sign-out, lock
   route_drops(f, window_->take_dropped());  // after draw: the screen has had enter()

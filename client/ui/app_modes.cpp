@@ -277,6 +277,7 @@ int App::run_bench_map() {
   std::printf("bench grids %zu\n", m->grids.size());
   std::printf("bench pins %zu\n", m->pins.size());
   std::printf("bench track_points %zu\n", points);
+  if (const ImDrawData* dd = ImGui::GetDrawData()) std::printf("bench vertices %d\n", dd->TotalVtxCount);
   print_frame_times(t);
   std::printf("bench rss_kb %ld\n", peak_rss_kb());
   std::fflush(stdout);

@@ -16,7 +16,7 @@ std::string fix_text(const Strings& s, const std::optional<geo::Fix>& fix) {
   return s.format("loc.line", {acc, s.tr(grade)});
 }
 
-void LocationLine::draw(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps) {
+void LocationLine::take(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps) {
   // A pin the map placed for this form, taken once.
   if (MapPickDesk* d = f.map_pick; d && d->placed && d->placed_for == prefix_) {
     *fix = d->placed;
@@ -29,27 +29,6 @@ void LocationLine::draw(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps)
     if (loc.state == LocationView::State::fix) *fix = loc.fix;
     else fix->reset();
   }
-  const ImVec4 color = !*fix                                                 ? kMutedText
-                       : (*fix)->source == geo::FixSource::manual            ? kTitleText
-                       : geo::grade((*fix)->accuracy_m) == geo::Accuracy::good ? kGreenText
-                       : geo::grade((*fix)->accuracy_m) == geo::Accuracy::poor ? kRedText
-                                                                              : kMutedText;
-  ImGui::AlignTextToFramePadding();
-  ImGui::PushStyleColor(ImGuiCol_Text, color);
-  ImGui::TextUnformatted(fix_text(f.s, *fix).c_str());
-  ImGui::PopStyleColor();
-  const std::string pick = f.s.tr("loc.pick");
-  same_line_if_fits(pick);
-  if (button(f, prefix_ + ".loc.pick", pick) && f.map_pick) {
-    f.map_pick->asked_by = prefix_;
-    f.map_pick->start = *fix;
-    f.nav.go(ScreenId::map);
-  }
-  if (manual_ && follow_gps) {
-    const std::string gps = f.s.tr("loc.use_gps");
-    same_line_if_fits(gps);
-    if (button(f, prefix_ + ".loc.gps", gps)) manual_ = false;
-  }
   if (f.probe.active()) {
     char buf[96] = "-";
     if (*fix)
@@ -57,6 +36,42 @@ void LocationLine::draw(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps)
                     (*fix)->at_point.lon, (*fix)->at_point.lat, (*fix)->accuracy_m);
     f.probe.state(prefix_ + ".fix", buf);
   }
+}
+
+void LocationLine::status(Frame& f, const std::optional<geo::Fix>& fix, bool follow_gps) {
+  const ImVec4 color = !fix                                                 ? kMutedText
+                       : fix->source == geo::FixSource::manual              ? kTitleText
+                       : geo::grade(fix->accuracy_m) == geo::Accuracy::good ? kGreenText
+                       : geo::grade(fix->accuracy_m) == geo::Accuracy::poor ? kRedText
+                                                                            : kMutedText;
+  ImGui::PushStyleColor(ImGuiCol_Text, color);
+  ImGui::TextUnformatted(fix_text(f.s, fix).c_str());
+  ImGui::PopStyleColor();
+  if (manual_ && follow_gps) {
+    const std::string gps = f.s.tr("loc.use_gps");
+    ImGui::SameLine();
+    if (button(f, prefix_ + ".loc.gps", gps)) manual_ = false;
+  }
+}
+
+float LocationLine::pick_width(Frame& f) {
+  return ImGui::CalcTextSize(f.s.c("loc.pick")).x + ImGui::GetStyle().FramePadding.x * 2;
+}
+
+void LocationLine::pick_button(Frame& f, const std::optional<geo::Fix>& fix, ImVec2 size) {
+  if (button(f, prefix_ + ".loc.pick", f.s.tr("loc.pick"), size) && f.map_pick) {
+    f.map_pick->asked_by = prefix_;
+    f.map_pick->start = fix;
+    f.nav.go(ScreenId::map);
+  }
+}
+
+void LocationLine::draw(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps) {
+  take(f, fix, follow_gps);
+  ImGui::AlignTextToFramePadding();
+  status(f, *fix, follow_gps);
+  ImGui::SameLine();
+  pick_button(f, *fix);
 }
 
 }  // namespace gw::client::ui

@@ -21,9 +21,17 @@ class LocationLine {
   explicit LocationLine(std::string prefix) : prefix_(std::move(prefix)) {}
   // Follows the tablet's fix again, a placed pin forgotten.
   void reset() { manual_ = false; }
-  // Draws the line and its buttons; *fix becomes the pin placed on the map,
-  // else (when follow_gps) the tablet's current fix or none.
+  // The whole line: what the fix is, 在地图上标注, and 使用当前定位 when a
+  // pin placed by hand stands in for the receiver.
   void draw(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps);
+  // Its parts, for a form that fits them into rows it has already:
+  // *fix becomes a pin the map brought back, else (when follow_gps) the
+  // tablet's fix or none; the words, coloured by the grade; the buttons.
+  void take(Frame& f, std::optional<geo::Fix>* fix, bool follow_gps);
+  void status(Frame& f, const std::optional<geo::Fix>& fix, bool follow_gps);
+  void pick_button(Frame& f, const std::optional<geo::Fix>& fix, ImVec2 size = {});
+  // The width pick_button takes at its natural size.
+  static float pick_width(Frame& f);
 
  private:
   std::string prefix_;

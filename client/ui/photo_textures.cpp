@@ -5,23 +5,28 @@
 #include "client/core/photo.hpp"
 
 namespace gw::client::ui {
-namespace {
 
-PhotoTextures::Texture upload(std::string_view jpeg) {
-  auto px = decode_pixels(jpeg);
-  if (!px || px->width <= 0 || px->height <= 0) return {};
+unsigned upload_rgba(const unsigned char* rgba, int width, int height) {
   GLuint id = 0;
   glGenTextures(1, &id);
   glBindTexture(GL_TEXTURE_2D, id);
-  // Photos are scaled when drawn (a thumbnail into its tile, a picture
-  // zoomed): linear, unlike the pixel-exact font atlas.
+  // Pictures are scaled when drawn (a thumbnail into its tile, a picture
+  // zoomed, a pin): linear, unlike the pixel-exact font atlas.
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, px->width, px->height, 0, GL_RGBA, GL_UNSIGNED_BYTE, px->rgba.data());
-  return {id, px->width, px->height};
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+  return id;
+}
+
+namespace {
+
+PhotoTextures::Texture upload(std::string_view jpeg) {
+  auto px = decode_pixels(jpeg);
+  if (!px || px->width <= 0 || px->height <= 0) return {};
+  return {upload_rgba(px->rgba.data(), px->width, px->height), px->width, px->height};
 }
 
 void free_texture(const PhotoTextures::Texture& t) {

@@ -13,6 +13,10 @@
 
 namespace gw::client::ui {
 
+// RGBA pixels (straight alpha, rows packed) as a new GL texture, linear
+// filtered; its GL name. The GL context must be current.
+unsigned upload_rgba(const unsigned char* rgba, int width, int height);
+
 class PhotoTextures {
  public:
   struct Texture {

@@ -3,6 +3,8 @@
 // state of its own inputs (text being typed, the row picked).
 #pragma once
 
+#include <imgui.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -70,6 +72,7 @@ struct Frame {
   float pinch = 0.0f;  // two fingers spread (> 0) or closed since the last frame: SDL's dDist
   CameraDesk* camera = nullptr;  // the tablet's camera and the still on its way to a form
   MapPickDesk* map_pick = nullptr;  // a form's pin on its way from the map
+  ImVec2 drag{0, 0};  // px the pointer moved with the button (a finger) down since the last frame
 };
 
 class Screen {

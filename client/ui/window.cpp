@@ -161,6 +161,13 @@ bool Window::pump_events(int wait_ms) {
       SDL_free(e.drop.file);  // SDL hands the path over
     }
     if (e.type == SDL_MULTIGESTURE && e.mgesture.numFingers == 2) pinch_ += e.mgesture.dDist;
+    // A drag read from the motion events themselves: ImGui 1.86's SDL
+    // backend polls the pointer, and under a pointer grab (a button held)
+    // that poll can stay where the press was.
+    if (e.type == SDL_MOUSEMOTION && (e.motion.state & SDL_BUTTON_LMASK)) {
+      drag_x_ += static_cast<float>(e.motion.xrel);
+      drag_y_ += static_cast<float>(e.motion.yrel);
+    }
     if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) open = false;
     if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
       int h = height_;
@@ -175,6 +182,10 @@ bool Window::pump_events(int wait_ms) {
 std::vector<std::string> Window::take_dropped() { return std::exchange(dropped_, {}); }
 
 float Window::take_pinch() { return std::exchange(pinch_, 0.0f); }
+
+std::pair<float, float> Window::take_drag() {
+  return {std::exchange(drag_x_, 0.0f), std::exchange(drag_y_, 0.0f)};
+}
 
 void Window::push_drop(const std::string& path) {
   SDL_Event e{};

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shared/error.hpp"
@@ -42,6 +43,9 @@ class Window {
   // Two fingers spread (> 0) or closed since the last call: the sum of
   // SDL_MULTIGESTURE's dDist, a fraction of the touch surface's diagonal.
   float take_pinch();
+  // How far the pointer moved with the left button (or a finger) down
+  // since the last call, px: SDL_MOUSEMOTION's relative motion.
+  std::pair<float, float> take_drag();
   // Queues a drop of `path` on this window as the desktop would (--drop):
   // it arrives through pump_events like a real one.
   void push_drop(const std::string& path);
@@ -102,6 +106,7 @@ class Window {
   Status shot_status_;
   std::vector<std::string> dropped_;
   float pinch_ = 0.0f;
+  float drag_x_ = 0.0f, drag_y_ = 0.0f;
 };
 
 }  // namespace gw::client::ui

@@ -85,11 +85,19 @@ void CaseDraftEditor::details(Frame& f, bool with_parties) {
     ImGui::TextUnformatted(f.s.c("case_form.parties"));
     input_text(f, id("parties"), f.s.tr("case_form.parties_hint"), &draft_.parties);
   }
+  // The fix on the label's line and 在地图上标注 beside the words: no row
+  // more, so the photos stay in view. A hotline call is about somewhere
+  // else than where the tablet is: its pin only ever comes from the map.
+  const bool follow_gps = draft_.source != "hotline";
+  location_.take(f, &draft_.fix, follow_gps);
   ImGui::TextUnformatted(f.s.c("case_form.location"));
-  input_text(f, id("location"), f.s.tr("case_form.location_hint"), &draft_.location);
-  // A hotline call is about somewhere else than where the tablet is: its
-  // pin only ever comes from the map.
-  location_.draw(f, &draft_.fix, draft_.source != "hotline");
+  ImGui::SameLine();
+  location_.status(f, draft_.fix, follow_gps);
+  const float pick_w = LocationLine::pick_width(f);
+  input_text(f, id("location"), f.s.tr("case_form.location_hint"), &draft_.location, 0,
+             ImGui::GetContentRegionAvail().x - pick_w - ImGui::GetStyle().ItemSpacing.x);
+  ImGui::SameLine();
+  location_.pick_button(f, draft_.fix, ImVec2(pick_w, 0));
   ImGui::TextUnformatted(f.s.c("case_form.description"));
   input_multiline(f, id("description"), &draft_.description, ImGui::GetTextLineHeight() * 4);
   ImGui::TextUnformatted(f.s.c("photos.report_label"));

@@ -1,10 +1,14 @@
 #include "client/ui/screens/map.hpp"
 
+#include <SDL_opengl.h>
+
 #include <algorithm>
+#include <array>
 #include <cfloat>
 #include <cmath>
 #include <limits>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "client/core/tuning.hpp"
@@ -20,8 +24,7 @@ struct MapPlane {
   geo::LocalProjection proj;
   struct Shape {
     std::vector<geo::Xy> pts;  // the ring, open
-    std::vector<int> tri;      // triangles, when the ring is concave
-    bool convex = true;        // pts are then clockwise on screen
+    std::vector<int> tri;      // triangles covering the ring
     bool leaf = true;          // no grid below it has a boundary: its fill shows
     geo::Xy min{DBL_MAX, DBL_MAX}, max{-DBL_MAX, -DBL_MAX};
   };
@@ -30,6 +33,7 @@ struct MapPlane {
   geo::Xy min{DBL_MAX, DBL_MAX}, max{-DBL_MAX, -DBL_MAX};  // every ring's box
   // This frame's rings on screen, kept between frames for their memory.
   std::vector<std::vector<ImVec2>> screen;
+  std::vector<std::vector<ImVec2>> lines;  // the same, points a pixel apart: for outlines
   std::vector<char> shown;  // a grid's box overlaps the view this frame
 };
 
@@ -65,6 +69,8 @@ constexpr double kPinchGain = 4.0;   // SDL's dDist is a fraction of the touch s
 constexpr double kPickMetresPerPx = 0.5;  // placing a pin: a door's width is a few pixels
 constexpr double kPlaceCloseMetresPerPx = 1.5;  // closer than this an enterprise's mark grows
 constexpr double kReplayMarginM = 150;          // around a replayed day: the blocks it crossed
+constexpr float kLineStepPx = 1.5f;             // a drawn line's points at least this far apart
+constexpr float kPinCellPx = 6.0f;              // one pin drawn a cell this wide: those under it are hidden anyway
 
 struct Box {
   ImVec2 min{FLT_MAX, FLT_MAX}, max{-FLT_MAX, -FLT_MAX};
@@ -72,6 +78,17 @@ struct Box {
 };
 
 ImVec2 iv(Pt p) { return ImVec2(p.x, p.y); }
+
+// Appends p unless it is within `px` of the last point kept: at a zoom where
+// a track's or a boundary's points crowd into one pixel, the line looks the
+// same with a fraction of the triangles.
+void keep_apart(std::vector<ImVec2>* out, ImVec2 p, float px) {
+  if (!out->empty()) {
+    const float dx = p.x - out->back().x, dy = p.y - out->back().y;
+    if (dx * dx + dy * dy < px * px) return;
+  }
+  out->push_back(p);
+}
 
 std::unique_ptr<MapPlane> make_plane(const GridMapView& m) {
   auto out = std::make_unique<MapPlane>(geo::LonLat{(m.west + m.east) / 2, (m.south + m.north) / 2});
@@ -93,14 +110,17 @@ std::unique_ptr<MapPlane> make_plane(const GridMapView& m) {
     // On screen y runs down: (x, -y) has the screen's turn, whatever the scale.
     std::vector<Pt> flat;
     for (const geo::Xy& xy : sh.pts) flat.push_back({static_cast<float>(xy.x), static_cast<float>(-xy.y)});
-    sh.convex = is_convex(flat);
-    if (sh.convex && !is_clockwise(flat)) std::reverse(sh.pts.begin(), sh.pts.end());
-    if (!sh.convex) sh.tri = triangulate(flat);
+    if (!is_convex(flat)) {
+      sh.tri = triangulate(flat);
+    } else {
+      for (int k = 1; k + 1 < static_cast<int>(flat.size()); ++k) sh.tri.insert(sh.tri.end(), {0, k, k + 1});  // a fan
+    }
   }
   for (size_t i = 0; i < m.grids.size(); ++i) p.grids[i].leaf = parents.count(m.grids[i].id) == 0;
   for (const MapPin& pin : m.pins) p.pins.push_back(p.proj.to_metres(pin.at));
   for (const MapPlace& place : m.places) p.places.push_back(p.proj.to_metres(place.at));
   p.screen.resize(m.grids.size());
+  p.lines.resize(m.grids.size());
   p.shown.resize(m.grids.size());
   return out;
 }
@@ -118,27 +138,36 @@ TrackPlane make_tracks(const geo::LocalProjection& proj, const std::vector<Track
   return t;
 }
 
-void fill(ImDrawList* dl, const MapPlane::Shape& sh, const std::vector<ImVec2>& v, ImU32 col) {
-  if (v.size() < 3) return;
-  if (sh.convex) {
-    dl->AddConvexPolyFilled(v.data(), static_cast<int>(v.size()), col);
-    return;
-  }
-  for (size_t k = 0; k + 2 < sh.tri.size(); k += 3)
-    dl->AddTriangleFilled(v[static_cast<size_t>(sh.tri[k])], v[static_cast<size_t>(sh.tri[k + 1])],
-                          v[static_cast<size_t>(sh.tri[k + 2])], col);
+// Whole pixels: ImGui draws such a line from its atlas's baked lines, two
+// vertices a point, where a fractional one costs four and a fringe.
+float whole_px(float thickness) { return std::max(1.0f, std::round(thickness)); }
+
+void blend_off(const ImDrawList*, const ImDrawCmd*) { glDisable(GL_BLEND); }
+void blend_on(const ImDrawList*, const ImDrawCmd*) { glEnable(GL_BLEND); }
+
+// A grid's fill as one mesh of its own points: no anti-aliased fringe (its
+// outline covers the edge), no vertex written twice. A frame of the whole
+// park is tens of thousands of vertices fewer than a fill a triangle.
+void fill(ImDrawList* dl, const MapPlane::Shape& sh, const std::vector<ImVec2>& v, ImU32 col, ImVec2 uv) {
+  if (v.size() < 3 || sh.tri.empty()) return;
+  dl->PrimReserve(static_cast<int>(sh.tri.size()), static_cast<int>(v.size()));
+  const auto base = static_cast<unsigned>(dl->_VtxCurrentIdx);
+  for (const ImVec2& p : v) dl->PrimWriteVtx(p, uv, col);
+  for (int i : sh.tri) dl->PrimWriteIdx(static_cast<ImDrawIdx>(base + static_cast<unsigned>(i)));
 }
 
 void outline(ImDrawList* dl, const std::vector<ImVec2>& v, ImU32 col, float thickness) {
-  if (v.size() >= 2) dl->AddPolyline(v.data(), static_cast<int>(v.size()), col, ImDrawFlags_Closed, thickness);
+  if (v.size() >= 2)
+    dl->AddPolyline(v.data(), static_cast<int>(v.size()), col, ImDrawFlags_Closed, whole_px(thickness));
 }
 
-// The severity's colour; overdue is the red ring around it (pin_mark).
-ImU32 pin_color(const MapPin& p) {
-  if (p.severity == "urgent") return kUrgent;
-  if (p.severity == "high") return kAmber;
-  if (p.severity == "low") return kGrey;
-  return kBlue;
+// The severity's colour, an index into the pins' sprites; overdue is the red ring around it.
+constexpr std::array<ImU32, PinSprites::kColours> kPinColours = {kGrey, kBlue, kAmber, kUrgent};
+int pin_colour(const MapPin& p) {
+  if (p.severity == "low") return 0;
+  if (p.severity == "high") return 2;
+  if (p.severity == "urgent") return 3;
+  return 1;
 }
 
 // A track as a line, green where it began and a dark square where it ended.
@@ -146,8 +175,10 @@ void track(ImDrawList* dl, const MapCamera& cam, const std::vector<geo::Xy>& pts
            std::vector<ImVec2>* scratch) {
   if (pts.empty()) return;
   scratch->clear();
-  for (const geo::Xy& p : pts) scratch->push_back(iv(cam.to_screen(p)));
-  if (scratch->size() >= 2) dl->AddPolyline(scratch->data(), static_cast<int>(scratch->size()), col, 0, 3.5f * s);
+  for (const geo::Xy& p : pts) keep_apart(scratch, iv(cam.to_screen(p)), kLineStepPx);
+  if (const ImVec2 end = iv(cam.to_screen(pts.back())); scratch->back().x != end.x || scratch->back().y != end.y)
+    scratch->push_back(end);
+  if (scratch->size() >= 2) dl->AddPolyline(scratch->data(), static_cast<int>(scratch->size()), col, 0, whole_px(3.5f * s));
   const ImVec2 a = scratch->front(), b = scratch->back();
   dl->AddCircleFilled(a, 7 * s, IM_COL32_WHITE, 12);
   dl->AddCircleFilled(a, 5 * s, kGreen, 12);
@@ -161,13 +192,6 @@ void checkin_mark(ImDrawList* dl, ImVec2 c, float s) {
   dl->AddQuadFilled(ImVec2(c.x, c.y - r), ImVec2(c.x + r, c.y), ImVec2(c.x, c.y + r), ImVec2(c.x - r, c.y), kCheckin);
   dl->AddQuad(ImVec2(c.x, c.y - r), ImVec2(c.x + r, c.y), ImVec2(c.x, c.y + r), ImVec2(c.x - r, c.y),
               IM_COL32(90, 60, 0, 255), 2 * s);
-}
-
-// A case pin: a dot in its severity's colour on a white rim, ringed red when overdue.
-void pin_mark(ImDrawList* dl, ImVec2 c, ImU32 col, bool overdue, float s) {
-  if (overdue) dl->AddCircle(c, 12 * s, kRed, 12, 3 * s);
-  dl->AddCircleFilled(c, 9 * s, IM_COL32_WHITE, 10);
-  dl->AddCircleFilled(c, 7 * s, col, 10);
 }
 
 // A placed pin (pick mode): a red head on a stem whose foot is the point.
@@ -269,14 +293,16 @@ int pick_grid(const GridMapView& m, double lon, double lat) {
   return best;
 }
 
-GridMapScreen::GridMapScreen() = default;
+GridMapScreen::GridMapScreen() : sprites_(kPinColours, kRed) {}
 GridMapScreen::~GridMapScreen() = default;
 
 void GridMapScreen::enter(Frame& f) {
   f.core.load_grid_map();
+  const bool was_picking = picking_;
   picking_ = f.map_pick && !f.map_pick->asked_by.empty();
   pick_ = picking_ ? f.map_pick->start : std::nullopt;
-  fitted_ = false;
+  // Back from a case opened here the view is kept; placing a pin starts afresh.
+  if (picking_ || was_picking) fitted_ = false;
   const RoleSet roles = my_roles(f);
   if (!picking_ && (roles.has(Role::supervisor) || roles.has(Role::admin))) {
     f.core.load_takeover_console();  // its responsibilities: the workers to replay
@@ -393,9 +419,16 @@ void GridMapScreen::input(Frame& f, const GridMapView& m, bool tapped, ImVec2 p0
     camera_.zoom_about(std::exp(static_cast<double>(f.pinch) * kPinchGain), {p0.x + size.x / 2, p0.y + size.y / 2},
                        min_mpp, max_mpp);
   const float slop = tuning::kMapTapSlopPx * f.scale;
-  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, slop))
-    camera_.pan(io.MouseDelta.x, io.MouseDelta.y);
-  if (tapped && io.MouseDragMaxDistanceSqr[0] < slop * slop) tap(f, m, mouse);
+  // A drag from the motion events (Frame::drag): past the slop it pans,
+  // the slop itself included, so the ground stays under the finger.
+  if (ImGui::IsItemActivated()) dragged_ = ImVec2(0, 0);
+  if (ImGui::IsItemActive()) {
+    const bool was_panning = std::hypot(dragged_.x, dragged_.y) >= slop;
+    dragged_ = ImVec2(dragged_.x + f.drag.x, dragged_.y + f.drag.y);
+    if (was_panning) camera_.pan(f.drag.x, f.drag.y);
+    else if (std::hypot(dragged_.x, dragged_.y) >= slop) camera_.pan(dragged_.x, dragged_.y);
+  }
+  if (tapped && std::hypot(dragged_.x, dragged_.y) < slop) tap(f, m, mouse);
 }
 
 void GridMapScreen::canvas(Frame& f, const GridMapView& m, ImVec2 size) {
@@ -436,27 +469,43 @@ void GridMapScreen::canvas(Frame& f, const GridMapView& m, ImVec2 size) {
     if (!camera_.visible(a, b)) continue;
     pl.shown[i] = 1;
     for (const geo::Xy& p : sh.pts) v.push_back(iv(camera_.to_screen(p)));
+    pl.lines[i].clear();
+    for (const ImVec2& p : v) keep_apart(&pl.lines[i], p, kLineStepPx);
   }
 
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->PushClipRect(p0, p1, true);
-  dl->AddRectFilled(p0, p1, IM_COL32(250, 251, 253, 255));
+  // No fill of its own behind the map: the window's clear colour is there
+  // already, and a software rasteriser pays for every pixel drawn twice.
   // Fills, then lines from the finest up, then what must stand out.
+  // The fills are opaque: drawn without blending, a software rasteriser
+  // writes their pixels without reading what is under them.
+  const ImVec2 uv = ImGui::GetFontTexUvWhitePixel();
+  dl->AddCallback(&blend_off, nullptr);
   for (size_t i = 0; i < m.grids.size(); ++i)
     if (pl.shown[i] && pl.grids[i].leaf)
       fill(dl, pl.grids[i], pl.screen[i],
-           m.grids[i].takeover ? kTakeoverFill : kFills[fill_step(m.grids[i].open_cases, step_)]);
+           m.grids[i].takeover ? kTakeoverFill : kFills[fill_step(m.grids[i].open_cases, step_)], uv);
+  // Enterprises, opaque too: small over the whole park, where they are many; larger closer in.
+  const float half = (camera_.metres_per_px() > kPlaceCloseMetresPerPx ? 3.0f : 5.0f) * s;
+  for (const geo::Xy& p : pl.places) {
+    const Pt c = camera_.to_screen(p);
+    if (!camera_.visible(c, 8 * s)) continue;
+    dl->AddRectFilled(ImVec2(c.x - half - s, c.y - half - s), ImVec2(c.x + half + s, c.y + half + s), IM_COL32_WHITE);
+    dl->AddRectFilled(ImVec2(c.x - half, c.y - half), ImVec2(c.x + half, c.y + half), kPlace);
+  }
+  dl->AddCallback(&blend_on, nullptr);
   for (int level = 3; level >= 1; --level)
     for (size_t i = 0; i < m.grids.size(); ++i)
       if (pl.shown[i] && m.grids[i].level == level)
-        outline(dl, pl.screen[i], level == 3 ? kLine : level == 2 ? kUnitLine : kZoneLine,
+        outline(dl, pl.lines[i], level == 3 ? kLine : level == 2 ? kUnitLine : kZoneLine,
                 static_cast<float>(4 - level) * s);
   for (size_t i = 0; i < m.grids.size(); ++i) {
     if (!pl.shown[i]) continue;
     const MapGrid& g = m.grids[i];
-    if (g.takeover && g.level <= 2) outline(dl, pl.screen[i], kRed, 4 * s);
-    if (g.mine) outline(dl, pl.screen[i], kMineLine, 4.5f * s);
-    if (g.id == selected_) outline(dl, pl.screen[i], kBlue, 5 * s);
+    if (g.takeover && g.level <= 2) outline(dl, pl.lines[i], kRed, 4 * s);
+    if (g.mine) outline(dl, pl.lines[i], kMineLine, 4.5f * s);
+    if (g.id == selected_) outline(dl, pl.lines[i], kBlue, 5 * s);
   }
   // Overdue: a red mark in the middle of the grid, where no unit's name sits
   // (those are at the units' middles, where the finer grids meet).
@@ -488,24 +537,26 @@ void GridMapScreen::canvas(Frame& f, const GridMapView& m, ImVec2 size) {
   }
 
   const bool big_meshes = (ImGui::GetIO().BackendFlags & ImGuiBackendFlags_RendererHasVtxOffset) != 0;
-  // Enterprises: small over the whole park, where they are many; larger closer in.
-  const float half = (camera_.metres_per_px() > kPlaceCloseMetresPerPx ? 3.0f : 5.0f) * s;
-  for (const geo::Xy& p : pl.places) {
-    const Pt c = camera_.to_screen(p);
-    if (!camera_.visible(c, 8 * s)) continue;
-    dl->AddRectFilled(ImVec2(c.x - half - s, c.y - half - s), ImVec2(c.x + half + s, c.y + half + s), IM_COL32_WHITE);
-    dl->AddRectFilled(ImVec2(c.x - half, c.y - half), ImVec2(c.x + half, c.y + half), kPlace);
-  }
   // Pins: drawn when on screen; where each is, for a tap next frame.
   constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
   pin_screen_.assign(pl.pins.size(), Pt{kNaN, kNaN});
+  dl->PushTextureID(sprites_.texture());  // every pin in one draw command
+  // Many pins in one spot (the whole park on screen): one drawn a small
+  // cell; every one still answers a tap.
+  const float cell = kPinCellPx * s;
+  const int cols = static_cast<int>(size.x / cell) + 3, rows = static_cast<int>(size.y / cell) + 3;
+  taken_.assign(static_cast<size_t>(cols) * static_cast<size_t>(rows), 0);
   for (size_t i = 0; i < pl.pins.size(); ++i) {
     const Pt c = camera_.to_screen(pl.pins[i]);
     if (!camera_.visible(c, 14 * s)) continue;
-    if (!big_meshes && dl->VtxBuffer.Size > kVertexBudget) break;
     pin_screen_[i] = c;
-    pin_mark(dl, iv(c), pin_color(m.pins[i]), m.pins[i].overdue, s);
+    const int cx = std::clamp(static_cast<int>((c.x - p0.x) / cell) + 1, 0, cols - 1);
+    const int cy = std::clamp(static_cast<int>((c.y - p0.y) / cell) + 1, 0, rows - 1);
+    if (std::exchange(taken_[static_cast<size_t>(cy) * static_cast<size_t>(cols) + static_cast<size_t>(cx)], 1)) continue;
+    if (!big_meshes && dl->VtxBuffer.Size > kVertexBudget) continue;
+    sprites_.pin(dl, iv(c), pin_colour(m.pins[i]), m.pins[i].overdue, s);
   }
+  dl->PopTextureID();
   // Where the tablet is: a dot in the circle of its accuracy.
   if (const LocationView& loc = f.snap.location; loc.state == LocationView::State::fix) {
     const ImVec2 c = iv(camera_.to_screen(pl.proj.to_metres(loc.fix.at_point)));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "client/ui/map_geometry.hpp"
+#include "client/ui/map_sprites.hpp"
 #include "client/ui/screen.hpp"
 
 namespace gw::client::ui {
@@ -42,6 +43,8 @@ class GridMapScreen : public Screen {
   // The replay to show first (--replay): a worker by id or name, "" the
   // first listed; a day YYYY-MM-DD, "" today.
   void replay_first(const std::string& worker, const std::string& day);
+  // Frees the pins' texture: before the GL context goes.
+  void close() { sprites_.close(); }
   // --bench-map: draws `m` (its replay shown) instead of the core's map,
   // panning a little every frame.
   void show_for_bench(std::shared_ptr<const GridMapView> m);
@@ -69,7 +72,10 @@ class GridMapScreen : public Screen {
   std::unique_ptr<MapPlane> plane_;
   std::shared_ptr<const ReplayView> replay_seen_;
   std::unique_ptr<TrackPlane> replay_plane_;
-  std::vector<Pt> pin_screen_;  // this frame's pins on screen, NaN when culled: what a tap hits
+  PinSprites sprites_;
+  std::vector<Pt> pin_screen_;
+  std::vector<char> taken_;     // this frame's pin cells already drawn
+  ImVec2 dragged_{0, 0};        // how far the finger moved since it pressed the map  // this frame's pins on screen, NaN when culled: what a tap hits
   // Pick mode: the pin being placed, for the form that asked.
   bool picking_ = false;
   std::optional<geo::Fix> pick_;

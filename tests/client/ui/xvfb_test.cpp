@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -129,6 +130,25 @@ class Driver {
     xdo("type --delay " + std::to_string(delay_ms) + " '" + text + "'");
     std::this_thread::sleep_for(200ms);
   }
+  // A finger's drag from a widget's middle by (dx, dy) px, in steps a frame apart.
+  void drag(const std::string& id, int dx, int dy) {
+    const auto [x, y] = middle(id);
+    xdo("mousemove --sync " + std::to_string(x) + " " + std::to_string(y) + " mousedown 1");
+    for (int k = 1; k <= 6; ++k) {
+      std::this_thread::sleep_for(50ms);
+      xdo("mousemove --sync " + std::to_string(x + dx * k / 6) + " " + std::to_string(y + dy * k / 6));
+    }
+    std::this_thread::sleep_for(50ms);
+    xdo("mouseup 1");
+    std::this_thread::sleep_for(150ms);
+  }
+  // Wheel notches over a widget's middle: up (toward the user's view) zooms in.
+  void wheel(const std::string& id, int notches) {
+    const auto [x, y] = middle(id);
+    xdo("mousemove --sync " + std::to_string(x) + " " + std::to_string(y));
+    xdo("click --repeat " + std::to_string(std::abs(notches)) + " --delay 60 " + (notches > 0 ? "4" : "5"));
+    std::this_thread::sleep_for(150ms);
+  }
   // Presses keys: "BackSpace", "ctrl+a".
   void key(const std::string& keys, int repeat = 1) {
     xdo("key --repeat " + std::to_string(repeat) + " --delay 20 " + keys);
@@ -136,6 +156,13 @@ class Driver {
   }
 
  private:
+  std::pair<int, int> middle(const std::string& id) {
+    ProbeFile p = wait_widget(id);
+    const Rect r = p.widgets.at(id);
+    int wx = 0, wy = 0;
+    std::istringstream(p.state["window"]) >> wx >> wy;
+    return {wx + r.x + r.w / 2, wy + r.y + r.h / 2};
+  }
   void xdo(const std::string& args) {
     const std::string cmd = "DISPLAY=" + display_ + " xdotool " + args + (verbose() ? "" : " >/dev/null 2>&1");
     REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, cmd);
@@ -786,4 +813,98 @@ TEST_CASE("window: a worker corrects a contested record's registration, warned b
   desk.stop_app();
   const std::string notes = server_notes(desk.server_db(), table, id);
   CHECK_MESSAGE(notes.find(token) != std::string::npos, "the server's " << table << " " << id << " notes: " << notes);
+}
+
+// The map's view as the probe gives it: centre x, y (m), metres a pixel.
+std::array<double, 3> map_view(const ProbeFile& p) {
+  std::array<double, 3> v{0, 0, 0};
+  auto it = p.state.find("map_view");
+  if (it != p.state.end()) std::istringstream(it->second) >> v[0] >> v[1] >> v[2];
+  return v;
+}
+
+std::string first_pin(const ProbeFile& p) {
+  for (const auto& [id, r] : p.widgets)
+    if (id.rfind("map.pin.", 0) == 0) return id;
+  return {};
+}
+
+TEST_CASE("window: a worker pins a new case on the map and the form keeps what was typed; the map pans, zooms, and "
+          "a pin opens its case") {
+  Desk desk;
+  Driver& d = desk.d();
+  desk.sign_in("worker01");
+  d.click("home.new_case");
+  d.wait_for("case form", [](const ProbeFile& p) { return p.screen == "case_new"; });
+  const std::string title = random_title("pinned");
+  d.click("case_form.grid");
+  d.click("case_form.grid.0");
+  d.click("case_form.major.03");
+  d.click("case_form.category.0302");
+  d.type_into("case_form.title", title);
+  // No gpsd here: the form says 无定位 and saves anyway; the pin comes from the map.
+  CHECK(d.wait_widget("case_form.loc.pick").state["case_form.fix"] == "-");
+  d.click("case_form.loc.pick");
+  fingers_fit(d.wait_for("the map in pick mode", [](const ProbeFile& p) {
+    return p.screen == "map" && p.state.count("map_picking") && p.state.at("map_picking") == "1" &&
+           p.widgets.count("map.canvas") && p.widgets.count("map.pick_use");
+  }));
+  d.click("map.canvas");  // its middle: the park's middle, outside worker01's grids
+  const ProbeFile placed = d.wait_for("a pin placed", [](const ProbeFile& p) {
+    return p.state.count("map_pick") && p.state.at("map_pick") != "-";
+  });
+  double lon = 0, lat = 0;
+  std::istringstream(placed.state.at("map_pick")) >> lon >> lat;
+  d.click("map.pick_use");
+  const ProbeFile form = d.wait_for("the form again, with a pin placed by hand", [](const ProbeFile& p) {
+    return p.screen == "case_new" && p.state.count("case_form.fix") && p.state.at("case_form.fix").rfind("manual ", 0) == 0;
+  });
+  std::string src;
+  double flon = 0, flat = 0, acc = -1;
+  std::istringstream(form.state.at("case_form.fix")) >> src >> flon >> flat >> acc;
+  CHECK(flon == doctest::Approx(lon).epsilon(1e-9));
+  CHECK(flat == doctest::Approx(lat).epsilon(1e-9));
+  CHECK(acc >= 0);
+  CHECK(form.state.at("case_form.outside") == "1");  // 超出本人网格
+  d.click("case_form.save");  // the title typed before the map is still there, or this would not save
+  d.wait_for("back home", [](const ProbeFile& p) { return p.screen == "home"; });
+
+  d.click("home.map");
+  const ProbeFile first = d.wait_for("the map with pins", [](const ProbeFile& p) {
+    return p.screen == "map" && p.state.count("map_picking") && p.state.at("map_picking") == "0" &&
+           !first_pin(p).empty();
+  });
+  fingers_fit(first);
+  const auto v0 = map_view(first);
+  d.drag("map.canvas", 160, 90);
+  const ProbeFile panned = d.wait_for("the view panned", [&](const ProbeFile& p) { return map_view(p)[0] != v0[0]; });
+  const auto v1 = map_view(panned);
+  CHECK(v1[0] < v0[0]);  // dragged right: the ground moved right, the centre west
+  CHECK(v1[1] > v0[1]);  // dragged down: the centre north
+  CHECK(v1[2] == doctest::Approx(v0[2]));
+  d.wheel("map.canvas", 3);
+  const ProbeFile zoomed = d.wait_for("the view zoomed in", [&](const ProbeFile& p) { return map_view(p)[2] < v1[2]; });
+  d.click("map.zoom_out");
+  d.wait_for("the view zoomed out", [&](const ProbeFile& p) { return map_view(p)[2] > map_view(zoomed)[2]; });
+  d.click("map.reset");
+  const ProbeFile reset = d.wait_for("the whole park again", [&](const ProbeFile& p) {
+    return map_view(p)[2] == doctest::Approx(v0[2]) && !first_pin(p).empty();
+  });
+  const std::string pin = first_pin(reset);
+  d.click(pin);
+  const std::string id = pin.substr(std::string("map.pin.").size());
+  d.wait_for("the pin's case open", [&](const ProbeFile& p) {
+    return p.screen == "case" && p.state.count("case") && p.state.at("case").rfind(id, 0) == 0;
+  });
+  desk.sync_all();
+  desk.stop_app();
+  // The server took the case with the pin as placed.
+  gw::SqliteDb db(desk.server_db());
+  auto st = db.prepare("SELECT json_extract(fix, '$.src'), json_extract(fix, '$.lon'), json_extract(fix, '$.lat') "
+                       "FROM cases WHERE title = ?");
+  st.bind(1, title);
+  REQUIRE_MESSAGE(st.step(), "the server has no case titled " << title);
+  CHECK(std::string(st.text(0)) == "manual");
+  CHECK(std::stod(std::string(st.text(1))) == doctest::Approx(lon).epsilon(1e-6));
+  CHECK(std::stod(std::string(st.text(2))) == doctest::Approx(lat).epsilon(1e-6));
 }
