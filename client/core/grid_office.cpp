@@ -101,12 +101,12 @@ std::vector<UnitGridItem> GridOffice::units(const GridMap& grids, const std::vec
 std::vector<ResponsibilityItem> GridOffice::responsibilities(const GridMap& grids) {
   auto s = replica_.store().db().prepare(
       "SELECT a.id, a.user_id, IFNULL(u.name, ''), a.grid_id, IFNULL(a.from_at, 0), " + pending_of("a") +
-      " FROM assignments a LEFT JOIN users u ON u.id = a.user_id WHERE a.kind = 'responsibility' AND a.active = 1 "
+      ", IFNULL(u.username, '') FROM assignments a LEFT JOIN users u ON u.id = a.user_id WHERE a.kind = 'responsibility' AND a.active = 1 "
       "AND IFNULL(a.deleted, 0) = 0");
   s.bind(1, "assignments");
   std::vector<ResponsibilityItem> all;
   while (s.step())
-    all.push_back(ResponsibilityItem{str(s, 0), str(s, 1), str(s, 2), str(s, 3), "", "", s.int64(4), s.int64(5) != 0});
+    all.push_back(ResponsibilityItem{str(s, 0), str(s, 1), str(s, 2), str(s, 3), "", "", s.int64(4), s.int64(5) != 0, str(s, 6)});
   // A responsibility for a unit grid covers the grids below it: one line
   // per worker and unit grid, moved as one (move_responsibility).
   std::set<std::pair<std::string, std::string>> held;

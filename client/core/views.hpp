@@ -267,6 +267,7 @@ struct ResponsibilityItem {
   std::string assignment_id, user_id, user_name, grid_id, grid_code, grid_name;
   int64_t from_at = 0;
   bool pending = false;
+  std::string username;  // the sign-in name (worker01), for --replay and search
 };
 
 struct TakeoverConsole {

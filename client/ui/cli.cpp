@@ -39,9 +39,10 @@ The Gridwork (网格通) tablet client: patrols, visits, cases, offline first.
   --bench-frames N    frames to time in --bench (default 600)
   --bench-map         benchmark run of the map: every grid, 1,000 pins and a
                       day's tracks, panning; reports frame times
-  --replay WORKER:DAY the map's 轨迹回放 first shows this worker (a user id or
-                      name; empty: the first listed) on DAY (YYYY-MM-DD;
-                      empty: today), e.g. with --screen map --screenshot
+  --replay WORKER:DAY the map's 轨迹回放 first shows this worker (a sign-in
+                      such as worker04, a user id or a name; empty: the first
+                      listed) on DAY (YYYY-MM-DD; empty: today), e.g. with
+                      --screen map --screenshot
   --verbose           log screens and notices to stderr
   --help              this text
 

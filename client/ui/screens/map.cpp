@@ -634,11 +634,13 @@ void GridMapScreen::replay_panel(Frame& f, const GridMapView& m) {
     return;
   }
   bool ask = false;
-  if (first_worker_) {  // the first replay: --replay's worker (an id or a name), else the first listed
+  if (first_worker_) {  // the first replay: --replay's worker (an id, a sign-in or a name), else the first listed
     first_worker_ = false;
     std::string id = workers.front().first;
     for (const auto& [wid, name] : workers)
       if (wid == replay_worker_ || name == replay_worker_) id = wid;
+    for (const ResponsibilityItem& r : f.snap.takeover->responsibilities)
+      if (!replay_worker_.empty() && r.username == replay_worker_) id = r.user_id;
     replay_worker_ = id;
     ask = true;
   }
