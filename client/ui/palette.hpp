@@ -8,6 +8,8 @@
 namespace gw::client::ui {
 
 // Lights, dots and badges.
+// The window's clear colour: what shows wherever nothing is drawn.
+inline constexpr ImU32 kGround = IM_COL32(245, 247, 250, 255);
 inline constexpr ImU32 kGreen = IM_COL32(46, 160, 67, 255);
 inline constexpr ImU32 kYellow = IM_COL32(230, 170, 0, 255);
 inline constexpr ImU32 kRed = IM_COL32(214, 45, 32, 255);

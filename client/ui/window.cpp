@@ -323,7 +323,8 @@ void Window::end_frame() {
   const ImGuiIO& io = ImGui::GetIO();
   glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
              static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
-  glClearColor(0.96f, 0.97f, 0.98f, 1.0f);
+  const ImVec4 ground = ImGui::ColorConvertU32ToFloat4(kGround);
+  glClearColor(ground.x, ground.y, ground.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   if (!shot_path_.empty()) {

@@ -46,7 +46,10 @@ namespace {
 
 constexpr float kSideWidth = 440.0f;  // design px: the picked grid and the legend beside the map
 // Open cases from none to many: four fills, light to strong.
-constexpr ImU32 kFills[] = {IM_COL32(238, 242, 247, 255), IM_COL32(198, 219, 239, 255),
+// None is the ground itself, so such a grid is not filled at all: pixels
+// are what a software rasteriser (llvmpipe) pays for, and a park's quiet
+// grids are most of the map (`./dev bench map`).
+constexpr ImU32 kFills[] = {kGround, IM_COL32(198, 219, 239, 255),
                             IM_COL32(128, 176, 218, 255), IM_COL32(55, 115, 185, 255)};
 constexpr ImU32 kTakeoverFill = IM_COL32(246, 178, 168, 255);
 constexpr ImU32 kLine = IM_COL32(160, 170, 185, 255);
@@ -483,9 +486,9 @@ void GridMapScreen::canvas(Frame& f, const GridMapView& m, ImVec2 size) {
   const ImVec2 uv = ImGui::GetFontTexUvWhitePixel();
   dl->AddCallback(&blend_off, nullptr);
   for (size_t i = 0; i < m.grids.size(); ++i)
-    if (pl.shown[i] && pl.grids[i].leaf)
-      fill(dl, pl.grids[i], pl.screen[i],
-           m.grids[i].takeover ? kTakeoverFill : kFills[fill_step(m.grids[i].open_cases, step_)], uv);
+    if (const ImU32 col = m.grids[i].takeover ? kTakeoverFill : kFills[fill_step(m.grids[i].open_cases, step_)];
+        pl.shown[i] && pl.grids[i].leaf && col != kGround)
+      fill(dl, pl.grids[i], pl.screen[i], col, uv);
   // Enterprises, opaque too: small over the whole park, where they are many; larger closer in.
   const float half = (camera_.metres_per_px() > kPlaceCloseMetresPerPx ? 3.0f : 5.0f) * s;
   for (const geo::Xy& p : pl.places) {
