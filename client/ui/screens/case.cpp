@@ -122,7 +122,7 @@ void CaseScreen::fields(Frame& f, const CaseDetail& d) {
       number_field(f, "case.caller_phone.show", f.s.tr("case.caller_phone"), d.caller_phone);
   }
   field(f.s.tr("case.parties"), d.parties);
-  field(f.s.tr("case.location"), d.location);
+  field(f.s.tr("case.location"), d.location + (d.outside_grid ? "  " + f.s.tr("case.outside_grid") : ""));
   field(f.s.tr("case.description"), d.description);
   if (!d.route.empty()) field(f.s.tr("case.route"), f.s.tr("route." + d.route));
   if (!d.department_name.empty()) field(f.s.tr("case.department"), d.department_name);
