@@ -27,7 +27,8 @@ struct TempFile {
   std::string dir, path;
 };
 
-// The cases columns of schema version 1: all but the four version 2 added.
+// The cases columns of schema version 1: all but the four version 2 added
+// and the fix version 6 added.
 constexpr size_t kV1CaseColumns = 24;
 
 }  // namespace
@@ -37,7 +38,8 @@ TEST_SUITE("schema upgrade") {
     Park park;
     TempFile f;
     const TableSpec& cases = T("cases");
-    REQUIRE(cases.columns.size() == kV1CaseColumns + 4);
+    REQUIRE(cases.columns.size() == kV1CaseColumns + 5);
+    CHECK(cases.columns.back().name == "fix");
     CHECK(cases.columns[kV1CaseColumns].name == "last_action");
     std::string id;
     HlcTime title_hlc = 0;
