@@ -23,7 +23,12 @@ Xvfb :7 -screen 0 1280x800x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
 xvfb=$!
 for _ in $(seq 100); do [[ -S /tmp/.X11-unix/X7 ]] && break; sleep 0.2; done
 [[ -S /tmp/.X11-unix/X7 ]] || { echo "guest: Xvfb did not start"; cat "$out/xvfb.log"; exit 11; }
-DISPLAY=:7 "$client_bin" --data /tmp/gw-data --lang zh_CN --screen camera --screenshot "$out/camera.png" ||
+# No leak check for the window here: since the client links libgps (issue 23),
+# LeakSanitizer's stop-the-world tracer crashes at exit in this guest
+# ("Tracer caught signal 11") before it checks anything; the same binary's
+# leak check runs on the host in client-window.
+DISPLAY=:7 ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1" \
+  "$client_bin" --data /tmp/gw-data --lang zh_CN --screen camera --screenshot "$out/camera.png" ||
   { echo "guest: the client failed"; kill "$xvfb"; exit 12; }
 kill "$xvfb"
 echo "guest: the client's screenshot took $(ms_since "$t0") ms"
