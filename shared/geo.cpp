@@ -355,10 +355,10 @@ std::vector<TrackPoint> simplify(std::span<const TrackPoint> track, double toler
   for (const auto& t : track) xy.push_back(proj.to_metres(t.p));
   std::vector<bool> keep(track.size(), false);
   keep.front() = keep.back() = true;
-  std::vector<std::pair<size_t, size_t>> todo{{0, track.size() - 1}};
-  while (!todo.empty()) {
-    auto [first, last] = todo.back();
-    todo.pop_back();
+  std::vector<std::pair<size_t, size_t>> spans{{0, track.size() - 1}};  // runs still to split
+  while (!spans.empty()) {
+    auto [first, last] = spans.back();
+    spans.pop_back();
     double worst = -1;
     size_t at = first;
     for (size_t i = first + 1; i < last; ++i) {
@@ -367,8 +367,8 @@ std::vector<TrackPoint> simplify(std::span<const TrackPoint> track, double toler
     }
     if (worst > tolerance_m) {
       keep[at] = true;
-      todo.push_back({first, at});
-      todo.push_back({at, last});
+      spans.push_back({first, at});
+      spans.push_back({at, last});
     }
   }
   std::vector<TrackPoint> out;
